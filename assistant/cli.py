@@ -1,0 +1,150 @@
+"""The `posters` command. Heavy libraries are imported inside commands so --help stays instant."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.settings import BUNDLED_SESSION, Settings, apply_offline_env
+
+
+def _settings(store: Path | None, **overrides) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if store is not None:
+        values["store"] = store
+    return Settings(**values)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+store_option = click.option(
+    "--store", type=click.Path(path_type=Path, file_okay=False),
+    help="Store directory [env POSTERS_STORE; default: per-user data dir].")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="posters")
+def cli() -> None:
+    """Chat with the posters of NeurIPS 2023 Poster Session 2, offline, with cited boards.
+
+    \b
+    Quick start:
+        posters chat                                 # the chat app (ingests on first run)
+        posters ask "Is anyone generating synthetic MILP instances?"
+        posters ask "what is at #813?" --json
+        posters ingest --rebuild                     # rebuild the store from scratch
+
+    Answers cite boards like [#812]: walk to that board to see the poster. No API key or
+    network is needed; settings come from POSTERS_* environment variables (see README).
+    """
+    apply_offline_env()
+
+
+@cli.command()
+@click.option("--source", "sources", multiple=True,
+              type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A session page to ingest (repeatable). Default: the bundled session.")
+@store_option
+@click.option("--rebuild", is_flag=True, help="Discard the store and build it anew.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar while embedding [default: when on a terminal].")
+def ingest(sources: tuple[Path, ...], store: Path | None, rebuild: bool,
+           progress: bool | None) -> None:
+    """Parse session pages, embed their posters and write the store.
+
+    Re-running it only embeds posters whose text changed; a failed ingest leaves the
+    previous store as it was.
+    """
+    from assistant.embedding import load_embedder
+    from assistant.store import StoreError
+    from ingest.build import ingest as run_ingest
+    from ingest.parse import SessionFormatError
+
+    settings = _settings(store)
+    try:
+        embedder = load_embedder(settings.embed_model, settings.embed_batch_size)
+        report = run_ingest(list(sources) or [BUNDLED_SESSION], settings, embedder,
+                            rebuild=rebuild, progress=progress)
+    except (SessionFormatError, StoreError) as err:
+        _fail(str(err))
+    except OSError as err:
+        _fail(f"{err.filename or settings.store}: {err.strerror}; check the path and "
+              "permissions, or pass another --store")
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--k", type=click.IntRange(1, 50), default=None,
+              help="Posters to draw on at most [env POSTERS_TOP_K; default 5].")
+@store_option
+def ask(question: str, as_json: bool, k: int | None, store: Path | None) -> None:
+    """Answer one QUESTION about the posters, citing boards like [#812].
+
+    \b
+    Examples:
+        posters ask "diffusion models for video editing"
+        posters ask "who presents at board 455?" --json
+    """
+    from assistant.ask import Assistant, QuestionError
+    from assistant.store import StoreError
+
+    settings = _settings(store)
+    try:
+        assistant = Assistant(settings, echo=_echo_err)
+        answer = assistant.ask(question, k=k)
+    except (QuestionError, StoreError) as err:
+        _fail(str(err))
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
+        return
+    click.echo(answer.answer)
+    if answer.sources:
+        click.echo("\nSources:")
+        for s in answer.sources:
+            click.echo(f"  #{s.board:<5} {s.kind:<9} {s.title}  (score {s.score:.2f})")
+
+
+@cli.command()
+@store_option
+def chat(store: Path | None) -> None:
+    """Ask questions one after another in the terminal (empty line or Ctrl-D to quit)."""
+    from assistant.ask import Assistant, QuestionError
+    from assistant.store import StoreError
+
+    settings = _settings(store)
+    try:
+        assistant = Assistant(settings, echo=_echo_err)
+    except StoreError as err:
+        _fail(str(err))
+    click.echo("Ask about the posters of the session (empty line to quit).")
+    while True:
+        try:
+            question = input("? ")
+        except EOFError:
+            break
+        if not question.strip():
+            break
+        try:
+            click.echo(assistant.ask(question).answer + "\n")
+        except QuestionError as err:
+            click.echo(f"Error: {err}")
+
+
+def main() -> None:
+    cli(prog_name="posters")
+
+
+if __name__ == "__main__":
+    main()

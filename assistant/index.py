@@ -1,0 +1,88 @@
+"""The opened store: poster cards, and the dense, BM25 and hybrid rankers over it."""
+
+from __future__ import annotations
+
+import math
+import threading
+from functools import cached_property
+from typing import Any
+
+from assistant import store as st
+from assistant.retrieve import ANY_POSTER, PosterFilter, Ranking, best_per_poster, fuse_rankings
+from assistant.settings import Settings
+
+RETRIEVERS = ("hybrid", "dense", "bm25")
+_POOL = 40  # chunks each ranker contributes before fusion and filtering
+
+
+class PosterIndex:
+    """Everything a question needs from the store, opened once and shared by every turn."""
+
+    def __init__(self, settings: Settings, embedder: Any) -> None:
+        generation = st.current_generation(settings.store)
+        if generation is None:
+            raise st.StoreError(f"{settings.store}: no store yet; run `posters ingest`")
+        self.manifest = st.Manifest.from_file(generation / "manifest.json")
+        if self.manifest.embed_model != settings.embed_model:
+            raise st.StoreError(
+                f"{settings.store}: the store was built with embedding model "
+                f"{self.manifest.embed_model!r}, but the current model is "
+                f"{settings.embed_model!r}; {st.REBUILD_HINT}")
+        self.settings = settings
+        self.embedder = embedder
+        self.cards: dict[str, dict] = {f"{r['session']}:{r['board']}": r
+                                       for r in st.read_posters(generation)}
+        self.by_board: dict[int, dict] = {r["board"]: r for r in self.cards.values()}
+        self._collection = st.open_collection(st.chroma_client(generation), settings.collection)
+        self._bm25_lock = threading.Lock()
+
+    @cached_property
+    def _vector_index(self) -> Any:
+        from llama_index.core import VectorStoreIndex
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        store = ChromaVectorStore(chroma_collection=self._collection)
+        return VectorStoreIndex.from_vector_store(store, embed_model=self.embedder)
+
+    @cached_property
+    def _bm25(self) -> Any:
+        """BM25 over the same nodes as the vector store (its docstore is empty, so build it)."""
+        from llama_index.core.schema import TextNode
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        from ingest.chunk import EMBED_EXCLUDED
+
+        got = self._collection.get(include=["documents", "metadatas"])
+        nodes = [
+            TextNode(id_=node_id, text=text,
+                     metadata={k: v for k, v in meta.items() if not k.startswith("_")
+                               and k not in ("doc_id", "document_id", "ref_doc_id")},
+                     excluded_embed_metadata_keys=EMBED_EXCLUDED)
+            for node_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"],
+                                           strict=True)
+        ]
+        return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(_POOL, len(nodes)))
+
+    def dense(self, question: str, k: int, where: PosterFilter = ANY_POSTER) -> Ranking:
+        retriever = self._vector_index.as_retriever(
+            similarity_top_k=_POOL, vector_store_kwargs={"where": where.chroma_where()}
+            if not where.is_empty() else {})
+        hits = retriever.retrieve(question)
+        # Chroma's integration reports exp(-distance); cosine distance is 1 - cosine.
+        return best_per_poster((h.node.node_id, 1.0 + math.log(h.score)) for h in hits)[:k]
+
+    def bm25(self, question: str, k: int, where: PosterFilter = ANY_POSTER) -> Ranking:
+        with self._bm25_lock:  # bm25s keeps per-call state; Gradio serves turns on threads
+            hits = self._bm25.retrieve(question)
+        ranking = best_per_poster((h.node.node_id, h.score) for h in hits if h.score > 0)
+        return [(key, s) for key, s in ranking if where.admits(self.cards[key])][:k]
+
+    def hybrid(self, question: str, k: int, where: PosterFilter = ANY_POSTER) -> Ranking:
+        return fuse_rankings([self.dense(question, _POOL, where),
+                              self.bm25(question, _POOL, where)])[:k]
+
+    def rank(self, retriever: str, question: str, k: int,
+             where: PosterFilter = ANY_POSTER) -> Ranking:
+        if retriever not in RETRIEVERS:
+            raise ValueError(f"unknown retriever {retriever!r}; choose one of {RETRIEVERS}")
+        return getattr(self, retriever)(question, k, where)

@@ -1,0 +1,69 @@
+"""Rankings and how to combine them. Pure functions; every ranker returns a Ranking.
+
+A Ranking is a list of (poster key, score), best first, one entry per poster. Scores are
+only comparable within one ranker: cosine similarity for dense, BM25 for bm25, fused
+reciprocal-rank for hybrid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+Ranking = list[tuple[str, float]]
+RRF_K = 60  # the constant of Cormack et al.; dampens the weight of the very top ranks
+
+
+def best_per_poster(chunk_scores: Iterable[tuple[str, float]]) -> Ranking:
+    """Collapse chunk hits (node id `{session}:{board}:{chunk}`) to posters, keeping each best."""
+    best: dict[str, float] = {}
+    for node_id, score in chunk_scores:
+        key = node_id.rsplit(":", 1)[0]
+        if key not in best or score > best[key]:
+            best[key] = score
+    return sorted(best.items(), key=lambda item: -item[1])
+
+
+def fuse_rankings(rankings: Sequence[Ranking], k: int = RRF_K) -> Ranking:
+    """Reciprocal rank fusion: sum of 1/(k + rank) over the rankings a poster appears in."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, (key, _score) in enumerate(ranking, start=1):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
+    return sorted(fused.items(), key=lambda item: -item[1])
+
+
+@dataclass(frozen=True)
+class PosterFilter:
+    """What the user narrowed the search to; None means no constraint."""
+
+    kinds: frozenset[str] | None = None
+    board_min: int | None = None
+    board_max: int | None = None
+    session: str | None = None
+
+    def is_empty(self) -> bool:
+        return self == PosterFilter()
+
+    def admits(self, card: dict) -> bool:
+        return ((self.kinds is None or card["kind"] in self.kinds)
+                and (self.board_min is None or card["board"] >= self.board_min)
+                and (self.board_max is None or card["board"] <= self.board_max)
+                and (self.session is None or card["session"] == self.session))
+
+    def chroma_where(self) -> dict | None:
+        clauses: list[dict] = []
+        if self.kinds is not None:
+            clauses.append({"kind": {"$in": sorted(self.kinds)}})
+        if self.board_min is not None:
+            clauses.append({"board": {"$gte": self.board_min}})
+        if self.board_max is not None:
+            clauses.append({"board": {"$lte": self.board_max}})
+        if self.session is not None:
+            clauses.append({"session": self.session})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+ANY_POSTER = PosterFilter()

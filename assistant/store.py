@@ -1,0 +1,139 @@
+"""The store on disk: layout, manifest, and opening the Chroma collection.
+
+Layout of a store directory:
+    CURRENT              name of the live generation (replaced atomically)
+    gen-<stamp>/chroma/  an embedded Chroma database (PersistentClient)
+    gen-<stamp>/manifest.json
+An ingest builds a new generation beside the live one and then swaps CURRENT, so a failed or
+killed ingest leaves the previous store serving as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MANIFEST_VERSION = 1
+REBUILD_HINT = "run `posters ingest --rebuild`"
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be used as it is; the message says how to fix it."""
+
+
+@dataclass
+class Manifest:
+    embed_model: str
+    dimension: int
+    sources: list[dict[str, Any]]  # {"path", "sha256", "session", "posters"}
+    posters: dict[str, str]  # "{session}:{board}" -> content hash
+    version: int = MANIFEST_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=1, ensure_ascii=False)
+
+    @classmethod
+    def from_file(cls, path: Path) -> Manifest:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            manifest = cls(**data)
+        except (OSError, ValueError, TypeError) as err:
+            raise StoreError(f"{path}: unreadable store manifest ({err}); {REBUILD_HINT}") from None
+        if manifest.version != MANIFEST_VERSION:
+            raise StoreError(f"{path}: store format v{manifest.version}, this version reads "
+                             f"v{MANIFEST_VERSION}; {REBUILD_HINT}")
+        return manifest
+
+
+def current_generation(store: Path) -> Path | None:
+    """The live generation directory, or None for an empty or new store."""
+    pointer = store / "CURRENT"
+    if not pointer.exists():
+        return None
+    generation = store / pointer.read_text(encoding="utf-8").strip()
+    if not (generation / "manifest.json").exists():
+        raise StoreError(f"{store}: the store's live generation {generation.name} is missing or "
+                         f"incomplete; {REBUILD_HINT}")
+    return generation
+
+
+def read_manifest(store: Path) -> Manifest | None:
+    generation = current_generation(store)
+    return Manifest.from_file(generation / "manifest.json") if generation else None
+
+
+def new_generation(store: Path, copy_from: Path | None) -> Path:
+    """A fresh generation directory, seeded with a copy of the live one when updating."""
+    store.mkdir(parents=True, exist_ok=True)
+    path = store / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    if copy_from is not None:
+        shutil.copytree(copy_from, path)
+        (path / "manifest.json").unlink(missing_ok=True)
+    else:
+        path.mkdir()
+    return path
+
+
+def publish_generation(store: Path, generation: Path, manifest: Manifest) -> None:
+    """Write the manifest, point CURRENT at the generation, then remove older generations."""
+    _atomic_write(generation / "manifest.json", manifest.to_json())
+    _atomic_write(store / "CURRENT", generation.name)
+    discard_stale_generations(store)
+
+
+def discard_stale_generations(store: Path) -> None:
+    """Remove generations that are not live (left by earlier ingests, finished or killed)."""
+    live = (store / "CURRENT").read_text(encoding="utf-8").strip() if (
+        store / "CURRENT").exists() else None
+    for path in store.glob("gen-*"):
+        if path.name != live and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def write_posters(generation: Path, records: list[dict[str, Any]]) -> None:
+    """The full poster records (abstract included) for cards, lookups and BM25."""
+    lines = (json.dumps(r, ensure_ascii=False) for r in records)
+    _atomic_write(generation / "posters.jsonl", "\n".join(lines) + "\n")
+
+
+def read_posters(generation: Path) -> list[dict[str, Any]]:
+    path = generation / "posters.jsonl"
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+    except (OSError, ValueError) as err:
+        raise StoreError(f"{path}: unreadable poster table ({err}); {REBUILD_HINT}") from None
+
+
+def chroma_client(generation: Path) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(
+        path=str(generation / "chroma"),
+        settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+    )
+
+
+def open_collection(client: Any, name: str, create: bool = False) -> Any:
+    """The poster collection; cosine space, and never Chroma's own (downloading) embedder."""
+    if create:
+        return client.get_or_create_collection(
+            name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+    return client.get_collection(name, embedding_function=None)

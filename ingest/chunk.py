@@ -1,0 +1,70 @@
+"""Turn Poster records into llama-index nodes with flat metadata and stable ids."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+
+from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import TextNode
+
+from ingest.parse import AUTHOR_SEPARATOR, Poster
+
+# Only board and title join the abstract in what is embedded; the rest is noise to the model.
+EMBED_EXCLUDED = ["session", "kind", "award", "authors", "chunk"]
+LLM_EXCLUDED = ["session", "chunk"]
+
+
+def poster_key(poster: Poster) -> str:
+    return f"{poster.session}:{poster.board}"
+
+
+def poster_hash(poster: Poster) -> str:
+    """Content hash: a changed title, author list, kind, award or abstract re-embeds the poster."""
+    parts = [poster.kind, poster.award, poster.title, AUTHOR_SEPARATOR.join(poster.authors),
+             poster.abstract]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def poster_metadata(poster: Poster, chunk: int) -> dict[str, str | int]:
+    return {
+        "board": poster.board,
+        "session": poster.session,
+        "kind": poster.kind,
+        "award": poster.award,
+        "title": poster.title,
+        "authors": AUTHOR_SEPARATOR.join(poster.authors),
+        "chunk": chunk,
+    }
+
+
+def poster_record(poster: Poster) -> dict[str, str | int]:
+    """The poster as stored in the poster table: the chunk metadata plus the whole abstract."""
+    record = poster_metadata(poster, 0)
+    del record["chunk"]
+    return {**record, "abstract": poster.abstract}
+
+
+def make_splitter(chunk_size: int, chunk_overlap: int,
+                  tokenizer: Callable[[str], list] | None) -> SentenceSplitter:
+    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+                            tokenizer=tokenizer, include_prev_next_rel=False)
+
+
+def poster_nodes(poster: Poster, splitter: SentenceSplitter) -> list[TextNode]:
+    """The poster's chunks; ids `{session}:{board}:{chunk}` so re-ingesting upserts."""
+    probe = poster_metadata(poster, 0)
+    metadata_text = "\n".join(f"{k}: {v}" for k, v in probe.items() if k not in EMBED_EXCLUDED)
+    texts = splitter.split_text_metadata_aware(poster.abstract, metadata_text)
+    nodes = []
+    for i, text in enumerate(texts):
+        node = TextNode(
+            id_=f"{poster_key(poster)}:{i}", text=text, metadata=poster_metadata(poster, i),
+            excluded_embed_metadata_keys=EMBED_EXCLUDED, excluded_llm_metadata_keys=LLM_EXCLUDED,
+        )
+        nodes.append(node)
+    return nodes
+
+
+def chunk_posters(posters: Iterable[Poster], splitter: SentenceSplitter) -> list[TextNode]:
+    return [node for poster in posters for node in poster_nodes(poster, splitter)]

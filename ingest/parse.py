@@ -1,0 +1,174 @@
+"""Parse a conference session page into Poster records.
+
+The page format (see DESIGN.md): a preamble naming the session and its hall, then blocks of
+a kind line, a `#NNN` board line, an optional award line, the title, a blank line, authors
+joined by ` · `, a blank line, the abstract. Parsing is strict: anything else is a
+SessionFormatError naming the file, the line and what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KIND_LINES = {"Poster": "poster", "Spotlight Poster": "spotlight", "Oral Poster": "oral"}
+AUTHOR_SEPARATOR = " · "
+_BOARD_RE = re.compile(r"#(\d{1,7})")
+_SESSION_RE = re.compile(r"^(Poster Session|Oral Session|Session)\b.*\d", re.IGNORECASE)
+
+
+class SessionFormatError(ValueError):
+    """A session page that does not follow the expected format."""
+
+    def __init__(self, path: str, line: int, problem: str, fix: str = "") -> None:
+        self.path, self.line, self.problem, self.fix = path, line, problem, fix
+        message = f"{path}:{line}: {problem}"
+        if fix:
+            message += f" ({fix})"
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Poster:
+    board: int
+    kind: str  # "poster" | "spotlight" | "oral"
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    session: str
+    award: str = ""
+    line: int = 0  # line of the kind line in the source, for error messages
+
+
+@dataclass
+class Session:
+    name: str
+    location: str
+    source: str
+    posters: list[Poster] = field(default_factory=list)
+
+
+def read_session_file(path: Path) -> str:
+    """Read a session page as UTF-8, naming the line of the first undecodable byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise SessionFormatError(
+            str(path), line, f"not UTF-8 text (byte {data[err.start]:#04x} at offset {err.start})",
+            "save the page as UTF-8",
+        ) from None
+
+
+def parse_session(text: str, source: str = "<text>") -> Session:
+    """Parse a whole session page. Raises SessionFormatError on any malformed block."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    starts = [i for i, line in enumerate(lines) if line.strip() in KIND_LINES]
+    if not text.strip():
+        raise SessionFormatError(source, 1, "the file is empty", "pass a saved session page")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise SessionFormatError(source, line, "binary data (NUL byte) in a text page",
+                                 "pass the session page as plain text")
+    if not starts:
+        raise SessionFormatError(
+            source, 1, "no poster blocks found: expected a line 'Poster', 'Spotlight Poster' "
+            "or 'Oral Poster'", "is this a session page?")
+    name, location = _parse_preamble(lines[: starts[0]])
+    session = Session(name=name or Path(source).stem, location=location, source=source)
+    seen: dict[int, int] = {}
+    for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+        poster = _parse_block(lines, start, end, session.name, source)
+        if poster.board in seen:
+            raise SessionFormatError(
+                source, start + 2, f"duplicate board #{poster.board} (first at line "
+                f"{seen[poster.board]})", "each board number may appear once")
+        seen[poster.board] = start + 2
+        session.posters.append(poster)
+    return session
+
+
+def _parse_preamble(lines: list[str]) -> tuple[str, str]:
+    """Session name ("Poster Session 2") and hall, when the preamble names them."""
+    stripped = [line.strip() for line in lines if line.strip()]
+    for i, line in enumerate(stripped):
+        if _SESSION_RE.match(line):
+            location = stripped[i + 1] if i + 1 < len(stripped) else ""
+            return line, location if "Abstract" not in location else ""
+    return "", ""
+
+
+def _parse_block(lines: list[str], start: int, end: int, session: str, source: str) -> Poster:
+    """One block: lines[start] is the kind line; lines[start:end] is the whole block."""
+    kind = KIND_LINES[lines[start].strip()]
+    pos = start + 1
+
+    def fail(at: int, problem: str, fix: str = "") -> SessionFormatError:
+        if end == len(lines) and at >= end - 1:
+            problem += ", but the file ends here (truncated?)"
+        return SessionFormatError(source, min(at, len(lines) - 1) + 1, problem, fix)
+
+    board_line = lines[pos].strip() if pos < end else ""
+    match = _BOARD_RE.fullmatch(board_line)
+    if not match:
+        raise fail(pos, f"expected a board line like '#812' after '{lines[start].strip()}', "
+                   f"found {board_line[:40]!r}", "every block starts with its kind and board")
+    board = int(match.group(1))
+    pos += 1
+    header = _take_paragraph(lines, pos, end)
+    if not header:
+        raise fail(pos, f"board #{board}: expected a title line", "the title follows the board")
+    if len(header) > 2:
+        raise fail(pos + 2, f"board #{board}: expected a blank line after the title",
+                   "an award line, then the title, then a blank line")
+    award, title = (header[0], header[1]) if len(header) == 2 else ("", header[0])
+    pos = _skip_blank(lines, pos + len(header), end)
+    authors_lines = _take_paragraph(lines, pos, end)
+    if not authors_lines:
+        raise fail(pos, f"board #{board}: expected a line of authors joined by ' · '",
+                   "title, blank line, authors, blank line, abstract")
+    if len(authors_lines) != 1:
+        raise fail(pos, f"board #{board}: expected one line of authors joined by ' · '",
+                   "title, blank line, authors, blank line, abstract")
+    names = authors_lines[0].split(AUTHOR_SEPARATOR.strip())
+    authors = tuple(name.strip() for name in names if name.strip())
+    pos = _skip_blank(lines, pos + 1, end)
+    abstract_lines = [line.strip() for line in lines[pos:end] if line.strip()]
+    if not abstract_lines:
+        raise fail(pos, f"board #{board}: expected an abstract after the authors",
+                   "each block ends with its abstract")
+    return Poster(board=board, kind=kind, title=title.strip(), authors=authors,
+                  abstract=" ".join(abstract_lines), session=session, award=award.strip(),
+                  line=start + 1)
+
+
+def _take_paragraph(lines: list[str], pos: int, end: int) -> list[str]:
+    out = []
+    while pos < end and lines[pos].strip():
+        out.append(lines[pos].strip())
+        pos += 1
+    return out
+
+
+def _skip_blank(lines: list[str], pos: int, end: int) -> int:
+    while pos < end and not lines[pos].strip():
+        pos += 1
+    return pos
+
+
+def format_session(session: Session) -> str:
+    """The page text for a session: the inverse of parse_session."""
+    kind_lines = {kind: line for line, kind in KIND_LINES.items()}
+    out = ["Poster Session", "", session.name, "", session.location, ""]
+    for p in session.posters:
+        header = [p.award, p.title] if p.award else [p.title]
+        out += ["", kind_lines[p.kind], f"#{p.board}", *header, "",
+                AUTHOR_SEPARATOR.join(p.authors), "", p.abstract, ""]
+    return "\n".join(out)
+
+
+def load_session(path: Path) -> Session:
+    """Read and parse one session page file."""
+    return parse_session(read_session_file(path), str(path))

@@ -1,0 +1,93 @@
+"""Shared fixtures. Real Chroma and real llama-index everywhere; the only fake is the
+deterministic embedder below, for tests of store logic that need no model."""
+
+from __future__ import annotations
+
+import os
+import zlib
+from pathlib import Path
+
+from assistant.settings import OFFLINE_ENV
+
+os.environ.update(OFFLINE_ENV)
+
+import numpy as np
+import pytest
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from assistant.settings import BUNDLED_SESSION, Settings
+from ingest.parse import Session, format_session, load_session
+
+FAKE_MODEL = "test-hash"
+
+
+class HashEmbedding(BaseEmbedding):
+    """Bag of hashed words: deterministic, instant, and similar texts get similar vectors."""
+
+    def __init__(self, **kwargs):
+        super().__init__(model_name=FAKE_MODEL, **kwargs)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "HashEmbedding"
+
+    def _vector(self, text: str) -> list[float]:
+        vec = np.zeros(64)
+        for word in text.lower().split():
+            vec[zlib.crc32(word.encode()) % 64] += 1.0
+        norm = np.linalg.norm(vec)
+        return (vec / norm if norm else vec + 1 / 8).tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._vector(text)
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Session:
+    return load_session(BUNDLED_SESSION)
+
+
+def write_session(path: Path, session: Session) -> Path:
+    path.write_text(format_session(session), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_page(tmp_path, bundled) -> Path:
+    """A valid page of the first 12 posters of the bundled session."""
+    small = Session(bundled.name, bundled.location, "small", bundled.posters[:12])
+    return write_session(tmp_path / "small.txt", small)
+
+
+@pytest.fixture
+def fake_settings(tmp_path) -> Settings:
+    return Settings(store=tmp_path / "store", embed_model=FAKE_MODEL)
+
+
+@pytest.fixture
+def fake_embedder() -> HashEmbedding:
+    return HashEmbedding()
+
+
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory) -> Path:
+    """The bundled session ingested once with the real default embedder."""
+    from assistant.embedding import load_embedder
+    from ingest.build import ingest
+
+    store = tmp_path_factory.mktemp("real") / "store"
+    ingest([BUNDLED_SESSION], Settings(store=store), load_embedder(), progress=False)
+    return store
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_store):
+    from assistant.ask import Assistant
+
+    return Assistant(Settings(store=real_store))
