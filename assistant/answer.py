@@ -7,8 +7,13 @@ from dataclasses import asdict, dataclass, field
 
 CANNOT_ANSWER = "The posters in this session do not seem to cover that."
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])|(?<=[a-z][.!?])(?=[A-Z][a-z])")
+_WORD = re.compile(r"[a-z0-9]+")
+_QUANTITY = re.compile(
+    r"\b(how (much|many|fast|big|small|large|long|often|well)|by (what|how)|what (percentage|"
+    r"fraction|factor|speed|speedup|score|accuracy|fid|bleu|rate|size|number|gain|improvement)|"
+    r"\w+-?(score|speedup|accuracy)\b|what \w+ (does|did) .* (reach|achieve|get))", re.IGNORECASE)
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(%|x|×|k|m|b|fps|times|fold)?", re.IGNORECASE)
 _CONTRIBUTION = re.compile(r"\b(we (propose|introduce|present|develop|show|study|design)|this "
                            r"(paper|work) (proposes|introduces|presents))\b", re.IGNORECASE)
 STOPWORDS = frozenset("""
@@ -43,9 +48,11 @@ class Answer:
     backend: str = "extractive"
     notice: str = ""
     dropped_citations: list[int] = field(default_factory=list)
+    retrieved: list[int] = field(default_factory=list)  # ranked boards, for evaluation
 
     def to_json(self) -> dict:
         data = asdict(self)
+        del data["retrieved"]
         data["sources"] = [{k: s[k] for k in ("board", "kind", "title", "score")}
                            for s in data["sources"]]
         return data
@@ -59,7 +66,7 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "s", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
@@ -71,12 +78,15 @@ def best_sentence(question: str, abstract: str) -> str:
 
     Ties (and questions that share nothing) go to the sentence that states the contribution.
     """
-    wanted = {_stem(w) for w in content_words(question)}
+    wanted = {stem(w) for w in content_words(question)}
+    wants_figure = bool(_QUANTITY.search(question))
     sentences = split_sentences(abstract) or [abstract]
     best, best_score = sentences[0], -1.0
     for position, sentence in enumerate(sentences):
-        words = {_stem(w) for w in content_words(sentence)}
+        words = {stem(w) for w in content_words(sentence)}
         score = len(wanted & words) + (0.5 if _CONTRIBUTION.search(sentence) else 0.0)
+        if wants_figure and _FIGURE.search(sentence):
+            score += 2.0
         score -= 0.01 * position + (0.3 if len(sentence) > 400 else 0.0)
         if score > best_score:
             best, best_score = sentence, score
@@ -89,17 +99,24 @@ def card_source(card: dict, score: float) -> Source:
                   authors=card["authors"])
 
 
-def extractive_answer(question: str, cards: list[tuple[dict, float]]) -> Answer:
+def poster_line(card: dict, sentence: str) -> str:
+    award = f" ({card['award']})" if card["award"] else ""
+    kind = "" if card["kind"] == "poster" else f", {card['kind']}"
+    return f"- **{card['title']}** [#{card['board']}]{kind}{award}: {sentence}"
+
+
+def abstain(reason: str = "") -> Answer:
+    text = f"{CANNOT_ANSWER} {reason}".strip()
+    return Answer(answer=text, citations=[], sources=[], abstained=True)
+
+
+def extractive_answer(question: str, cards: list[tuple[dict, float]],
+                      intro: str = "") -> Answer:
     """Per relevant poster: its title, board and the abstract sentence closest to the question."""
     if not cards:
-        return Answer(answer=CANNOT_ANSWER, citations=[], sources=[], abstained=True)
-    lines = []
-    for card, _score in cards:
-        sentence = best_sentence(question, card["abstract"])
-        award = f" ({card['award']})" if card["award"] else ""
-        kind = "" if card["kind"] == "poster" else f", {card['kind']}"
-        lines.append(f"- **{card['title']}** [#{card['board']}]{kind}{award}: {sentence}")
-    intro = "Relevant posters:" if len(cards) > 1 else "The closest poster:"
+        return abstain()
+    lines = [poster_line(card, best_sentence(question, card["abstract"])) for card, _ in cards]
+    intro = intro or ("Relevant posters:" if len(cards) > 1 else "The closest poster:")
     return Answer(answer="\n".join([intro, *lines]),
                   citations=[card["board"] for card, _ in cards],
                   sources=[card_source(card, score) for card, score in cards], abstained=False)

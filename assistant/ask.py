@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant import store as st
-from assistant.answer import CANNOT_ANSWER, Answer, extractive_answer
-from assistant.retrieve import ANY_POSTER, PosterFilter
+from assistant.answer import (
+    STOPWORDS,
+    Answer,
+    abstain,
+    best_sentence,
+    card_source,
+    extractive_answer,
+    poster_line,
+    stem,
+)
+from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
+from assistant.route import Route, fold, route
 from assistant.settings import BUNDLED_SESSION, Settings
 
 MAX_QUESTION_CHARS = 2000
+_POOL = 30  # candidates each ranker contributes
 
 
 class QuestionError(ValueError):
@@ -18,13 +31,43 @@ class QuestionError(ValueError):
 
 
 @dataclass
-class Relevance:
-    """How a poster scored for a question, by each ranker."""
+class Candidate:
+    """A poster as one question saw it: fused rank score and each ranker's own score."""
 
     key: str
     fused: float
     cosine: float
     bm25: float
+
+
+@dataclass
+class Evidence:
+    """What the abstention decision looks at (see eval/README.md for the calibration)."""
+
+    top_cosine: float  # best dense cosine similarity
+    top_bm25: float  # best BM25 score
+    coverage: float  # share of the question's rare-term weight the best posters carry
+
+
+# The words that frame a request ("Which posters are about ...") only add noise to its meaning.
+_FRAME = re.compile(
+    r"^(which|what|are there|is there|is anyone|any|anyone|show me|list|find)( posters?| papers?|"
+    r" work| works| research)?( (are|is|that|which|on|about|doing|presenting|working on|tackle|"
+    r"tackles|address|addresses|deal with|study|studies|use|using))*\b", re.IGNORECASE)
+
+
+def strip_frame(question: str) -> str:
+    return _FRAME.sub("", question).strip(" ?") or question
+
+
+def should_abstain(ev: Evidence, s: Settings) -> bool:
+    """Abstain unless the best poster is close in meaning, or moderately close and backed by
+    matching words (a strong BM25 hit or most of the question's rare terms)."""
+    if ev.top_cosine >= s.sure_relevance:
+        return False
+    if ev.top_cosine < s.min_relevance:
+        return True
+    return not (ev.top_bm25 >= s.min_bm25 or ev.coverage >= s.min_coverage)
 
 
 def clean_question(question: str) -> str:
@@ -60,34 +103,111 @@ class Assistant:
         self.embedder = embedder or load_embedder(settings.embed_model, settings.embed_batch_size)
         ensure_store(settings, self.embedder, echo)
         self.index = PosterIndex(settings, self.embedder)
+        self.cards = list(self.index.cards.values())
+        self._df = _document_frequencies(self.cards)
 
-    def relevant(self, question: str, k: int, where: PosterFilter) -> list[Relevance]:
-        """Hybrid candidates with each ranker's score, best first."""
-        pool = max(k * 4, 20)
-        dense = dict(self.index.dense(question, pool, where))
-        bm25 = dict(self.index.bm25(question, pool, where))
-        from assistant.retrieve import fuse_rankings
-
-        fused = fuse_rankings([list(dense.items()), list(bm25.items())])
-        return [Relevance(key, score, dense.get(key, 0.0), bm25.get(key, 0.0))
-                for key, score in fused]
-
-    def ask(self, question: str, k: int | None = None,
-            where: PosterFilter = ANY_POSTER) -> Answer:
+    def ask(self, question: str, k: int | None = None, where: PosterFilter = ANY_POSTER,
+            retriever: str = "hybrid") -> Answer:
         question = clean_question(question)
         k = k or self.settings.top_k
-        candidates = self.relevant(question, k, where)
-        kept = self.gate(candidates)[:k]
-        if not kept:
-            return Answer(answer=CANNOT_ANSWER, citations=[], sources=[], abstained=True)
-        return extractive_answer(question, [(self.index.cards[r.key], r.cosine) for r in kept])
+        routed = route(question, [c for c in self.cards if where.admits(c)])
+        if routed is not None and not routed.topic:
+            return self.routed_answer(question, routed)
+        if routed is not None:  # e.g. "which orals are about diffusion?"
+            where = PosterFilter(kinds=frozenset([routed.label]), board_min=where.board_min,
+                                 board_max=where.board_max, session=where.session)
+            question = routed.topic
+        question = strip_frame(question)
+        candidates = self.candidates(question, where, retriever)
+        retrieved = [self.index.cards[c.key]["board"] for c in candidates]
+        if should_abstain(self.evidence(question, candidates), self.settings):
+            answer = abstain()
+        else:
+            kept = self.gate(candidates)[:k]
+            answer = extractive_answer(question, [(self.index.cards[c.key], c.cosine)
+                                                  for c in kept])
+        answer.retrieved = retrieved
+        return answer
 
-    def gate(self, candidates: list[Relevance]) -> list[Relevance]:
-        """Keep posters that are relevant in absolute terms and close to the best one."""
+    def candidates(self, question: str, where: PosterFilter, retriever: str) -> list[Candidate]:
+        """Ranked candidates with each ranker's score; `retriever` decides the order."""
+        dense = dict(self.index.dense(question, _POOL, where))
+        bm25 = dict(self.index.bm25(question, _POOL, where))
+        orders = {"dense": [list(dense.items())], "bm25": [list(bm25.items())],
+                  "hybrid": [list(dense.items()), list(bm25.items())]}
+        fused = fuse_rankings(orders[retriever])
+        return [Candidate(key, score, dense.get(key, 0.0), bm25.get(key, 0.0))
+                for key, score in fused]
+
+    def evidence(self, question: str, candidates: list[Candidate]) -> Evidence:
+        if not candidates:
+            return Evidence(0.0, 0.0, 0.0)
+        texts = [self._text(c.key) for c in candidates[:5]]
+        return Evidence(max(c.cosine for c in candidates), max(c.bm25 for c in candidates),
+                        self.coverage(question, texts))
+
+    def coverage(self, question: str, texts: list[str]) -> float:
+        """IDF-weighted share of the question's terms that the best-covering text contains."""
+        terms = term_set(question)
+        if not terms:
+            return 0.0
+        n = len(self.cards)
+        weight = {t: math.log((n + 1) / (self._df.get(t, 0) + 0.5)) for t in terms}
+        total = sum(weight.values())
+        return max(sum(v for t, v in weight.items() if t in term_set(text)) / total
+                   for text in texts)
+
+    def gate(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Posters to cite: close in meaning to the best one, or strong on its words."""
         if not candidates:
             return []
-        top = max(r.cosine for r in candidates)
-        if top < self.settings.min_relevance:
-            return []
-        bar = max(self.settings.min_relevance, top - 0.15)
-        return [r for r in candidates if r.cosine >= bar]
+        s = self.settings
+        top_cosine = max(c.cosine for c in candidates)
+        top_bm25 = max(c.bm25 for c in candidates) or 1.0
+        bar = max(s.cite_floor, top_cosine * s.relative_bar)
+        return [c for c in candidates if c.cosine >= bar or (
+            c.bm25 >= top_bm25 * s.relative_bm25_bar and c.cosine >= s.lexical_cite_floor)]
+
+    def routed_answer(self, question: str, routed: Route) -> Answer:
+        if routed.kind == "missing-board":
+            boards = sorted(c["board"] for c in self.cards)
+            return abstain(f"There is no board {routed.label} in this session "
+                           f"(boards run from #{boards[0]} to #{boards[-1]}).")
+        cards = [self.index.by_board[b] for b in routed.boards]
+        if routed.kind == "board":
+            lines = [_card_summary(card) for card in cards]
+            intro = ""
+        else:
+            lines = [poster_line(card, best_sentence(question, card["abstract"]))
+                     for card in cards]
+            intro = {"author": f"{routed.label} is an author of {len(cards)} poster(s):",
+                     "kind": f"The {len(cards)} {routed.label} posters of the session:",
+                     "award": f"{len(cards)} poster(s) with an award:"}[routed.kind]
+        return Answer(answer="\n".join(filter(None, [intro, *lines])),
+                      citations=[c["board"] for c in cards],
+                      sources=[card_source(c, 1.0) for c in cards], abstained=False,
+                      retrieved=[c["board"] for c in cards])
+
+    def _text(self, key: str) -> str:
+        card = self.index.cards[key]
+        return f"{card['title']} {card['abstract']}"
+
+
+def _card_summary(card: dict) -> str:
+    award = f", {card['award']}" if card["award"] else ""
+    return (f"**{card['title']}** [#{card['board']}] ({card['kind']}{award})\n"
+            f"Authors: {card['authors']}\n{card['abstract']}")
+
+
+def term_set(text: str) -> set[str]:
+    """Stemmed content terms, hyphenated words split ("LLM-based" -> llm, based)."""
+    return {stem(w) for w in re.findall(r"[a-z0-9]+", fold(text))
+            if len(w) > 2 and w not in STOPWORDS}
+
+
+def _document_frequencies(cards: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for card in cards:
+        for term in term_set(f"{card['title']} {card['abstract']}"):
+            counts[term] = counts.get(term, 0) + 1
+    return counts

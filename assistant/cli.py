@@ -87,7 +87,7 @@ def ingest(sources: tuple[Path, ...], store: Path | None, rebuild: bool,
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.option("--k", type=click.IntRange(1, 50), default=None,
-              help="Posters to draw on at most [env POSTERS_TOP_K; default 5].")
+              help="Posters to cite at most [env POSTERS_TOP_K; default 12].")
 @store_option
 def ask(question: str, as_json: bool, k: int | None, store: Path | None) -> None:
     """Answer one QUESTION about the posters, citing boards like [#812].
@@ -140,6 +140,47 @@ def chat(store: Path | None) -> None:
             click.echo(assistant.ask(question).answer + "\n")
         except QuestionError as err:
             click.echo(f"Error: {err}")
+
+
+@cli.command(name="eval")
+@click.option("--testset", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=None, help="A JSONL test set [default: the bundled eval/testset.jsonl].")
+@click.option("--retriever", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid",
+              show_default=True, help="The retriever whose run metrics.json describes.")
+@click.option("--compare/--no-compare", default=True, show_default=True,
+              help="Also run the other retrievers and show them side by side.")
+@click.option("--backend", type=click.Choice(["extractive"]), default="extractive",
+              show_default=True, help="The answerer.")
+@click.option("--k", type=click.IntRange(1, 50), default=None,
+              help="Posters an answer may cite at most [default: POSTERS_TOP_K].")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("eval/out"),
+              show_default=True, help="Where to write metrics.json, report.md and plot.png.")
+@store_option
+def evaluate(testset: Path | None, retriever: str, compare: bool, backend: str, k: int | None,
+             out: Path, store: Path | None) -> None:
+    """Score the answers on a test set: retrieval, citations, abstention, latency.
+
+    Every question goes through the same path as `posters ask`. Metric definitions are in
+    eval/README.md.
+    """
+    from assistant.ask import Assistant
+    from assistant.store import StoreError
+    from eval.harness import RETRIEVERS, metrics_table, run_testset, write_outputs
+    from eval.testset import DEFAULT_TESTSET, TestsetError, load_testset
+
+    path = testset or DEFAULT_TESTSET
+    try:
+        rows = load_testset(path)
+        assistant = Assistant(_settings(store), echo=_echo_err)
+    except (TestsetError, StoreError) as err:
+        _fail(str(err))
+    names = [retriever] + ([r for r in RETRIEVERS if r != retriever] if compare else [])
+    runs = {name: run_testset(assistant, rows, name, k) for name in names}
+    config = {"testset": str(path), "backend": backend, "k": k or assistant.settings.top_k,
+              "embed_model": assistant.settings.embed_model}
+    metrics = write_outputs(out, retriever, runs, rows, config)
+    click.echo(metrics_table({**metrics["by_kind"], "overall": metrics["overall"]}))
+    click.echo(f"\nWrote {out / 'metrics.json'}, {out / 'report.md'} and {out / 'plot.png'}")
 
 
 def main() -> None:

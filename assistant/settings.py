@@ -55,8 +55,31 @@ class Settings(BaseSettings):
         default=384, ge=64, le=512,
         description="Chunk size in model tokens; most abstracts stay one chunk.")
     chunk_overlap: int = Field(default=48, ge=0, description="Tokens shared by adjacent chunks.")
-    top_k: int = Field(default=5, ge=1, le=50, description="Posters an answer draws on at most.")
+    top_k: int = Field(
+        default=12, ge=1, le=50,
+        description="Posters an answer cites at most: all that clear the relevance bar, up to "
+        "this many.")
     min_relevance: float = Field(
-        default=0.30, ge=0.0, le=1.0,
-        description="Cosine similarity below which a poster is not relevant enough to cite.")
+        default=0.25, ge=0.0, le=1.0,
+        description="Best cosine similarity below which the session does not cover a question.")
+    sure_relevance: float = Field(
+        default=0.55, ge=0.0, le=1.0,
+        description="Best cosine similarity at or above which a question is answered.")
+    min_bm25: float = Field(
+        default=6.4, ge=0.0,
+        description="Between the two: answer when the best BM25 score reaches this ...")
+    min_coverage: float = Field(
+        default=0.6, ge=0.0, le=1.0,
+        description="... or when one of the top 5 posters carries this share of the question's "
+        "IDF-weighted terms.")
+    relative_bar: float = Field(
+        default=0.9, ge=0.0, le=1.0,
+        description="Cite a poster whose cosine is at least this fraction of the best one's ...")
+    cite_floor: float = Field(
+        default=0.3, ge=0.0, le=1.0, description="... and at least this cosine ...")
+    relative_bm25_bar: float = Field(
+        default=0.5, ge=0.0, le=1.0,
+        description="... or whose BM25 score is at least this fraction of the best one's ...")
+    lexical_cite_floor: float = Field(
+        default=0.2, ge=0.0, le=1.0, description="... with a cosine of at least this.")
     collection: str = Field(default="posters", description="Chroma collection name.")

@@ -1,0 +1,97 @@
+"""Scoring one answer and averaging many: pure functions (definitions in eval/README.md)."""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+RECALL_AT = (1, 5, 10)
+
+
+@dataclass
+class Scored:
+    """One question's outcome, as the harness saw it."""
+
+    id: str
+    kind: str
+    gold: list[int]
+    accept_any: bool
+    retrieved: list[int]
+    cited: list[int]
+    abstained: bool
+    latency_ms: float
+    answer_text: str = ""
+    gold_answer: str | None = None
+
+
+def recall_at(gold: Sequence[int], ranked: Sequence[int], k: int, accept_any: bool) -> float:
+    found = set(gold) & set(ranked[:k])
+    if accept_any:
+        return 1.0 if found else 0.0
+    return len(found) / len(gold)
+
+
+def reciprocal_rank(gold: Sequence[int], ranked: Sequence[int]) -> float:
+    for rank, board in enumerate(ranked, start=1):
+        if board in gold:
+            return 1.0 / rank
+    return 0.0
+
+
+def ndcg_at(gold: Sequence[int], ranked: Sequence[int], k: int = 10) -> float:
+    dcg = sum(1.0 / math.log2(rank + 1)
+              for rank, board in enumerate(ranked[:k], start=1) if board in gold)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
+    return dcg / ideal if ideal else 0.0
+
+
+def key_figures(answer: str) -> list[str]:
+    """What must appear for a detail answer to match: its numbers if it has any, else its words."""
+    numbers = re.findall(r"\d+(?:[.,]\d+)?", answer)
+    return numbers or [w for w in re.findall(r"\w+", answer.lower()) if len(w) > 2]
+
+
+def answer_matches(gold_answer: str, answer: str) -> bool:
+    text = answer.lower()
+    return all(figure.lower() in text for figure in key_figures(gold_answer))
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(statistics.fmean(values), 4) if values else None
+
+
+def aggregate(rows: Sequence[Scored]) -> dict:
+    """The metrics of a group of questions. None where a metric has no question to count."""
+    answerable = [r for r in rows if r.gold]
+    cited = [r for r in answerable if r.cited and not r.abstained]
+    out: dict = {"n": len(rows)}
+    for k in RECALL_AT:
+        out[f"recall@{k}"] = _mean([recall_at(r.gold, r.retrieved, k, r.accept_any)
+                                    for r in answerable])
+    out["mrr"] = _mean([reciprocal_rank(r.gold, r.retrieved) for r in answerable])
+    out["ndcg@10"] = _mean([ndcg_at(r.gold, r.retrieved) for r in answerable])
+    out["citation_precision"] = _mean([len(set(r.cited) & set(r.gold)) / len(set(r.cited))
+                                       for r in cited])
+    out["citation_recall"] = _mean([0.0 if r.abstained else
+                                    recall_at(r.gold, r.cited, len(r.cited), r.accept_any)
+                                    for r in answerable])
+    out["abstention_rate"] = _mean([float(r.abstained) for r in rows])
+    out["false_abstention_rate"] = _mean([float(r.abstained) for r in answerable])
+    details = [r for r in rows if r.gold_answer]
+    out["answer_match"] = _mean([float(answer_matches(r.gold_answer, r.answer_text))
+                                 for r in details])
+    latencies = [r.latency_ms for r in rows]
+    out["latency_ms"] = {"p50": round(percentile(latencies, 50), 1),
+                         "p95": round(percentile(latencies, 95), 1)}
+    return out

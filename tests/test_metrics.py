@@ -1,0 +1,38 @@
+"""The eval metrics follow the definitions in eval/README.md."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.metrics import Scored, aggregate, answer_matches, ndcg_at, recall_at, reciprocal_rank
+
+
+def test_recall_with_and_without_accept_any():
+    assert recall_at([1, 2], [3, 2, 1], 2, accept_any=False) == 0.5
+    assert recall_at([1, 2], [3, 2, 1], 2, accept_any=True) == 1.0
+    assert recall_at([1], [3, 2], 2, accept_any=True) == 0.0
+
+
+def test_rank_metrics():
+    assert reciprocal_rank([5], [1, 5, 9]) == 0.5
+    assert ndcg_at([5], [5, 1]) == 1.0
+    assert ndcg_at([5], [1, 5]) == pytest.approx(1 / 1.5849625, rel=1e-6)
+
+
+def test_answer_match_needs_the_key_figures():
+    assert answer_matches("7.3X", "a 7.3x speed-up [#111]")
+    assert not answer_matches("10-100x", "10x fewer [#1]")
+    assert answer_matches("FC-CLIP", "the fc-clip model")
+
+
+def test_aggregate_counts_abstention_and_citations():
+    rows = [
+        Scored("a", "lookup", [1], True, [1, 2], [1, 2], False, 10.0),
+        Scored("b", "lookup", [3], True, [2], [], True, 30.0),
+        Scored("c", "unanswerable", [], False, [4], [], True, 20.0),
+    ]
+    m = aggregate(rows)
+    assert m["n"] == 3 and m["recall@1"] == 0.5 and m["citation_precision"] == 0.5
+    assert m["citation_recall"] == 0.5 and m["false_abstention_rate"] == 0.5
+    assert m["abstention_rate"] == pytest.approx(2 / 3, abs=1e-4)
+    assert m["latency_ms"] == {"p50": 20.0, "p95": 30.0}
