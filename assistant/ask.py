@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant import store as st
 from assistant.answer import (
@@ -18,6 +18,7 @@ from assistant.answer import (
     poster_line,
     stem,
 )
+from assistant.followup import FollowUp, Turn, resolve_followup
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.route import Route, fold, route
 from assistant.settings import BUNDLED_SESSION, Settings
@@ -107,9 +108,15 @@ class Assistant:
         self._df = _document_frequencies(self.cards)
 
     def ask(self, question: str, k: int | None = None, where: PosterFilter = ANY_POSTER,
-            retriever: str = "hybrid") -> Answer:
+            retriever: str = "hybrid", previous: Turn | None = None) -> Answer:
+        """Answer a question; `previous` is the last turn, for follow-ups in a conversation."""
         question = clean_question(question)
         k = k or self.settings.top_k
+        follow = resolve_followup(question, previous)
+        if follow is not None and follow.kind != "expand":
+            return self.followup_answer(follow, where, retriever)
+        if follow is not None:
+            question = follow.question
         routed = route(question, [c for c in self.cards if where.admits(c)])
         if routed is not None and not routed.topic:
             return self.routed_answer(question, routed)
@@ -167,6 +174,28 @@ class Assistant:
         bar = max(s.cite_floor, top_cosine * s.relative_bar)
         return [c for c in candidates if c.cosine >= bar or (
             c.bm25 >= top_bm25 * s.relative_bm25_bar and c.cosine >= s.lexical_cite_floor)]
+
+    def followup_answer(self, follow: FollowUp, where: PosterFilter, retriever: str) -> Answer:
+        if follow.kind == "poster":
+            return self.routed_answer(follow.question, Route("board", follow.boards, "board"))
+        if follow.kind == "authors":
+            card = self.index.by_board[follow.boards[0]]
+            return Answer(answer=f"**{card['title']}** [#{card['board']}] is by "
+                          f"{card['authors']}.", citations=[card["board"]],
+                          sources=[card_source(card, 1.0)], abstained=False,
+                          retrieved=[card["board"]])
+        among = replace(where, boards=frozenset(follow.boards))
+        query = strip_frame(follow.question)
+        candidates = self.candidates(query, among, retriever)
+        kept = [c for c in candidates if c.bm25 > 0 or c.cosine >= self.settings.cite_floor]
+        if not kept:
+            return abstain(f"None of the {len(follow.boards)} posters of the previous answer "
+                           "seem to match that.")
+        answer = extractive_answer(query, [(self.index.cards[c.key], c.cosine) for c in kept],
+                                   intro=f"Of the {len(follow.boards)} posters of the previous "
+                                   f"answer, {len(kept)} match:")
+        answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
+        return answer
 
     def routed_answer(self, question: str, routed: Route) -> Answer:
         if routed.kind == "missing-board":

@@ -117,29 +117,40 @@ def ask(question: str, as_json: bool, k: int | None, store: Path | None) -> None
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to serve on; 0.0.0.0 exposes the app to your network.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True)
+@click.option("--auth", envvar="POSTERS_AUTH", default=None, metavar="USER:PASS",
+              help="Require this login [env POSTERS_AUTH]. Use it with --host 0.0.0.0.")
 @store_option
-def chat(store: Path | None) -> None:
-    """Ask questions one after another in the terminal (empty line or Ctrl-D to quit)."""
-    from assistant.ask import Assistant, QuestionError
+def chat(host: str, port: int, auth: str | None, store: Path | None) -> None:
+    """Open the chat app in your browser at http://HOST:PORT (ingests on first run).
+
+    Answers stream in with [#board] citations; hover one for the poster card. Filters narrow
+    the search by kind and board range; starred posters download as a reading list.
+    """
+    from assistant.ask import Assistant
     from assistant.store import StoreError
 
+    credentials = None
+    if auth:
+        if ":" not in auth:
+            _fail("--auth takes USER:PASS, e.g. --auth alice:s3cret")
+        user, password = auth.split(":", 1)
+        credentials = (user, password)
+    if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
+        click.echo(f"Warning: serving on {host} without --auth: anyone on your network can use "
+                   "the app. Add --auth USER:PASS (or POSTERS_AUTH).", err=True)
     settings = _settings(store)
     try:
         assistant = Assistant(settings, echo=_echo_err)
     except StoreError as err:
         _fail(str(err))
-    click.echo("Ask about the posters of the session (empty line to quit).")
-    while True:
-        try:
-            question = input("? ")
-        except EOFError:
-            break
-        if not question.strip():
-            break
-        try:
-            click.echo(assistant.ask(question).answer + "\n")
-        except QuestionError as err:
-            click.echo(f"Error: {err}")
+    from assistant.app import launch
+
+    click.echo(f"Serving {len(assistant.cards)} posters on http://{host}:{port} "
+               "(Ctrl-C to stop)", err=True)
+    launch(assistant, host=host, port=port, auth=credentials)
 
 
 @cli.command(name="eval")

@@ -46,6 +46,14 @@ class PosterIndex:
 
     @cached_property
     def _bm25(self) -> Any:
+        return self._build_bm25(_POOL)
+
+    @cached_property
+    def _bm25_every_node(self) -> Any:
+        """Scores every node: a filtered question must not lose its posters to the pool cut."""
+        return self._build_bm25(len(self._collection.get(include=[])["ids"]))
+
+    def _build_bm25(self, top_k: int) -> Any:
         """BM25 over the same nodes as the vector store (its docstore is empty, so build it)."""
         from llama_index.core.schema import TextNode
         from llama_index.retrievers.bm25 import BM25Retriever
@@ -61,7 +69,7 @@ class PosterIndex:
             for node_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"],
                                            strict=True)
         ]
-        return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(_POOL, len(nodes)))
+        return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(top_k, len(nodes)))
 
     def dense(self, question: str, k: int, where: PosterFilter = ANY_POSTER) -> Ranking:
         retriever = self._vector_index.as_retriever(
@@ -72,8 +80,9 @@ class PosterIndex:
         return best_per_poster((h.node.node_id, 1.0 + math.log(h.score)) for h in hits)[:k]
 
     def bm25(self, question: str, k: int, where: PosterFilter = ANY_POSTER) -> Ranking:
+        retriever = self._bm25 if where.is_empty() else self._bm25_every_node
         with self._bm25_lock:  # bm25s keeps per-call state; Gradio serves turns on threads
-            hits = self._bm25.retrieve(question)
+            hits = retriever.retrieve(question)
         ranking = best_per_poster((h.node.node_id, h.score) for h in hits if h.score > 0)
         return [(key, s) for key, s in ranking if where.admits(self.cards[key])][:k]
 

@@ -41,6 +41,7 @@ class PosterFilter:
     board_min: int | None = None
     board_max: int | None = None
     session: str | None = None
+    boards: frozenset[int] | None = None  # only these boards (a follow-up's previous posters)
 
     def is_empty(self) -> bool:
         return self == PosterFilter()
@@ -49,7 +50,8 @@ class PosterFilter:
         return ((self.kinds is None or card["kind"] in self.kinds)
                 and (self.board_min is None or card["board"] >= self.board_min)
                 and (self.board_max is None or card["board"] <= self.board_max)
-                and (self.session is None or card["session"] == self.session))
+                and (self.session is None or card["session"] == self.session)
+                and (self.boards is None or card["board"] in self.boards))
 
     def chroma_where(self) -> dict | None:
         clauses: list[dict] = []
@@ -61,6 +63,8 @@ class PosterFilter:
             clauses.append({"board": {"$lte": self.board_max}})
         if self.session is not None:
             clauses.append({"session": self.session})
+        if self.boards is not None:
+            clauses.append({"board": {"$in": sorted(self.boards)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}

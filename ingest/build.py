@@ -59,7 +59,8 @@ def load_sources(sources: list[Path]) -> tuple[list[Poster], list[dict]]:
             first_seen[key] = str(path)
         posters.extend(session.posters)
         described.append({"path": str(path), "sha256": _file_sha256(path),
-                          "session": session.name, "posters": len(session.posters)})
+                          "session": session.name, "location": session.location,
+                          "posters": len(session.posters)})
     return posters, described
 
 

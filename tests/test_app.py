@@ -1,0 +1,93 @@
+"""The real Gradio app on a free local port, driven over HTTP with gradio_client."""
+
+from __future__ import annotations
+
+import csv
+import re
+import socket
+
+import pytest
+
+from assistant.app import launch
+
+pytestmark = pytest.mark.slow
+ALL_KINDS = ["poster", "spotlight", "oral"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(real_assistant):
+    port = free_port()
+    demo = launch(real_assistant, port=port, block=False)
+    yield f"http://127.0.0.1:{port}"
+    demo.close()
+
+
+@pytest.fixture
+def client(app_url):
+    from gradio_client import Client
+
+    c = Client(app_url, analytics_enabled=False, verbose=False)
+    yield c
+    c.close()
+
+
+def ask(client, question, history=(), kinds=ALL_KINDS, lo=100, hi=2026):
+    history, sources, _choices = client.predict(question, list(history), kinds, lo, hi,
+                                                api_name="/chat")
+    return history, "".join(p["text"] for p in history[-1]["content"]), sources
+
+
+def cited(text: str) -> list[int]:
+    return [int(b) for b in re.findall(r"\[#(\d+)\]", text)]
+
+
+def test_lookup_returns_a_valid_citation_and_its_card(client):
+    _, text, sources = ask(client, "Is anyone generating synthetic MILP instances for solvers?")
+    assert cited(text)[0] == 100
+    assert 'class="cite"' in text and "answered by: extractive" in text
+    assert 'id="poster-100"' in sources and "relevance" in sources
+
+
+def test_follow_up_uses_the_history(client):
+    history, first, _ = ask(client, "Which posters are about federated learning?")
+    boards = cited(first)
+    assert len(boards) >= 2
+    _, second, _ = ask(client, "tell me more about the second one", history)
+    assert cited(second) == [boards[1]]
+    _, authors, _ = ask(client, "who wrote the first one?", history)
+    assert cited(authors) == [boards[0]] and " is by " in authors
+
+
+def test_filters_change_the_result(client):
+    _, unfiltered, _ = ask(client, "Which posters are about diffusion models?")
+    _, orals, _ = ask(client, "Which posters are about diffusion models?", kinds=["oral"])
+    _, low, _ = ask(client, "Which posters are about diffusion models?", lo=100, hi=399)
+    assert set(cited(unfiltered)) != set(cited(orals))
+    assert cited(low) and all(b <= 399 for b in cited(low))
+    assert any(b > 399 for b in cited(unfiltered))
+
+
+def test_reading_list_export_holds_the_starred_boards(client):
+    ask(client, "What's at #813?")
+    listing = client.predict(["#813 · Scaling", "#100 · A Deep Instance"], api_name="/star")
+    assert listing.index("#100") < listing.index("#813")
+    md_path, csv_path = client.predict(api_name="/export")
+    assert "#100" in open(md_path, encoding="utf-8").read()
+    with open(csv_path, encoding="utf-8") as handle:
+        assert [row["board"] for row in csv.DictReader(handle)] == ["100", "813"]
+
+
+def test_off_topic_question_abstains_without_citations(client):
+    _, text, _ = ask(client, "Who won the 2022 World Cup?")
+    assert "do not seem to cover" in text and not cited(text)
+
+
+def test_markup_in_a_question_is_not_rendered_as_html(client):
+    _, text, _ = ask(client, "<img src=x onerror=alert(1)> diffusion")
+    assert "<img" not in text
