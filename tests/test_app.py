@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -78,7 +79,7 @@ def test_reading_list_export_holds_the_starred_boards(client):
     listing = client.predict(["#813 · Scaling", "#100 · A Deep Instance"], api_name="/star")
     assert listing.index("#100") < listing.index("#813")
     md_path, csv_path = client.predict(api_name="/export")
-    assert "#100" in open(md_path, encoding="utf-8").read()
+    assert "#100" in Path(md_path).read_text(encoding="utf-8")
     with open(csv_path, encoding="utf-8") as handle:
         assert [row["board"] for row in csv.DictReader(handle)] == ["100", "813"]
 
