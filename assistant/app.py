@@ -102,7 +102,9 @@ def previous_turn(history: list[dict]) -> Turn | None:
         elif message.get("role") == "user" and boards is not None:
             question = text
             break
-    return Turn(question, boards) if question is not None else None
+    answer = next((text_of(m.get("content")) for m in reversed(history or [])
+                   if m.get("role") == "assistant"), "")
+    return Turn(question, boards, re.sub(r"<[^>]+>", "", answer)) if question else None
 
 
 def escape(value: object) -> str:
@@ -225,21 +227,26 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             board_max=int(board_max) if board_max is not None else None)
         turn = previous_turn(history)
         history.append({"role": "user", "content": message})
+        history.append({"role": "assistant", "content": ""})
+        shown = ""
         try:
-            answer = assistant.ask(message, where=where, previous=turn)
+            for event in assistant.ask_stream(message, where=where, previous=turn):
+                if isinstance(event, Answer):
+                    answer = event
+                    break
+                shown += event
+                partial = render_citations(html.escape(shown, quote=False), by_board)
+                history[-1] = {"role": "assistant", "content": partial}
+                yield history, gr.skip(), gr.skip(), cited
         except QuestionError as err:
-            history.append({"role": "assistant", "content": f"Error: {err}"})
+            history[-1] = {"role": "assistant", "content": f"Error: {err}"}
             yield history, sources_html(None, cited, by_board), gr.skip(), cited
             return
         cited += [b for b in answer.citations if b not in cited]
-        sources = sources_html(answer, cited, by_board)
+        history[-1] = {"role": "assistant", "content": answer_markdown(answer, by_board)}
         choices = [star_label(by_board[b]) for b in cited]
-        text = answer_markdown(answer, by_board)
-        history.append({"role": "assistant", "content": ""})
-        lines = text.split("\n")
-        for end in range(1, len(lines) + 1):  # stream line by line: tags never split
-            history[-1] = {"role": "assistant", "content": "\n".join(lines[:end])}
-            yield history, sources, gr.update(choices=choices), cited
+        yield (history, sources_html(answer, cited, by_board), gr.update(choices=choices),
+               cited)
 
     def star(selected: list[str] | None, reading: list[int] | None) -> tuple:
         reading = sorted(set(reading or []) | set(parse_boards(selected, by_board)))
@@ -281,7 +288,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                            elem_id="export")
                     files = gr.File(label="Reading list", file_count="multiple",
                                     elem_id="files")
-        gr.Markdown(f"<sub>Answers: extractive (no LLM, offline) · store "
+        gr.Markdown(f"<sub>Answers: {escape(assistant.backend_label)} · store "
                     f"{escape(assistant.settings.store)}</sub>")
         cited = gr.State([])
         reading = gr.State([])

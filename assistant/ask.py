@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 
 from assistant import store as st
 from assistant.answer import (
+    CANNOT_ANSWER,
     STOPWORDS,
     Answer,
     abstain,
@@ -22,6 +23,7 @@ from assistant.followup import FollowUp, Turn, resolve_followup
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.route import Route, fold, route
 from assistant.settings import BUNDLED_SESSION, Settings
+from prompts import load_prompt
 
 MAX_QUESTION_CHARS = 2000
 _POOL = 30  # candidates each ranker contributes
@@ -59,6 +61,12 @@ _FRAME = re.compile(
 
 def strip_frame(question: str) -> str:
     return _FRAME.sub("", question).strip(" ?") or question
+
+
+def _pieces(answer: Answer) -> Iterator[str | Answer]:
+    """An answer that is ready at once, streamed line by line, then the answer itself."""
+    yield from answer.answer.splitlines(keepends=True)
+    yield answer
 
 
 def should_abstain(ev: Evidence, s: Settings) -> bool:
@@ -106,23 +114,46 @@ class Assistant:
         self.index = PosterIndex(settings, self.embedder)
         self.cards = list(self.index.cards.values())
         self._df = _document_frequencies(self.cards)
+        self.llm = None
+        if settings.resolved_backend() == "openai":
+            from assistant.llm import OpenAIBackend
+
+            self.llm = OpenAIBackend(settings)
+
+    @property
+    def backend_label(self) -> str:
+        return self.llm.label if self.llm else "extractive"
 
     def ask(self, question: str, k: int | None = None, where: PosterFilter = ANY_POSTER,
             retriever: str = "hybrid", previous: Turn | None = None) -> Answer:
         """Answer a question; `previous` is the last turn, for follow-ups in a conversation."""
+        *_, answer = self.ask_stream(question, k, where, retriever, previous)
+        return answer
+
+    def ask_stream(self, question: str, k: int | None = None, where: PosterFilter = ANY_POSTER,
+                   retriever: str = "hybrid", previous: Turn | None = None
+                   ) -> Iterator[str | Answer]:
+        """Text pieces of the answer as they are ready, then the final Answer.
+
+        The final Answer is authoritative: if the LLM fails midway, it is the extractive
+        answer (with a notice) and differs from the pieces streamed so far.
+        """
         question = clean_question(question)
         k = k or self.settings.top_k
         follow = resolve_followup(question, previous)
         if follow is not None and follow.kind != "expand":
-            return self.followup_answer(follow, where, retriever)
+            yield from _pieces(self.followup_answer(follow, where, retriever))
+            return
         if follow is not None:
             question = follow.question
+        elif previous is not None and self.llm is not None:
+            question = self.condense(question, previous)
         routed = route(question, [c for c in self.cards if where.admits(c)])
         if routed is not None and not routed.topic:
-            return self.routed_answer(question, routed)
+            yield from _pieces(self.routed_answer(question, routed))
+            return
         if routed is not None:  # e.g. "which orals are about diffusion?"
-            where = PosterFilter(kinds=frozenset([routed.label]), board_min=where.board_min,
-                                 board_max=where.board_max, session=where.session)
+            where = replace(where, kinds=frozenset([routed.label]))
             question = routed.topic
         question = strip_frame(question)
         candidates = self.candidates(question, where, retriever)
@@ -130,11 +161,69 @@ class Assistant:
         if should_abstain(self.evidence(question, candidates), self.settings):
             answer = abstain()
         else:
-            kept = self.gate(candidates)[:k]
-            answer = extractive_answer(question, [(self.index.cards[c.key], c.cosine)
-                                                  for c in kept])
+            scored = [(self.index.cards[c.key], c.cosine) for c in self.gate(candidates)[:k]]
+            if self.llm is None:
+                answer = extractive_answer(question, scored)
+            else:
+                answer = yield from self.llm_answer(question, scored)
+                answer.retrieved = retrieved
+                yield answer
+                return
         answer.retrieved = retrieved
+        yield from _pieces(answer)
+
+    def llm_answer(self, question: str, scored: list[tuple[dict, float]]
+                   ) -> Generator[str, None, Answer]:
+        """Stream the model's answer through the citation guard; fall back to extractive."""
+        from assistant.citations import CitationStream
+        from assistant.llm import LLMError, answer_messages
+
+        cards = [card for card, _ in scored]
+        guard = CitationStream(card["board"] for card in cards)
+        try:
+            for piece in self.llm.stream(answer_messages(question, cards)):
+                shown = guard.feed(piece)
+                if shown:
+                    yield shown
+        except LLMError as err:
+            return self.fallback(question, scored, f"The LLM failed: {err}.")
+        result = guard.finish()
+        if guard.tail:
+            yield guard.tail
+        text = result.text.strip()
+        if not result.citations:
+            if not text or CANNOT_ANSWER.lower().rstrip(".") in text.lower():
+                answer = abstain()
+                answer.backend = self.backend_label
+                return answer
+            return self.fallback(question, scored,
+                                 "The model's answer cited none of the posters it was given.")
+        notice = ""
+        if result.dropped:
+            notice = ("Removed citations to boards that were not among this answer's sources: "
+                      + ", ".join(f"#{b}" for b in result.dropped) + ".")
+        return Answer(answer=text, citations=result.citations,
+                      sources=[card_source(card, score) for card, score in scored],
+                      abstained=False, backend=self.backend_label, notice=notice,
+                      dropped_citations=result.dropped)
+
+    def fallback(self, question: str, scored: list[tuple[dict, float]], why: str) -> Answer:
+        answer = extractive_answer(question, scored)
+        answer.notice = f"{why} Showing the extractive answer instead."
         return answer
+
+    def condense(self, question: str, previous: Turn) -> str:
+        """The follow-up rewritten as a standalone question (the question itself on failure)."""
+        from assistant.llm import LLMError
+
+        messages = [{"role": "user", "content": load_prompt("condense").render(
+            previous_question=previous.question, previous_answer=previous.answer[:1500],
+            question=question)}]
+        try:
+            rewritten = self.llm.complete(messages).splitlines()
+        except LLMError:
+            return question
+        return rewritten[0].strip() if rewritten and rewritten[0].strip() else question
 
     def candidates(self, question: str, where: PosterFilter, retriever: str) -> list[Candidate]:
         """Ranked candidates with each ranker's score; `retriever` decides the order."""

@@ -27,6 +27,11 @@ def _echo_err(message: str) -> None:
     click.echo(message, err=True)
 
 
+backend_option = click.option(
+    "--backend", type=click.Choice(["auto", "extractive", "openai"]), default=None,
+    help="Who writes answers [env POSTERS_BACKEND; default auto: openai when OPENAI_API_KEY "
+    "or OPENAI_BASE_URL is set, else extractive].")
+
 store_option = click.option(
     "--store", type=click.Path(path_type=Path, file_okay=False),
     help="Store directory [env POSTERS_STORE; default: per-user data dir].")
@@ -88,30 +93,44 @@ def ingest(sources: tuple[Path, ...], store: Path | None, rebuild: bool,
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.option("--k", type=click.IntRange(1, 50), default=None,
               help="Posters to cite at most [env POSTERS_TOP_K; default 12].")
+@backend_option
 @store_option
-def ask(question: str, as_json: bool, k: int | None, store: Path | None) -> None:
+def ask(question: str, as_json: bool, k: int | None, backend: str | None,
+        store: Path | None) -> None:
     """Answer one QUESTION about the posters, citing boards like [#812].
 
     \b
     Examples:
         posters ask "diffusion models for video editing"
         posters ask "who presents at board 455?" --json
+        OPENAI_BASE_URL=http://127.0.0.1:8080/v1 posters ask "..."   # a local LLM
     """
+    from assistant.answer import Answer
     from assistant.ask import Assistant, QuestionError
     from assistant.store import StoreError
 
-    settings = _settings(store)
+    settings = _settings(store, backend=backend)
     try:
         assistant = Assistant(settings, echo=_echo_err)
-        answer = assistant.ask(question, k=k)
+        shown = ""
+        for event in assistant.ask_stream(question, k=k):
+            if isinstance(event, Answer):
+                answer = event
+            elif not as_json:
+                click.echo(event, nl=False)
+                shown += event
     except (QuestionError, StoreError) as err:
         _fail(str(err))
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
         return
-    click.echo(answer.answer)
+    if answer.answer.strip() != shown.strip():  # the LLM failed midway: show what replaced it
+        click.echo(("\n\n" if shown else "") + answer.answer, nl=False)
+    click.echo()
+    if answer.notice:
+        click.echo(f"\nNote: {answer.notice}", err=True)
     if answer.sources:
-        click.echo("\nSources:")
+        click.echo(f"\nSources ({answer.backend}):")
         for s in answer.sources:
             click.echo(f"  #{s.board:<5} {s.kind:<9} {s.title}  (score {s.score:.2f})")
 
@@ -122,8 +141,10 @@ def ask(question: str, as_json: bool, k: int | None, store: Path | None) -> None
 @click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True)
 @click.option("--auth", envvar="POSTERS_AUTH", default=None, metavar="USER:PASS",
               help="Require this login [env POSTERS_AUTH]. Use it with --host 0.0.0.0.")
+@backend_option
 @store_option
-def chat(host: str, port: int, auth: str | None, store: Path | None) -> None:
+def chat(host: str, port: int, auth: str | None, backend: str | None,
+         store: Path | None) -> None:
     """Open the chat app in your browser at http://HOST:PORT (ingests on first run).
 
     Answers stream in with [#board] citations; hover one for the poster card. Filters narrow
@@ -141,7 +162,7 @@ def chat(host: str, port: int, auth: str | None, store: Path | None) -> None:
     if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
         click.echo(f"Warning: serving on {host} without --auth: anyone on your network can use "
                    "the app. Add --auth USER:PASS (or POSTERS_AUTH).", err=True)
-    settings = _settings(store)
+    settings = _settings(store, backend=backend)
     try:
         assistant = Assistant(settings, echo=_echo_err)
     except StoreError as err:
@@ -160,8 +181,9 @@ def chat(host: str, port: int, auth: str | None, store: Path | None) -> None:
               show_default=True, help="The retriever whose run metrics.json describes.")
 @click.option("--compare/--no-compare", default=True, show_default=True,
               help="Also run the other retrievers and show them side by side.")
-@click.option("--backend", type=click.Choice(["extractive"]), default="extractive",
-              show_default=True, help="The answerer.")
+@click.option("--backend", type=click.Choice(["extractive", "openai"]), default="extractive",
+              show_default=True, help="The answerer (openai: the configured OpenAI-compatible "
+              "model).")
 @click.option("--k", type=click.IntRange(1, 50), default=None,
               help="Posters an answer may cite at most [default: POSTERS_TOP_K].")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("eval/out"),
@@ -182,12 +204,13 @@ def evaluate(testset: Path | None, retriever: str, compare: bool, backend: str, 
     path = testset or DEFAULT_TESTSET
     try:
         rows = load_testset(path)
-        assistant = Assistant(_settings(store), echo=_echo_err)
+        assistant = Assistant(_settings(store, backend=backend), echo=_echo_err)
     except (TestsetError, StoreError) as err:
         _fail(str(err))
     names = [retriever] + ([r for r in RETRIEVERS if r != retriever] if compare else [])
     runs = {name: run_testset(assistant, rows, name, k) for name in names}
-    config = {"testset": str(path), "backend": backend, "k": k or assistant.settings.top_k,
+    config = {"testset": str(path), "backend": assistant.backend_label,
+              "k": k or assistant.settings.top_k,
               "embed_model": assistant.settings.embed_model}
     metrics = write_outputs(out, retriever, runs, rows, config)
     click.echo(metrics_table({**metrics["by_kind"], "overall": metrics["overall"]}))

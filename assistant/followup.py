@@ -32,6 +32,7 @@ class Turn:
 
     question: str
     boards: list[int]
+    answer: str = ""
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -83,3 +84,23 @@ class Settings(BaseSettings):
     lexical_cite_floor: float = Field(
         default=0.2, ge=0.0, le=1.0, description="... with a cosine of at least this.")
     collection: str = Field(default="posters", description="Chroma collection name.")
+    backend: Literal["auto", "extractive", "openai"] = Field(
+        default="auto",
+        description="Who writes answers: 'extractive' (no LLM), 'openai' (any OpenAI-compatible "
+        "server), or 'auto': openai when OPENAI_API_KEY or OPENAI_BASE_URL is set.")
+    llm_model: str = Field(
+        default="gpt-4o-mini",
+        description="Model name sent to the OpenAI-compatible server (e.g. llama3.2 for Ollama).")
+    llm_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for the LLM server before giving up.")
+    llm_max_retries: int = Field(
+        default=2, ge=0, le=10,
+        description="Retries, with exponential backoff, on 429, 5xx and connection errors.")
+    llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0, description="Sampling temperature.")
+    llm_max_tokens: int = Field(default=600, ge=16, description="Longest answer, in tokens.")
+
+    def resolved_backend(self) -> str:
+        if self.backend != "auto":
+            return self.backend
+        has_llm = os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")
+        return "openai" if has_llm else "extractive"

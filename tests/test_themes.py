@@ -1,0 +1,150 @@
+"""Themes: clusters, their labels and the session map (numpy only, no model)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from assistant.answer import STOPWORDS, content_words
+from assistant.themes import (
+    ThemeMap,
+    build_theme_map,
+    choose_k,
+    distinctive_terms,
+    kmeans,
+    label_of,
+    plot_map,
+    project_2d,
+)
+
+TOPICS = [
+    "Diffusion models for image generation: a denoising diffusion sampler with fewer steps "
+    "improves image quality and diffusion guidance.",
+    "Reinforcement learning with a policy gradient: the policy maximises reward, and reward "
+    "shaping helps the agent explore in offline reinforcement learning.",
+    "Graph neural networks pass messages between node features; message passing on the graph "
+    "improves node classification on large graph benchmarks.",
+]
+GROUP_SIZE = 20
+
+
+@pytest.fixture(scope="module")
+def groups() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Three well-separated groups of unit vectors, with texts on three topics."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(3, 32))
+    truth = np.repeat(np.arange(3), GROUP_SIZE)
+    vectors = centres[truth] + 0.15 * rng.normal(size=(len(truth), 32))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    texts = [f"{TOPICS[t]} Variant {i} of the experiments." for i, t in enumerate(truth)]
+    return vectors, truth, texts
+
+
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    pairs = set(zip(a.tolist(), b.tolist(), strict=True))
+    return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
+
+
+def test_kmeans_recovers_the_groups_deterministically(groups):
+    vectors, truth, _ = groups
+    labels = kmeans(vectors, 3, seed=1)
+    assert same_partition(labels, truth)
+    assert sorted(set(labels.tolist())) == [0, 1, 2]
+    assert np.array_equal(labels, kmeans(vectors, 3, seed=1))
+
+
+def test_choose_k_finds_three_groups(groups):
+    vectors, _, _ = groups
+    assert choose_k(vectors, 2, 6) == 3
+
+
+def test_distinctive_terms_name_each_topic_without_stopwords(groups):
+    _, truth, texts = groups
+    terms = distinctive_terms(texts, truth, top_n=4)
+    assert len(terms) == 3 and all(len(t) == 4 for t in terms)
+    assert "diffusion" in " ".join(terms[0][:2])
+    assert any(w in " ".join(terms[1][:2]) for w in ("policy", "reward", "reinforcement"))
+    assert any(w in " ".join(terms[2][:2]) for w in ("graph", "node", "message"))
+    words = [w for cluster in terms for term in cluster for w in term.split()]
+    assert not set(words) & STOPWORDS
+    assert "experiments" not in words and "variant" not in words  # shared by all clusters
+
+
+def test_a_bigram_and_its_own_words_are_not_both_listed():
+    texts = ["federated learning with clients", "federated learning across clients"] * 3 + [
+        "protein folding structure", "protein structure design"] * 3
+    labels = np.array([0, 0] * 3 + [1, 1] * 3)
+    for cluster in distinctive_terms(texts, labels, top_n=4):
+        bigram_words = {w for term in cluster if " " in term for w in term.split()}
+        assert not bigram_words & {term for term in cluster if " " not in term}
+
+
+def test_label_of_joins_the_top_terms():
+    assert label_of(["diffusion", "video", "editing", "motion"]) == "diffusion · video · editing"
+
+
+def test_project_2d_is_two_columns_and_deterministic(groups):
+    vectors, _, _ = groups
+    coords = project_2d(vectors)
+    assert coords.shape == (len(vectors), 2)
+    assert np.array_equal(coords, project_2d(vectors.copy()))
+    assert coords.std(axis=0).min() > 0
+
+
+def test_theme_map_round_trips_through_json(groups):
+    vectors, _, texts = groups
+    theme_map = build_theme_map(list(range(100, 100 + len(texts))), texts, vectors, 2, 6)
+    restored = ThemeMap.from_dict(json.loads(json.dumps(theme_map.to_dict())))
+    assert restored == theme_map
+
+
+def test_build_theme_map_covers_every_board_once_largest_first(groups):
+    vectors, _, texts = groups
+    # Uneven groups, so that sorting by size is visible.
+    keep = np.r_[0:GROUP_SIZE, GROUP_SIZE:GROUP_SIZE + 8, 2 * GROUP_SIZE:2 * GROUP_SIZE + 14]
+    boards = [500 + int(i) for i in keep]
+    theme_map = build_theme_map(boards, [texts[i] for i in keep], vectors[keep], 2, 6)
+    listed = [b for theme in theme_map.themes for b in theme["boards"]]
+    assert sorted(listed) == sorted(boards) and len(listed) == len(set(listed))
+    sizes = [len(theme["boards"]) for theme in theme_map.themes]
+    assert sizes == sorted(sizes, reverse=True) == [20, 14, 8]
+    assert [theme["id"] for theme in theme_map.themes] == [0, 1, 2]
+    assert "diffusion" in theme_map.themes[0]["label"]
+    assert len(theme_map.coords) == len(theme_map.labels) == len(boards)
+
+
+def test_plot_map_writes_a_png(groups, tmp_path):
+    vectors, truth, _ = groups
+    path = tmp_path / "map.png"
+    plot_map(project_2d(vectors), truth, ["diffusion", "policy · reward", "graph · node"], path,
+             highlight=[0, 25], title="Session map")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 10_000
+
+
+def tf_idf(texts: list[str]) -> np.ndarray:
+    """Unit TF-IDF rows: a stand-in for embeddings that needs no model."""
+    docs = [content_words(text) for text in texts]
+    frequency = Counter(w for doc in docs for w in set(doc))
+    vocabulary = sorted(w for w, f in frequency.items() if 2 <= f <= len(docs) // 2)
+    column = {w: j for j, w in enumerate(vocabulary)}
+    rows = np.zeros((len(docs), len(vocabulary)))
+    for i, doc in enumerate(docs):
+        for word, count in Counter(doc).items():
+            if word in column:
+                rows[i, column[word]] = 1 + np.log(count)
+    rows *= np.log(len(docs) / np.array([frequency[w] for w in vocabulary]))
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_the_real_session_has_named_themes(bundled):
+    texts = [f"{p.title}. {p.abstract}" for p in bundled.posters]
+    boards = [p.board for p in bundled.posters]
+    theme_map = build_theme_map(boards, texts, tf_idf(texts), k_min=15, k_max=25)
+    assert 15 <= len(theme_map.themes) <= 25
+    assert all(theme["label"] and theme["boards"] for theme in theme_map.themes)
+    assert sorted(b for theme in theme_map.themes for b in theme["boards"]) == sorted(boards)
+    assert any("federated" in term for theme in theme_map.themes for term in theme["terms"])
