@@ -196,6 +196,26 @@ def parse_boards(values: list[str] | None, known: dict[int, dict]) -> list[int]:
     return boards
 
 
+HIGHLIGHT = "★ this answer"
+
+
+def map_frame(assistant: Assistant, highlight: list[int]) -> Any:
+    """The session map as a table for gr.ScatterPlot; this answer's posters stand out."""
+    import pandas as pd
+
+    theme_map = assistant.index.theme_map
+    columns = ["x", "y", "theme", "board", "title"]
+    if theme_map is None:
+        return pd.DataFrame(columns=columns)
+    names = {t["id"]: f"{t['id'] + 1} {t['label']}" for t in theme_map.themes}
+    marked = set(highlight)
+    rows = [(x, y, HIGHLIGHT if board in marked else names[label], board,
+             assistant.index.by_board[board]["title"])
+            for (x, y), label, board in zip(theme_map.coords, theme_map.labels,
+                                            theme_map.boards, strict=True)]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def welcome(assistant: Assistant) -> str:
     cards = assistant.cards
     sessions = sorted({c["session"] for c in cards})
@@ -237,16 +257,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 shown += event
                 partial = render_citations(html.escape(shown, quote=False), by_board)
                 history[-1] = {"role": "assistant", "content": partial}
-                yield history, gr.skip(), gr.skip(), cited
+                yield history, gr.skip(), gr.skip(), gr.skip(), cited
         except QuestionError as err:
             history[-1] = {"role": "assistant", "content": f"Error: {err}"}
-            yield history, sources_html(None, cited, by_board), gr.skip(), cited
+            yield history, sources_html(None, cited, by_board), gr.skip(), gr.skip(), cited
             return
         cited += [b for b in answer.citations if b not in cited]
         history[-1] = {"role": "assistant", "content": answer_markdown(answer, by_board)}
         choices = [star_label(by_board[b]) for b in cited]
         yield (history, sources_html(answer, cited, by_board), gr.update(choices=choices),
-               cited)
+               map_frame(assistant, answer.citations), cited)
 
     def star(selected: list[str] | None, reading: list[int] | None) -> tuple:
         reading = sorted(set(reading or []) | set(parse_boards(selected, by_board)))
@@ -268,6 +288,12 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                      "'is anyone doing diffusion for video editing?'")
                     send = gr.Button("Ask", elem_id="send", variant="primary", scale=1)
                 gr.Examples(EXAMPLES, inputs=[msg], label="Try", elem_id="examples")
+                with gr.Accordion("Session map", open=True, elem_id="map-box"):
+                    session_map = gr.ScatterPlot(
+                        map_frame(assistant, []), x="x", y="y", color="theme",
+                        tooltip=["board", "title", "theme"], elem_id="map", height=460,
+                        x_title=" ", y_title=" ", label="Posters by theme (hover for the "
+                        "poster; ★ marks the last answer's posters)")
             with gr.Column(scale=2):
                 with gr.Accordion("Filters", open=False, elem_id="filters"):
                     kinds = gr.CheckboxGroup(KINDS, value=KINDS, label="Poster kind",
@@ -294,7 +320,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         reading = gr.State([])
         pending = gr.State("")
         chat_inputs = [chatbot, kinds, board_min, board_max, cited]
-        chat_outputs = [chatbot, sources, to_star, cited]
+        chat_outputs = [chatbot, sources, to_star, session_map, cited]
         # Move the text aside and clear the box at once, then stream (see gradio notes).
         gr.on([msg.submit, send.click], lambda m: ("", m), msg, [msg, pending], queue=False,
               api_visibility="private").then(

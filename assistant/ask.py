@@ -140,6 +140,10 @@ class Assistant:
         """
         question = clean_question(question)
         k = k or self.settings.top_k
+        intent = self.summary_intent(question, where)
+        if intent is not None:
+            yield from _pieces(intent)
+            return
         follow = resolve_followup(question, previous)
         if follow is not None and follow.kind != "expand":
             yield from _pieces(self.followup_answer(follow, where, retriever))
@@ -171,6 +175,23 @@ class Assistant:
                 return
         answer.retrieved = retrieved
         yield from _pieces(answer)
+
+    def summary_intent(self, question: str, where: PosterFilter) -> Answer | None:
+        """"Summarize the work on X" and "what's in this session?" get a summary."""
+        from assistant.summarize import (
+            SESSION_INTENT,
+            SUMMARY_INTENT,
+            session_overview,
+            summarize,
+            summary_answer,
+        )
+
+        if SESSION_INTENT.search(question):
+            return session_overview(self)
+        wanted = SUMMARY_INTENT.match(question)
+        if wanted is None:
+            return None
+        return summary_answer(summarize(self, wanted.group("area"), where=where), self)
 
     def llm_answer(self, question: str, scored: list[tuple[dict, float]]
                    ) -> Generator[str, None, Answer]:
@@ -253,16 +274,20 @@ class Assistant:
         return max(sum(v for t, v in weight.items() if t in term_set(text)) / total
                    for text in texts)
 
-    def gate(self, candidates: list[Candidate]) -> list[Candidate]:
-        """Posters to cite: close in meaning to the best one, or strong on its words."""
+    def gate(self, candidates: list[Candidate], inclusive: bool = False) -> list[Candidate]:
+        """Posters to cite: close in meaning to the best one, or strong on its words.
+
+        `inclusive` lowers both bars, for summaries that should cover a whole area."""
         if not candidates:
             return []
         s = self.settings
+        relative, relative_bm25 = ((s.summary_relative_bar, s.summary_relative_bm25_bar)
+                                   if inclusive else (s.relative_bar, s.relative_bm25_bar))
         top_cosine = max(c.cosine for c in candidates)
         top_bm25 = max(c.bm25 for c in candidates) or 1.0
-        bar = max(s.cite_floor, top_cosine * s.relative_bar)
+        bar = max(s.cite_floor, top_cosine * relative)
         return [c for c in candidates if c.cosine >= bar or (
-            c.bm25 >= top_bm25 * s.relative_bm25_bar and c.cosine >= s.lexical_cite_floor)]
+            c.bm25 >= top_bm25 * relative_bm25 and c.cosine >= s.lexical_cite_floor)]
 
     def followup_answer(self, follow: FollowUp, where: PosterFilter, retriever: str) -> Answer:
         if follow.kind == "poster":

@@ -174,6 +174,77 @@ def chat(host: str, port: int, auth: str | None, backend: str | None,
     launch(assistant, host=host, port=port, auth=credentials)
 
 
+@cli.command()
+@click.argument("area")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--max", "max_posters", type=click.IntRange(2, 100), default=30,
+              show_default=True, help="Posters to include at most.")
+@backend_option
+@store_option
+def summarize(area: str, as_json: bool, max_posters: int, backend: str | None,
+              store: Path | None) -> None:
+    """Summarize a research AREA across the session, grouped into sub-themes.
+
+    Gathers every poster that clears the relevance bar (up to --max), groups them into 2-6
+    sub-themes named by their distinctive terms, and writes each up with citations: an
+    extractive digest offline, a paragraph when an LLM is configured.
+
+    \b
+    Example:
+        posters summarize "federated learning"
+    """
+    from assistant.ask import Assistant, QuestionError, clean_question
+    from assistant.store import StoreError
+    from assistant.summarize import summarize as run_summary
+
+    try:
+        assistant = Assistant(_settings(store, backend=backend), echo=_echo_err)
+        summary = run_summary(assistant, clean_question(area), max_posters=max_posters)
+    except (QuestionError, StoreError) as err:
+        _fail(str(err))
+    if as_json:
+        click.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=1))
+        return
+    click.echo(summary.markdown())
+    if summary.notice:
+        click.echo(f"\nNote: {summary.notice}", err=True)
+
+
+@cli.command(name="map")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("session_map.png"), show_default=True, help="PNG file to write.")
+@click.option("--highlight", default=None, metavar="QUESTION",
+              help="Also mark the posters that answer this question.")
+@store_option
+def session_map(out: Path, highlight: str | None, store: Path | None) -> None:
+    """Draw the session map: every poster by theme, as a static PNG.
+
+    Themes and coordinates are computed at ingest time (clusters of the poster embeddings,
+    named by their distinctive terms, on a 2-D PCA projection).
+    """
+    from assistant.ask import Assistant, QuestionError
+    from assistant.store import StoreError
+    from assistant.themes import plot_map
+
+    try:
+        assistant = Assistant(_settings(store, backend="extractive"), echo=_echo_err)
+        theme_map = assistant.index.theme_map
+        marked = assistant.ask(highlight).citations if highlight else []
+    except (QuestionError, StoreError) as err:
+        _fail(str(err))
+    if theme_map is None:
+        _fail("this store has no session map yet; run `posters ingest --rebuild`")
+    import numpy as np
+
+    index = {b: i for i, b in enumerate(theme_map.boards)}
+    names = [t["label"] for t in theme_map.themes]
+    session = ", ".join(sorted({c["session"] for c in assistant.cards}))
+    plot_map(np.array(theme_map.coords), np.array(theme_map.labels), names, out,
+             highlight=[index[b] for b in marked if b in index],
+             title=f"{session}: {len(theme_map.boards)} posters in {len(names)} themes")
+    click.echo(f"Wrote {out}")
+
+
 @cli.command(name="eval")
 @click.option("--testset", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               default=None, help="A JSONL test set [default: the bundled eval/testset.jsonl].")

@@ -34,7 +34,24 @@ class PosterIndex:
                                        for r in st.read_posters(generation)}
         self.by_board: dict[int, dict] = {r["board"]: r for r in self.cards.values()}
         self._collection = st.open_collection(st.chroma_client(generation), settings.collection)
+        self._generation = generation
         self._bm25_lock = threading.Lock()
+
+    @cached_property
+    def theme_map(self) -> Any:
+        """The session map computed at ingest (None for a store built before it existed)."""
+        from assistant.themes import ThemeMap
+
+        data = st.read_json(self._generation, st.THEMES_FILE)
+        return ThemeMap.from_dict(data) if data else None
+
+    def vectors(self, keys: list[str]) -> Any:
+        """Unit poster vectors (mean of chunk vectors), in the order of `keys`."""
+        import numpy as np
+
+        where = {"board": {"$in": [self.cards[k]["board"] for k in keys]}}
+        by_key = st.poster_vectors(self._collection, where)
+        return np.array([by_key[k] for k in keys])
 
     @cached_property
     def _vector_index(self) -> Any:

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         description="... or whose BM25 score is at least this fraction of the best one's ...")
     lexical_cite_floor: float = Field(
         default=0.2, ge=0.0, le=1.0, description="... with a cosine of at least this.")
+    summary_relative_bar: float = Field(
+        default=0.8, ge=0.0, le=1.0,
+        description="Area summaries: the cosine fraction of the best poster to include one ...")
+    summary_relative_bm25_bar: float = Field(
+        default=0.35, ge=0.0, le=1.0,
+        description="... or the BM25 fraction (lower than for answers: a summary covers the area).")
     collection: str = Field(default="posters", description="Chroma collection name.")
     backend: Literal["auto", "extractive", "openai"] = Field(
         default="auto",

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST_VERSION = 1
+THEMES_FILE = "themes.json"
 REBUILD_HINT = "run `posters ingest --rebuild`"
 
 
@@ -119,6 +120,33 @@ def read_posters(generation: Path) -> list[dict[str, Any]]:
             return [json.loads(line) for line in handle if line.strip()]
     except (OSError, ValueError) as err:
         raise StoreError(f"{path}: unreadable poster table ({err}); {REBUILD_HINT}") from None
+
+
+def write_json(generation: Path, name: str, data: Any) -> None:
+    _atomic_write(generation / name, json.dumps(data, ensure_ascii=False))
+
+
+def read_json(generation: Path, name: str) -> Any | None:
+    path = generation / name
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise StoreError(f"{path}: unreadable ({err}); {REBUILD_HINT}") from None
+
+
+def poster_vectors(collection: Any, where: dict | None = None) -> dict[str, Any]:
+    """One unit vector per poster ("{session}:{board}"): the mean of its chunks' vectors."""
+    import numpy as np
+
+    got = collection.get(where=where, include=["embeddings"])
+    chunks: dict[str, list] = {}
+    for node_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+        chunks.setdefault(node_id.rsplit(":", 1)[0], []).append(vector)
+    means = {key: np.mean(np.asarray(vectors, dtype=np.float64), axis=0)
+             for key, vectors in chunks.items()}
+    return {key: v / (np.linalg.norm(v) or 1.0) for key, v in means.items()}
 
 
 def chroma_client(generation: Path) -> Any:

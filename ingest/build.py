@@ -106,6 +106,7 @@ def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
         records = [r for r in (st.read_posters(live) if live else [])
                    if r["session"] not in sessions] + [poster_record(p) for p in posters]
         st.write_posters(generation, records)
+        st.write_json(generation, st.THEMES_FILE, _theme_map(collection, records))
         dimension = len(nodes[0].embedding) if nodes else (manifest.dimension if manifest else 0)
         st.publish_generation(store, generation, st.Manifest(
             embed_model=settings.embed_model, dimension=dimension,
@@ -115,6 +116,19 @@ def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
         raise
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _theme_map(collection, records: list[dict]) -> dict:
+    """The session map (themes and 2-D coordinates), computed once here, not per request."""
+    import numpy as np
+
+    from assistant.themes import build_theme_map
+
+    vectors = st.poster_vectors(collection)
+    ordered = [r for r in records if f"{r['session']}:{r['board']}" in vectors]
+    matrix = np.array([vectors[f"{r['session']}:{r['board']}"] for r in ordered])
+    texts = [f"{r['title']}. {r['abstract']}" for r in ordered]
+    return build_theme_map([r["board"] for r in ordered], texts, matrix).to_dict()
 
 
 def _delete_posters(collection, keys: list[str]) -> None:

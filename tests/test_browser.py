@@ -89,3 +89,9 @@ def test_injected_markup_does_not_run(page):
 
 def test_no_request_leaves_the_machine(page):
     assert page.outside == []
+
+
+def test_the_session_map_renders(page):
+    points = page.locator("#map path[aria-roledescription='point'], #map .mark-symbol path")
+    points.first.wait_for(timeout=10_000)
+    assert points.count() >= 300

@@ -68,7 +68,7 @@ def test_ask_json_has_the_documented_shape(real_store):
 def test_ask_prints_sources_and_abstains_off_topic(real_store):
     shown = run("ask", "what is at #813?", "--store", str(real_store))
     assert "[#813]" in shown.output and "Outstanding Paper Runner-up" in shown.output
-    assert "Sources:" in shown.output
+    assert "Sources (extractive):" in shown.output
     off = run("ask", "What is the Wi-Fi password?", "--json", "--store", str(real_store))
     data = json.loads(off.output)
     assert data["abstained"] and data["citations"] == [] and data["answer"] == CANNOT_ANSWER
