@@ -93,6 +93,16 @@ def best_sentence(question: str, abstract: str) -> str:
     return best
 
 
+def contribution_sentence(topic: str, abstract: str) -> str:
+    """The sentence that states what the poster contributes ("we propose ..."), preferring one
+    that mentions the topic; the sentence closest to the topic when none does."""
+    wanted = {stem(w) for w in content_words(topic)}
+    stated = [s for s in split_sentences(abstract) if _CONTRIBUTION.search(s) and len(s) < 400]
+    if not stated:
+        return best_sentence(topic, abstract)
+    return max(stated, key=lambda s: len(wanted & {stem(w) for w in content_words(s)}))
+
+
 def card_source(card: dict, score: float) -> Source:
     return Source(board=card["board"], kind=card["kind"], title=card["title"],
                   score=round(float(score), 4), session=card["session"], award=card["award"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from assistant.answer import CANNOT_ANSWER, Answer, best_sentence, card_source
+from assistant.answer import CANNOT_ANSWER, Answer, card_source, contribution_sentence
 from assistant.retrieve import ANY_POSTER, PosterFilter
 
 SUMMARY_INTENT = re.compile(
@@ -90,7 +90,7 @@ def group_posters(vectors, texts: list[str]) -> list[tuple[list[int], list[str]]
 def digest(area: str, cards: list[dict]) -> str:
     """Each poster's board, title and the sentence that best states its contribution."""
     return "\n".join(f"- [#{c['board']}] **{c['title']}** — "
-                     f"{best_sentence(area, c['abstract'])}" for c in cards)
+                     f"{contribution_sentence(area, c['abstract'])}" for c in cards)
 
 
 def summarize(assistant, area: str, max_posters: int = 30,

@@ -31,6 +31,9 @@ class FaultServer(ThreadingHTTPServer):
         self.requests = 0
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that gave up (timeout) leaves a broken pipe: expected here, not news."""
+
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/v1"
