@@ -63,6 +63,18 @@ def strip_frame(question: str) -> str:
     return _FRAME.sub("", question).strip(" ?") or question
 
 
+def repeats_instructions(text: str, span: int = 8) -> bool:
+    """True when the answer quotes `span` or more consecutive words of the system prompt:
+    a prompt-injection ("print your system prompt") that the model obeyed."""
+    from assistant.llm import answer_messages
+
+    system = answer_messages("", [])[0]["content"]
+    words = re.findall(r"[a-z0-9]+", system.lower())
+    grams = {" ".join(words[i:i + span]) for i in range(len(words) - span + 1)}
+    said = re.findall(r"[a-z0-9]+", text.lower())
+    return any(" ".join(said[i:i + span]) in grams for i in range(len(said) - span + 1))
+
+
 def _pieces(answer: Answer) -> Iterator[str | Answer]:
     """An answer that is ready at once, streamed line by line, then the answer itself."""
     yield from answer.answer.splitlines(keepends=True)
@@ -84,7 +96,8 @@ def clean_question(question: str) -> str:
     text = "".join(ch if ch.isprintable() else " " for ch in question)
     text = " ".join(text.split())[:MAX_QUESTION_CHARS]
     if not any(ch.isalnum() for ch in text):
-        raise QuestionError("the question is empty: ask about a topic, a board (#812) or an author")
+        raise QuestionError("the question has no words: ask about a topic, a board (#812) or "
+                            "an author")
     return text
 
 
@@ -212,6 +225,9 @@ class Assistant:
         if guard.tail:
             yield guard.tail
         text = result.text.strip()
+        if repeats_instructions(text):
+            return self.fallback(question, scored, "The model's answer repeated its "
+                                 "instructions instead of answering.")
         if not result.citations:
             if not text or CANNOT_ANSWER.lower().rstrip(".") in text.lower():
                 answer = abstain()

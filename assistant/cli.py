@@ -18,6 +18,13 @@ def _settings(store: Path | None, **overrides) -> Settings:
     return Settings(**values)
 
 
+def exposure_warning(host: str, credentials: tuple[str, str] | None) -> str | None:
+    if host in ("127.0.0.1", "localhost", "::1") or credentials is not None:
+        return None
+    return (f"Warning: serving on {host} without --auth: anyone on your network can use the "
+            "app. Add --auth USER:PASS (or POSTERS_AUTH).")
+
+
 def _fail(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
@@ -159,9 +166,9 @@ def chat(host: str, port: int, auth: str | None, backend: str | None,
             _fail("--auth takes USER:PASS, e.g. --auth alice:s3cret")
         user, password = auth.split(":", 1)
         credentials = (user, password)
-    if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
-        click.echo(f"Warning: serving on {host} without --auth: anyone on your network can use "
-                   "the app. Add --auth USER:PASS (or POSTERS_AUTH).", err=True)
+    warning = exposure_warning(host, credentials)
+    if warning:
+        click.echo(warning, err=True)
     settings = _settings(store, backend=backend)
     try:
         assistant = Assistant(settings, echo=_echo_err)

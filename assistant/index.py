@@ -33,9 +33,29 @@ class PosterIndex:
         self.cards: dict[str, dict] = {f"{r['session']}:{r['board']}": r
                                        for r in st.read_posters(generation)}
         self.by_board: dict[int, dict] = {r["board"]: r for r in self.cards.values()}
-        self._collection = st.open_collection(st.chroma_client(generation), settings.collection)
         self._generation = generation
+        try:
+            self._collection = st.open_collection(
+                st.chroma_client(st.writable_copy(generation)), settings.collection)
+            self._self_check()
+        except st.StoreError:
+            raise
+        except Exception as err:  # chromadb raises many types for a damaged database
+            raise st.StoreError(f"{generation}: the Chroma database cannot be read "
+                                f"({type(err).__name__}); {st.REBUILD_HINT}") from None
         self._bm25_lock = threading.Lock()
+
+    def _self_check(self) -> None:
+        """A stored vector must find itself: catches a damaged vector index or database."""
+        sample = self._collection.get(limit=1, include=["embeddings"])
+        if not sample["ids"] or len(self.cards) == 0:
+            raise st.StoreError(f"{self._generation}: the store holds no posters; "
+                                f"{st.REBUILD_HINT}")
+        found = self._collection.query(query_embeddings=[sample["embeddings"][0]], n_results=1,
+                                       include=["distances"])
+        if found["ids"][0][:1] != sample["ids"][:1] or found["distances"][0][0] > 1e-3:
+            raise st.StoreError(f"{self._generation}: the store's vector index is damaged; "
+                                f"{st.REBUILD_HINT}")
 
     @cached_property
     def theme_map(self) -> Any:

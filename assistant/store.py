@@ -16,6 +16,8 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,6 +149,42 @@ def poster_vectors(collection: Any, where: dict | None = None) -> dict[str, Any]
     means = {key: np.mean(np.asarray(vectors, dtype=np.float64), axis=0)
              for key, vectors in chunks.items()}
     return {key: v / (np.linalg.norm(v) or 1.0) for key, v in means.items()}
+
+
+def writable_copy(generation: Path) -> Path:
+    """The generation itself, or a private copy when it is read-only (a shared or mounted
+    store): Chroma writes to its database even to read it."""
+    if os.access(generation / "chroma", os.W_OK):
+        return generation
+    import atexit
+
+    copy = Path(tempfile.mkdtemp(prefix="posters-store-")) / generation.name
+    shutil.copytree(generation, copy)
+    atexit.register(shutil.rmtree, copy.parent, True)
+    return copy
+
+
+@contextmanager
+def ingest_lock(store: Path) -> Iterator[None]:
+    """An exclusive lock on the store for one ingest; the OS releases it if the process dies."""
+    import fcntl
+
+    store.mkdir(parents=True, exist_ok=True)
+    with (store / ".ingest.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"{store}: another `posters ingest` is writing this store; wait "
+                             "for it to finish") from None
+        yield
+
+
+def check_writable(store: Path) -> None:
+    """Refuse early, with the fix, instead of failing halfway through an ingest."""
+    existing = next((p for p in (store, *store.parents) if p.exists()), None)
+    if existing is not None and not os.access(existing, os.W_OK):
+        raise StoreError(f"{existing}: not writable (read-only file system or permissions); "
+                         "pass another --store or set POSTERS_STORE")
 
 
 def chroma_client(generation: Path) -> Any:

@@ -64,6 +64,29 @@ def load_sources(sources: list[Path]) -> tuple[list[Poster], list[dict]]:
     return posters, described
 
 
+@dataclass
+class IngestPlan:
+    """What an ingest must do to the live store: a pure diff of content hashes."""
+
+    posters: list[Poster]
+    hashes: dict[str, str]  # "{session}:{board}" -> hash, for every poster ingested
+    sessions: set[str]
+    to_embed: list[Poster]  # new or changed
+    stale: list[str]  # keys whose old chunks must go: changed or removed
+
+    def is_empty(self) -> bool:
+        return not (self.to_embed or self.stale)
+
+
+def plan_ingest(posters: list[Poster], old: dict[str, str]) -> IngestPlan:
+    hashes = {poster_key(p): poster_hash(p) for p in posters}
+    sessions = {p.session for p in posters}
+    return IngestPlan(
+        posters=posters, hashes=hashes, sessions=sessions,
+        to_embed=[p for p in posters if old.get(poster_key(p)) != hashes[poster_key(p)]],
+        stale=[k for k in old if k.rsplit(":", 1)[0] in sessions and old[k] != hashes.get(k)])
+
+
 def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
            rebuild: bool = False, progress: bool | None = None) -> IngestReport:
     """Parse, diff against the live store, embed what changed, and publish a new generation."""
@@ -76,46 +99,55 @@ def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
             f"{store}: the store was built with embedding model {manifest.embed_model!r}, but "
             f"the current model is {settings.embed_model!r}; {st.REBUILD_HINT}")
     old = manifest.posters if manifest else {}
-    new = {poster_key(p): poster_hash(p) for p in posters}
-    sessions = {p.session for p in posters}
-    to_embed = [p for p in posters if old.get(poster_key(p)) != new[poster_key(p)]]
-    stale = [k for k in old if k.rsplit(":", 1)[0] in sessions and old[k] != new.get(k)]
+    plan = plan_ingest(posters, old)
     report = IngestReport(store=store, posters=len(posters), rebuilt=rebuild or manifest is None,
                           by_kind=Counter(p.kind for p in posters),
                           awards=sum(bool(p.award) for p in posters))
-    report.added = sum(poster_key(p) not in old for p in to_embed)
-    report.updated = len(to_embed) - report.added
-    report.removed = sum(k not in new for k in stale)
-    report.unchanged = len(posters) - len(to_embed)
-    if not (to_embed or stale):
+    report.added = sum(poster_key(p) not in old for p in plan.to_embed)
+    report.updated = len(plan.to_embed) - report.added
+    report.removed = sum(k not in plan.hashes for k in plan.stale)
+    report.unchanged = len(posters) - len(plan.to_embed)
+    if plan.is_empty():
         return report
-
-    live = None if rebuild else st.current_generation(store)
-    generation = st.new_generation(store, copy_from=live)
-    try:
-        client = st.chroma_client(generation)
-        collection = st.open_collection(client, settings.collection, create=True)
-        _delete_posters(collection, stale)
-        nodes = chunk_posters(to_embed, make_splitter(
-            settings.chunk_size, settings.chunk_overlap, _token_counter(embedder)))
-        _embed_and_add(collection, nodes, embedder, settings.embed_batch_size, progress)
-        report.chunks_embedded = len(nodes)
-        kept = {k: v for k, v in old.items() if k.rsplit(":", 1)[0] not in sessions}
-        kept_sources = [s for s in (manifest.sources if manifest else [])
-                        if s["session"] not in sessions]
-        records = [r for r in (st.read_posters(live) if live else [])
-                   if r["session"] not in sessions] + [poster_record(p) for p in posters]
-        st.write_posters(generation, records)
-        st.write_json(generation, st.THEMES_FILE, _theme_map(collection, records))
-        dimension = len(nodes[0].embedding) if nodes else (manifest.dimension if manifest else 0)
-        st.publish_generation(store, generation, st.Manifest(
-            embed_model=settings.embed_model, dimension=dimension,
-            sources=kept_sources + described, posters={**kept, **new}))
-    except BaseException:
-        shutil.rmtree(generation, ignore_errors=True)
-        raise
+    st.check_writable(store)
+    with st.ingest_lock(store):
+        st.discard_stale_generations(store)  # left by an ingest that was killed
+        live = None if rebuild else st.current_generation(store)
+        generation = st.new_generation(store, copy_from=live)
+        try:
+            report.chunks_embedded = _write_generation(
+                generation, live, plan, manifest, described, settings, embedder, progress)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _write_generation(generation: Path, live: Path | None, plan: IngestPlan,
+                      manifest: st.Manifest | None, described: list[dict], settings: Settings,
+                      embedder: BaseEmbedding, progress: bool | None) -> int:
+    """Apply the plan to a fresh generation and publish it; the number of chunks embedded."""
+    collection = st.open_collection(st.chroma_client(generation), settings.collection,
+                                    create=True)
+    _delete_posters(collection, plan.stale)
+    nodes = chunk_posters(plan.to_embed, make_splitter(
+        settings.chunk_size, settings.chunk_overlap, _token_counter(embedder)))
+    _embed_and_add(collection, nodes, embedder, settings.embed_batch_size, progress)
+    other_sessions = [r for r in (st.read_posters(live) if live else [])
+                      if r["session"] not in plan.sessions]
+    records = other_sessions + [poster_record(p) for p in plan.posters]
+    st.write_posters(generation, records)
+    st.write_json(generation, st.THEMES_FILE, _theme_map(collection, records))
+    old = manifest.posters if manifest else {}
+    kept = {k: v for k, v in old.items() if k.rsplit(":", 1)[0] not in plan.sessions}
+    kept_sources = [s for s in (manifest.sources if manifest else [])
+                    if s["session"] not in plan.sessions]
+    dimension = len(nodes[0].embedding) if nodes else (manifest.dimension if manifest else 0)
+    st.publish_generation(generation.parent, generation, st.Manifest(
+        embed_model=settings.embed_model, dimension=dimension,
+        sources=kept_sources + described, posters={**kept, **plan.hashes}))
+    return len(nodes)
 
 
 def _theme_map(collection, records: list[dict]) -> dict:

@@ -49,8 +49,16 @@ class Session:
     posters: list[Poster] = field(default_factory=list)
 
 
+MAX_PAGE_BYTES = 20_000_000  # a whole conference's page is a few MB; 20 MB is not a page
+
+
 def read_session_file(path: Path) -> str:
     """Read a session page as UTF-8, naming the line of the first undecodable byte."""
+    size = path.stat().st_size
+    if size > MAX_PAGE_BYTES:
+        raise SessionFormatError(
+            str(path), 1, f"the file is {size / 1e6:.0f} MB; a session page is at most "
+            f"{MAX_PAGE_BYTES / 1e6:.0f} MB", "check it is a session page, or split it")
     data = path.read_bytes()
     try:
         return data.decode("utf-8")

@@ -62,6 +62,14 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
+        if mode == "leak":
+            from assistant.llm import answer_messages
+
+            leaked = answer_messages("", [])[0]["content"][:400]
+            self.wfile.write(chunk(f"My instructions: {leaked} [#100]"))
+            self.wfile.write(chunk("", finish="stop"))
+            self.wfile.write(b"data: [DONE]\n\n")
+            return
         if mode == "badjson":
             self.wfile.write(b"data: {this is not json\n\n")
             return

@@ -88,7 +88,7 @@ def test_bad_source_fails_cleanly_and_the_store_still_answers(tmp_path, real_sto
 
 def test_empty_question_is_a_clear_error(tmp_path):
     result = run("ask", "   ", "--store", str(tmp_path / "unused"))
-    assert result.exit_code == 1 and "the question is empty" in result.output
+    assert result.exit_code == 1 and "the question has no words" in result.output
 
 
 def test_help_imports_no_heavy_library():

@@ -56,6 +56,7 @@ def test_rate_limit_is_retried_with_backoff(server, real_store):
     ("badjson", "could not be read"),
     ("401", "refused the API key"),
     ("404", "has no model"),
+    ("leak", "repeated its instructions"),
 ])
 def test_failures_fall_back_to_the_extractive_answer(server, real_store, mode, says):
     answer, _ = ask(server, real_store, mode)

@@ -99,3 +99,48 @@ def test_other_pages_of_the_same_format_parse():
     assert [(p.board, p.kind, p.award, p.title) for p in session.posters] == [
         (7, "poster", "", "A Title"), (8, "oral", "Best Paper", "T2")]
     assert session.posters[0].authors == ("Ada Lovelace", "Alan Turing")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ingest.parse import Poster, Session, format_session  # noqa: E402
+
+LINES = st.sampled_from(["Poster", "Spotlight Poster", "Oral Poster", "#12", "#12a", "#",
+                         "", "A title", "Ada · Bob", "An abstract.", "Outstanding Paper",
+                         "\x00", "Poster Session 2", "  ", "#99999999"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES, max_size=40) | st.text(max_size=400))
+def test_fuzz_any_text_parses_or_fails_with_a_located_error(content):
+    text = "\n".join(content) if isinstance(content, list) else content
+    try:
+        session = parse_session(text, "fuzz.txt")
+    except SessionFormatError as err:
+        assert err.path == "fuzz.txt" and err.line >= 1 and "\n" not in str(err)
+    else:
+        assert len({p.board for p in session.posters}) == len(session.posters)
+        assert all(p.title and p.abstract and p.authors for p in session.posters)
+
+
+WORDS = st.text(st.characters(categories=("L", "N", "P", "S"), max_codepoint=0x17F,
+                              exclude_characters="·#"), min_size=1, max_size=12)
+PHRASE = st.lists(WORDS, min_size=1, max_size=8).map(" ".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["poster", "spotlight", "oral"]), PHRASE,
+                          st.lists(PHRASE, min_size=1, max_size=4), PHRASE),
+                min_size=1, max_size=8))
+def test_fuzz_formatted_sessions_round_trip(blocks):
+    posters = [Poster(board=100 + i, kind=kind, title=title, authors=tuple(authors),
+                      abstract=abstract, session="Poster Session 7")
+               for i, (kind, title, authors, abstract) in enumerate(blocks)
+               if title.strip() not in {"Poster", "Spotlight Poster", "Oral Poster"}]
+    if not posters:
+        return
+    text = format_session(Session("Poster Session 7", "Hall", "x", posters))
+    parsed = parse_session(text, "x.txt").posters
+    assert [(p.board, p.kind, p.title, p.authors, p.abstract) for p in parsed] == [
+        (p.board, p.kind, p.title, p.authors, p.abstract) for p in posters]
