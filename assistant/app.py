@@ -26,7 +26,7 @@ CITATION = re.compile(r"\[#(\d+)\]")
 EXAMPLES = [
     "Is anyone generating synthetic MILP instances for solvers?",
     "What is Bernhard Schölkopf presenting?",
-    "Which posters are about federated learning?",
+    "Summarize the work on federated learning",
     "What's at #813?",
     "Which posters are orals?",
     "Which posters are about diffusion models for video?",

@@ -110,3 +110,13 @@ def test_eval_with_the_openai_backend_reports_faithfulness(llm_url, real_store, 
     assert metrics["config"]["backend"].startswith("gpt-4o-mini")
     assert "faithfulness" in metrics["overall"]
     assert metrics["by_kind"]["unanswerable"]["abstention_rate"] == 1.0
+
+
+def test_llm_summary_cites_only_its_sub_themes_posters(llm_assistant):
+    from assistant.summarize import summarize
+
+    summary = summarize(llm_assistant, "federated learning", max_posters=6)
+    assert summary.boards and summary.themes
+    for theme in summary.themes:
+        cited = {int(b) for b in re.findall(r"\[#(\d+)\]", theme.summary)}
+        assert cited and cited <= set(theme.boards)
