@@ -69,7 +69,10 @@ def repeats_instructions(text: str, span: int = 8) -> bool:
     from assistant.llm import answer_messages
 
     system = answer_messages("", [])[0]["content"]
-    words = re.findall(r"[a-z0-9]+", system.lower())
+    # The example answers may rightly be said again (about that poster): only the rules count.
+    rules = "\n".join(line for line in system.splitlines()
+                      if not line.startswith(("Right:", "Wrong:")))
+    words = re.findall(r"[a-z0-9]+", rules.lower())
     grams = {" ".join(words[i:i + span]) for i in range(len(words) - span + 1)}
     said = re.findall(r"[a-z0-9]+", text.lower())
     return any(" ".join(said[i:i + span]) in grams for i in range(len(said) - span + 1))
