@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.settings import OFFLINE_ENV
@@ -46,6 +48,27 @@ class HashEmbedding(BaseEmbedding):
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._vector(query)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_app(assistant, **launch_options) -> Iterator[str]:
+    """The real Gradio app on a free loopback port; yields its URL, closes it after."""
+    from assistant.app import launch
+
+    port = free_port()
+    demo = launch(assistant, port=port, block=False, **launch_options)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        demo.close()
 
 
 @pytest.fixture(scope="session")

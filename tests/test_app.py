@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import csv
 import re
-import socket
 from pathlib import Path
 
 import pytest
 
-from assistant.app import launch
+from tests.conftest import running_app
 
 pytestmark = pytest.mark.slow
 ALL_KINDS = ["poster", "spotlight", "oral"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(real_assistant):
-    port = free_port()
-    demo = launch(real_assistant, port=port, block=False)
-    yield f"http://127.0.0.1:{port}"
-    demo.close()
+    with running_app(real_assistant) as url:
+        yield url
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import socket
 
 import pytest
 
-from assistant.app import launch
+from tests.conftest import running_app
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -27,12 +26,8 @@ WAIT_DONE = """() => {
 
 @pytest.fixture(scope="module")
 def app_url(real_assistant):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    demo = launch(real_assistant, port=port, block=False)
-    yield f"http://127.0.0.1:{port}"
-    demo.close()
+    with running_app(real_assistant) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +13,7 @@ from assistant.ask import Assistant
 from assistant.cli import cli
 from assistant.settings import Settings
 from tests import local_llm
+from tests.conftest import running_app
 
 pytestmark = pytest.mark.slow
 QUESTION = "Which posters are about federated learning?"
@@ -72,21 +72,13 @@ def test_cli_ask_with_the_openai_backend(llm_url, real_store):
 def test_a_chat_turn_streams_through_the_app(llm_assistant):
     from gradio_client import Client
 
-    from assistant.app import launch
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    demo = launch(llm_assistant, port=port, block=False)
-    try:
-        client = Client(f"http://127.0.0.1:{port}", analytics_enabled=False, verbose=False)
+    with running_app(llm_assistant) as url:
+        client = Client(url, analytics_enabled=False, verbose=False)
         job = client.submit(QUESTION, [], ["poster", "spotlight", "oral"], 100, 2026,
                             api_name="/chat")
         updates = list(job)
         history, sources, _, _ = job.result()
         client.close()
-    finally:
-        demo.close()
     assert len(updates) >= 3
     text = "".join(p["text"] for p in history[-1]["content"])
     given = {int(b) for b in re.findall(r'id="poster-(\d+)"', sources)}

@@ -23,6 +23,7 @@ from assistant.cli import cli, exposure_warning
 from assistant.settings import Settings
 from ingest.build import ingest
 from ingest.parse import Poster, Session, format_session
+from tests.conftest import running_app
 
 pytestmark = pytest.mark.slow
 GOOD = "Poster\n#{board}\nA Title\n\nAda Lovelace · Alan Turing\n\nAn abstract.\n\n"
@@ -218,18 +219,9 @@ def status(url: str, method: str = "GET", body: bytes | None = None) -> int:
 
 
 def test_auth_refuses_strangers_and_no_file_is_served(real_assistant):
-    import socket
-
     from gradio_client import Client
 
-    from assistant.app import launch
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    demo = launch(real_assistant, port=port, auth=("alice", "s3cret"), block=False)
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with running_app(real_assistant, auth=("alice", "s3cret")) as url:
         body = json.dumps({"data": [PROBE, [], ["oral"], 100, 2026]}).encode()
         assert status(f"{url}/gradio_api/call/chat", "POST", body) == 401
         assert status(f"{url}/config") == 401
@@ -242,5 +234,3 @@ def test_auth_refuses_strangers_and_no_file_is_served(real_assistant):
                                      api_name="/chat")
         assert "[#100]" in "".join(p["text"] for p in history[-1]["content"])
         client.close()
-    finally:
-        demo.close()
