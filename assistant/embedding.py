@@ -72,7 +72,7 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
         return self._get_query_embedding(query)
 
 
-def load_embedder(model: str = DEFAULT_EMBED_MODEL, batch_size: int = 32) -> BaseEmbedding:
+def load_embedder(model: str = DEFAULT_EMBED_MODEL, batch_size: int = 16) -> BaseEmbedding:
     """The embedding named by the `embed_model` setting."""
     apply_offline_env()
     if model == DEFAULT_EMBED_MODEL:

@@ -51,7 +51,9 @@ class Settings(BaseSettings):
         "a sentence-transformers / Hugging Face model name or path (needs `posters[hf]` and, "
         "for a hub name, network).",
     )
-    embed_batch_size: int = Field(default=32, ge=1, description="Texts per embedding batch.")
+    embed_batch_size: int = Field(
+        default=16, ge=1,
+        description="Texts per embedding batch (16 keeps an ingest near 1.2 GB of memory).")
     chunk_size: int = Field(
         default=384, ge=64, le=512,
         description="Chunk size in model tokens; most abstracts stay one chunk.")
