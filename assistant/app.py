@@ -151,7 +151,7 @@ def sources_html(answer: Answer | None, cited: list[int], by_board: dict[int, di
     parts += [card_html(by_board[s.board], s.score) for s in (answer.sources if answer else [])]
     if not now:
         parts.append("<p>No poster cited.</p>")
-    earlier = [b for b in reversed(cited) if b not in now]
+    earlier = [b for b in reversed(cited) if b not in now][:EARLIER_CARDS]
     if earlier:
         parts.append('<div class="sources-h">Earlier in this conversation</div>')
         parts += [card_html(by_board[b]) for b in earlier]
@@ -197,6 +197,7 @@ def parse_boards(values: list[str] | None, known: dict[int, dict]) -> list[int]:
 
 
 HIGHLIGHT = "★ this answer"
+EARLIER_CARDS = 20  # cards kept from earlier turns: older citations keep their tooltip
 
 
 def map_frame(assistant: Assistant, highlight: list[int]) -> Any:
@@ -257,16 +258,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 shown += event
                 partial = render_citations(html.escape(shown, quote=False), by_board)
                 history[-1] = {"role": "assistant", "content": partial}
-                yield history, gr.skip(), gr.skip(), gr.skip(), cited
+                yield history, gr.skip(), gr.skip(), cited, gr.skip()
         except QuestionError as err:
             history[-1] = {"role": "assistant", "content": f"Error: {err}"}
-            yield history, sources_html(None, cited, by_board), gr.skip(), gr.skip(), cited
+            yield history, sources_html(None, cited, by_board), gr.skip(), cited, []
             return
         cited += [b for b in answer.citations if b not in cited]
         history[-1] = {"role": "assistant", "content": answer_markdown(answer, by_board)}
         choices = [star_label(by_board[b]) for b in cited]
         yield (history, sources_html(answer, cited, by_board), gr.update(choices=choices),
-               map_frame(assistant, answer.citations), cited)
+               cited, answer.citations)
 
     def star(selected: list[str] | None, reading: list[int] | None) -> tuple:
         reading = sorted(set(reading or []) | set(parse_boards(selected, by_board)))
@@ -320,14 +321,21 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         reading = gr.State([])
         pending = gr.State("")
         chat_inputs = [chatbot, kinds, board_min, board_max, cited]
-        chat_outputs = [chatbot, sources, to_star, session_map, cited]
+        last_answer = gr.State([])  # boards of the last answer, for the map
+        chat_outputs = [chatbot, sources, to_star, cited, last_answer]
         # Move the text aside and clear the box at once, then stream (see gradio notes).
         gr.on([msg.submit, send.click], lambda m: ("", m), msg, [msg, pending], queue=False,
               api_visibility="private").then(
             chat, [pending, *chat_inputs], chat_outputs, api_visibility="private",
-            api_name="chat_ui", show_progress="minimal")
+            api_name="chat_ui", show_progress="minimal").then(
+            lambda boards: map_frame(assistant, boards), [last_answer], [session_map],
+            api_visibility="private", show_progress="hidden")
         api_button = gr.Button(visible=False)
         api_button.click(chat, [msg, *chat_inputs], chat_outputs, api_name="chat")
+        # The map is redrawn after each answer in the page; API clients ask for it.
+        map_button = gr.Button(visible=False)
+        map_button.click(lambda boards: map_frame(assistant, boards), [last_answer],
+                         [session_map], api_name="map")
         star_btn.click(star, [to_star, reading], [reading_md, reading], api_name="star")
         export_btn.click(export, [reading], [files], api_name="export")
     return demo

@@ -30,8 +30,8 @@ def client(app_url):
 
 
 def ask(client, question, history=(), kinds=ALL_KINDS, lo=100, hi=2026):
-    history, sources, _choices, _map = client.predict(question, list(history), kinds, lo, hi,
-                                                      api_name="/chat")
+    history, sources, _choices = client.predict(question, list(history), kinds, lo, hi,
+                                                api_name="/chat")
     return history, "".join(p["text"] for p in history[-1]["content"]), sources
 
 
@@ -86,9 +86,10 @@ def test_markup_in_a_question_is_not_rendered_as_html(client):
 
 
 def test_the_map_highlights_the_posters_of_the_answer(client):
-    history, _sources, _choices, plot = client.predict(
+    history, _sources, _choices = client.predict(
         "Which posters are about federated learning?", [], ALL_KINDS, 100, 2026,
         api_name="/chat")
+    plot = client.predict(api_name="/map")
     text = "".join(p["text"] for p in history[-1]["content"])
     columns = plot["value"]["columns"] if "value" in plot else plot["columns"]
     rows = plot["value"]["data"] if "value" in plot else plot["data"]

@@ -77,7 +77,7 @@ def test_a_chat_turn_streams_through_the_app(llm_assistant):
         job = client.submit(QUESTION, [], ["poster", "spotlight", "oral"], 100, 2026,
                             api_name="/chat")
         updates = list(job)
-        history, sources, _, _ = job.result()
+        history, sources, _ = job.result()
         client.close()
     assert len(updates) >= 3
     text = "".join(p["text"] for p in history[-1]["content"])
