@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import time
 from collections import Counter
@@ -108,6 +109,7 @@ def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
     report.removed = sum(k not in plan.hashes for k in plan.stale)
     report.unchanged = len(posters) - len(plan.to_embed)
     if plan.is_empty():
+        _tidy(store)
         return report
     st.check_writable(store)
     with st.ingest_lock(store):
@@ -122,6 +124,15 @@ def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
             raise
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _tidy(store: Path) -> None:
+    """Remove what a killed ingest left behind, when nothing else needs doing."""
+    live = st.current_generation(store)
+    leftovers = [p for p in store.glob("gen-*") if live is None or p.name != live.name]
+    if leftovers and os.access(store, os.W_OK):
+        with st.ingest_lock(store):
+            st.discard_stale_generations(store)
 
 
 def _write_generation(generation: Path, live: Path | None, plan: IngestPlan,

@@ -177,6 +177,10 @@ def test_ingest_killed_halfway_leaves_every_board_served(store_copy, real_assist
     for board in assistant.index.by_board:
         assert assistant.ask(f"what is at #{board}?").citations == [board]
     assert assistant.ask(PROBE).citations[0] == 100
+    assert len(list(store_copy.glob("gen-*"))) == 2  # the live one and the killed one's
+    tidy = run("ingest", "--store", str(store_copy))
+    assert tidy.exit_code == 0 and "391 unchanged" in tidy.output
+    assert [p.name for p in store_copy.glob("gen-*")] == [live]
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "🙂🎉🚀", "\x00\x01\x02"])
