@@ -15,6 +15,7 @@ from assistant.answer import (
     abstain,
     best_sentence,
     card_source,
+    content_words,
     extractive_answer,
     poster_line,
     stem,
@@ -318,15 +319,16 @@ class Assistant:
                           sources=[card_source(card, 1.0)], abstained=False,
                           retrieved=[card["board"]])
         among = replace(where, boards=frozenset(follow.boards))
-        query = strip_frame(follow.question)
+        # Only the words that carry the question: "use" in "which use X" matches everything.
+        query = " ".join(content_words(follow.question)) or strip_frame(follow.question)
         candidates = self.candidates(query, among, retriever)
         kept = [c for c in candidates if c.bm25 > 0 or c.cosine >= self.settings.cite_floor]
         if not kept:
             return abstain(f"None of the {len(follow.boards)} posters of the previous answer "
                            "seem to match that.")
         answer = extractive_answer(query, [(self.index.cards[c.key], c.cosine) for c in kept],
-                                   intro=f"Of the {len(follow.boards)} posters of the previous "
-                                   f"answer, {len(kept)} match:")
+                                   intro=f"{len(kept)} of the {len(follow.boards)} posters of "
+                                   "the previous answer match:")
         answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
         return answer
 
