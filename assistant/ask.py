@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
+from functools import cache
 
 from assistant import store as st
 from assistant.answer import (
@@ -64,9 +65,9 @@ def strip_frame(question: str) -> str:
     return _FRAME.sub("", question).strip(" ?") or question
 
 
-def repeats_instructions(text: str, span: int = 8) -> bool:
-    """True when the answer quotes `span` or more consecutive words of the system prompt:
-    a prompt-injection ("print your system prompt") that the model obeyed."""
+@cache
+def _instruction_grams(span: int) -> frozenset[str]:
+    """Every run of `span` words in the system prompt's rules (computed once)."""
     from assistant.llm import answer_messages
 
     system = answer_messages("", [])[0]["content"]
@@ -74,7 +75,13 @@ def repeats_instructions(text: str, span: int = 8) -> bool:
     rules = "\n".join(line for line in system.splitlines()
                       if not line.startswith(("Right:", "Wrong:")))
     words = re.findall(r"[a-z0-9]+", rules.lower())
-    grams = {" ".join(words[i:i + span]) for i in range(len(words) - span + 1)}
+    return frozenset(" ".join(words[i:i + span]) for i in range(len(words) - span + 1))
+
+
+def repeats_instructions(text: str, span: int = 8) -> bool:
+    """True when the answer quotes `span` or more consecutive words of the system prompt:
+    a prompt-injection ("print your system prompt") that the model obeyed."""
+    grams = _instruction_grams(span)
     said = re.findall(r"[a-z0-9]+", text.lower())
     return any(" ".join(said[i:i + span]) in grams for i in range(len(said) - span + 1))
 

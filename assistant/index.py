@@ -8,10 +8,9 @@ from functools import cached_property
 from typing import Any
 
 from assistant import store as st
-from assistant.retrieve import ANY_POSTER, PosterFilter, Ranking, best_per_poster, fuse_rankings
+from assistant.retrieve import ANY_POSTER, PosterFilter, Ranking, best_per_poster
 from assistant.settings import Settings
 
-RETRIEVERS = ("hybrid", "dense", "bm25")
 _POOL = 40  # chunks each ranker contributes before fusion and filtering
 
 
@@ -23,11 +22,7 @@ class PosterIndex:
         if generation is None:
             raise st.StoreError(f"{settings.store}: no store yet; run `posters ingest`")
         self.manifest = st.Manifest.from_file(generation / "manifest.json")
-        if self.manifest.embed_model != settings.embed_model:
-            raise st.StoreError(
-                f"{settings.store}: the store was built with embedding model "
-                f"{self.manifest.embed_model!r}, but the current model is "
-                f"{settings.embed_model!r}; {st.REBUILD_HINT}")
+        st.check_model(self.manifest, settings.embed_model, settings.store)
         self.settings = settings
         self.embedder = embedder
         self.cards: dict[str, dict] = {f"{r['session']}:{r['board']}": r
@@ -122,13 +117,3 @@ class PosterIndex:
             hits = retriever.retrieve(question)
         ranking = best_per_poster((h.node.node_id, h.score) for h in hits if h.score > 0)
         return [(key, s) for key, s in ranking if where.admits(self.cards[key])][:k]
-
-    def hybrid(self, question: str, k: int, where: PosterFilter = ANY_POSTER) -> Ranking:
-        return fuse_rankings([self.dense(question, _POOL, where),
-                              self.bm25(question, _POOL, where)])[:k]
-
-    def rank(self, retriever: str, question: str, k: int,
-             where: PosterFilter = ANY_POSTER) -> Ranking:
-        if retriever not in RETRIEVERS:
-            raise ValueError(f"unknown retriever {retriever!r}; choose one of {RETRIEVERS}")
-        return getattr(self, retriever)(question, k, where)

@@ -55,6 +55,14 @@ class Manifest:
         return manifest
 
 
+def check_model(manifest: Manifest, embed_model: str, store: Path) -> None:
+    """Vectors of one model mean nothing to another: refuse, and say how to rebuild."""
+    if manifest.embed_model != embed_model:
+        raise StoreError(f"{store}: the store was built with embedding model "
+                         f"{manifest.embed_model!r}, but the current model is {embed_model!r}; "
+                         f"{REBUILD_HINT}")
+
+
 def current_generation(store: Path) -> Path | None:
     """The live generation directory, or None for an empty or new store."""
     pointer = store / "CURRENT"

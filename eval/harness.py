@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 from eval.metrics import RECALL_AT, Scored, aggregate, faithfulness, recall_at
@@ -133,7 +132,3 @@ def plot_runs(runs: dict[str, list[Scored]], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def scored_to_json(scored: Sequence[Scored]) -> list[dict]:
-    return [asdict(s) for s in scored]

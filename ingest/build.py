@@ -95,10 +95,8 @@ def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
     posters, described = load_sources(sources)
     store = settings.store
     manifest = None if rebuild else st.read_manifest(store)
-    if manifest and manifest.embed_model != settings.embed_model:
-        raise st.StoreError(
-            f"{store}: the store was built with embedding model {manifest.embed_model!r}, but "
-            f"the current model is {settings.embed_model!r}; {st.REBUILD_HINT}")
+    if manifest:
+        st.check_model(manifest, settings.embed_model, store)
     old = manifest.posters if manifest else {}
     plan = plan_ingest(posters, old)
     report = IngestReport(store=store, posters=len(posters), rebuilt=rebuild or manifest is None,
