@@ -178,7 +178,12 @@ def chat(host: str, port: int, auth: str | None, backend: str | None,
 
     click.echo(f"Serving {len(assistant.cards)} posters on http://{host}:{port} "
                "(Ctrl-C to stop)", err=True)
-    launch(assistant, host=host, port=port, auth=credentials)
+    try:
+        launch(assistant, host=host, port=port, auth=credentials)
+    except OSError as err:
+        if "port" not in str(err).lower():
+            raise
+        _fail(f"{host}:{port} is already in use (another `posters chat`?); pass --port N")
 
 
 @cli.command()
