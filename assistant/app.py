@@ -22,6 +22,7 @@ from assistant.followup import Turn
 from assistant.retrieve import PosterFilter
 
 KINDS = ["poster", "spotlight", "oral"]
+ALL_SESSIONS = "All sessions"
 CITATION = re.compile(r"\[#(\d+)\]")
 EXAMPLES = [
     "Is anyone generating synthetic MILP instances for solvers?",
@@ -116,6 +117,7 @@ def card_html(card: dict, score: float | None = None) -> str:
     relevance = f" · relevance {score:.2f}" if score is not None else ""
     return (f'<div class="poster-card" id="poster-{card["board"]}">'
             f'<div class="pc-head">#{card["board"]} · {escape(card["kind"])}{award}{relevance}'
+            f'<span class="pc-session"> · {escape(card["session"])}</span>'
             f'</div><div class="pc-title">{escape(card["title"])}</div>'
             f'<div class="pc-authors">{escape(card["authors"])}</div>'
             f'<div class="pc-abstract">{escape(card["abstract"])}</div></div>')
@@ -197,6 +199,7 @@ def parse_boards(values: list[str] | None, known: dict[int, dict]) -> list[int]:
 
 
 HIGHLIGHT = "★ this answer"
+MAP_POINTS = 4000
 EARLIER_CARDS = 20  # cards kept from earlier turns: older citations keep their tooltip
 
 
@@ -210,10 +213,14 @@ def map_frame(assistant: Assistant, highlight: list[int]) -> Any:
         return pd.DataFrame(columns=columns)
     names = {t["id"]: f"{t['id'] + 1} {t['label']}" for t in theme_map.themes}
     marked = set(highlight)
+    # A whole conference is too many points for a browser: an even sample, and every
+    # poster of this answer.
+    every = max(1, len(theme_map.boards) // MAP_POINTS)
     rows = [(x, y, HIGHLIGHT if board in marked else names[label], board,
              assistant.index.by_board[board]["title"])
-            for (x, y), label, board in zip(theme_map.coords, theme_map.labels,
-                                            theme_map.boards, strict=True)]
+            for i, ((x, y), label, board) in enumerate(zip(
+                theme_map.coords, theme_map.labels, theme_map.boards, strict=True))
+            if i % every == 0 or board in marked]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -239,13 +246,15 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
     def chat(message: str, history: list[dict], kinds: list[str] | None,
              board_min: float | None, board_max: float | None,
+             only_session: str | None = ALL_SESSIONS,
              cited: list[int] | None = None) -> Iterator[tuple]:
         history = list(history or [])
         cited = list(cited or [])
         where = PosterFilter(
             kinds=frozenset(kinds) if kinds is not None and set(kinds) != set(KINDS) else None,
             board_min=int(board_min) if board_min is not None else None,
-            board_max=int(board_max) if board_max is not None else None)
+            board_max=int(board_max) if board_max is not None else None,
+            session=None if only_session in (None, ALL_SESSIONS) else only_session)
         turn = previous_turn(history)
         history.append({"role": "user", "content": message})
         history.append({"role": "assistant", "content": ""})
@@ -299,6 +308,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Accordion("Filters", open=False, elem_id="filters"):
                     kinds = gr.CheckboxGroup(KINDS, value=KINDS, label="Poster kind",
                                              elem_id="kinds")
+                    only_session = gr.Dropdown(
+                        [ALL_SESSIONS, *assistant.sessions], value=ALL_SESSIONS,
+                        label="Session", elem_id="session",
+                        visible=len(assistant.sessions) > 1)
                     with gr.Row():
                         board_min = gr.Number(value=boards[0], label="From board",
                                               precision=0, elem_id="board-min")
@@ -320,7 +333,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         cited = gr.State([])
         reading = gr.State([])
         pending = gr.State("")
-        chat_inputs = [chatbot, kinds, board_min, board_max, cited]
+        chat_inputs = [chatbot, kinds, board_min, board_max, only_session, cited]
         last_answer = gr.State([])  # boards of the last answer, for the map
         chat_outputs = [chatbot, sources, to_star, cited, last_answer]
         # Move the text aside and clear the box at once, then stream (see gradio notes).

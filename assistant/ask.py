@@ -137,6 +137,7 @@ class Assistant:
         ensure_store(settings, self.embedder, echo)
         self.index = PosterIndex(settings, self.embedder)
         self.cards = list(self.index.cards.values())
+        self.sessions = sorted({card["session"] for card in self.cards})
         self._df = _document_frequencies(self.cards)
         self.llm = None
         if settings.resolved_backend() == "openai":

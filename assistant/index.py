@@ -30,8 +30,7 @@ class PosterIndex:
         self.by_board: dict[int, dict] = {r["board"]: r for r in self.cards.values()}
         self._generation = generation
         try:
-            self._collection = st.open_collection(
-                st.chroma_client(st.writable_copy(generation)), settings.collection)
+            self._collection = st.generation_collection(settings, generation)
             self._self_check()
         except st.StoreError:
             raise
@@ -78,14 +77,6 @@ class PosterIndex:
 
     @cached_property
     def _bm25(self) -> Any:
-        return self._build_bm25(_POOL)
-
-    @cached_property
-    def _bm25_every_node(self) -> Any:
-        """Scores every node: a filtered question must not lose its posters to the pool cut."""
-        return self._build_bm25(len(self._collection.get(include=[])["ids"]))
-
-    def _build_bm25(self, top_k: int) -> Any:
         """BM25 over the same nodes as the vector store (its docstore is empty, so build it)."""
         from llama_index.core.schema import TextNode
         from llama_index.retrievers.bm25 import BM25Retriever
@@ -101,7 +92,13 @@ class PosterIndex:
             for node_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"],
                                            strict=True)
         ]
-        return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(top_k, len(nodes)))
+        del got
+        return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(_POOL, len(nodes)))
+
+    @cached_property
+    def _bm25_keys(self) -> list[str]:
+        """The poster key of each BM25 document, in corpus order (for filter masks)."""
+        return [entry["node_id"].rsplit(":", 1)[0] for entry in self._bm25.corpus]
 
     def dense(self, question: str, k: int, where: PosterFilter = ANY_POSTER) -> Ranking:
         retriever = self._vector_index.as_retriever(
@@ -112,8 +109,19 @@ class PosterIndex:
         return best_per_poster((h.node.node_id, 1.0 + math.log(h.score)) for h in hits)[:k]
 
     def bm25(self, question: str, k: int, where: PosterFilter = ANY_POSTER) -> Ranking:
-        retriever = self._bm25 if where.is_empty() else self._bm25_every_node
+        retriever = self._bm25
+        mask = None
+        if not where.is_empty():  # score only admitted nodes: none lost to the pool cut
+            mask = [int(where.admits(self.cards[key])) for key in self._bm25_keys]
+            if not any(mask):
+                return []
         with self._bm25_lock:  # bm25s keeps per-call state; Gradio serves turns on threads
-            hits = retriever.retrieve(question)
+            retriever.corpus_weight_mask = mask
+            retriever.similarity_top_k = min(_POOL, sum(mask) if mask else len(
+                self._bm25_keys))
+            try:
+                hits = retriever.retrieve(question)
+            finally:
+                retriever.corpus_weight_mask = None
         ranking = best_per_poster((h.node.node_id, h.score) for h in hits if h.score > 0)
         return [(key, s) for key, s in ranking if where.admits(self.cards[key])][:k]

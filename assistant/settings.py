@@ -91,7 +91,15 @@ class Settings(BaseSettings):
     summary_relative_bm25_bar: float = Field(
         default=0.35, ge=0.0, le=1.0,
         description="... or the BM25 fraction (lower than for answers: a summary covers the area).")
-    collection: str = Field(default="posters", description="Chroma collection name.")
+    collection: str = Field(
+        default="posters",
+        description="Chroma collection name (with a Chroma server: the prefix of each "
+        "generation's collection).")
+    chroma_host: str | None = Field(
+        default=None,
+        description="Host of a Chroma server (`chroma run`) holding the vectors instead of the "
+        "embedded store; the store directory keeps the manifest and poster table.")
+    chroma_port: int = Field(default=8000, ge=1, le=65535, description="Port of that server.")
     backend: Literal["auto", "extractive", "openai"] = Field(
         default="auto",
         description="Who writes answers: 'extractive' (no LLM), 'openai' (any OpenAI-compatible "

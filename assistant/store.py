@@ -4,8 +4,11 @@ Layout of a store directory:
     CURRENT              name of the live generation (replaced atomically)
     gen-<stamp>/chroma/  an embedded Chroma database (PersistentClient)
     gen-<stamp>/manifest.json
+    gen-<stamp>/building.json  only while an ingest writes the generation (to resume it)
 An ingest builds a new generation beside the live one and then swaps CURRENT, so a failed or
-killed ingest leaves the previous store serving as it was.
+killed ingest leaves the previous store serving as it was. With a Chroma server
+(`POSTERS_CHROMA_HOST`), each generation's vectors are the server collection
+`{collection}-{generation}` instead of `gen-<stamp>/chroma/`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 MANIFEST_VERSION = 1
 THEMES_FILE = "themes.json"
+BUILDING_FILE = "building.json"
 REBUILD_HINT = "run `posters ingest --rebuild`"
 
 
@@ -92,20 +96,31 @@ def new_generation(store: Path, copy_from: Path | None) -> Path:
     return path
 
 
-def publish_generation(store: Path, generation: Path, manifest: Manifest) -> None:
+def publish_generation(store: Path, generation: Path, manifest: Manifest,
+                       server: ChromaServer | None = None) -> None:
     """Write the manifest, point CURRENT at the generation, then remove older generations."""
     _atomic_write(generation / "manifest.json", manifest.to_json())
     _atomic_write(store / "CURRENT", generation.name)
-    discard_stale_generations(store)
+    discard_stale_generations(store, server)
 
 
-def discard_stale_generations(store: Path) -> None:
-    """Remove generations that are not live (left by earlier ingests, finished or killed)."""
+def discard_stale_generations(store: Path, server: ChromaServer | None = None,
+                              keep: str | None = None) -> None:
+    """Remove generations that are neither live nor `keep` (left by earlier ingests, finished
+    or killed), and their collections on the Chroma server."""
     live = (store / "CURRENT").read_text(encoding="utf-8").strip() if (
         store / "CURRENT").exists() else None
     for path in store.glob("gen-*"):
-        if path.name != live and path.is_dir():
+        if path.name not in (live, keep) and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
+    if server is not None:
+        server.drop_generations(except_for={live, keep})
+
+
+def stale_generations(store: Path) -> list[Path]:
+    live = (store / "CURRENT").read_text(encoding="utf-8").strip() if (
+        store / "CURRENT").exists() else None
+    return [p for p in store.glob("gen-*") if p.name != live]
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -146,17 +161,25 @@ def read_json(generation: Path, name: str) -> Any | None:
         raise StoreError(f"{path}: unreadable ({err}); {REBUILD_HINT}") from None
 
 
-def poster_vectors(collection: Any, where: dict | None = None) -> dict[str, Any]:
-    """One unit vector per poster ("{session}:{board}"): the mean of its chunks' vectors."""
+def poster_vectors(collection: Any, where: dict | None = None,
+                   page: int = 20_000) -> dict[str, Any]:
+    """One unit vector per poster ("{session}:{board}"): the mean of its chunks' vectors.
+
+    Read a page of chunks at a time: a whole conference's vectors at once is gigabytes."""
     import numpy as np
 
-    got = collection.get(where=where, include=["embeddings"])
-    chunks: dict[str, list] = {}
-    for node_id, vector in zip(got["ids"], got["embeddings"], strict=True):
-        chunks.setdefault(node_id.rsplit(":", 1)[0], []).append(vector)
-    means = {key: np.mean(np.asarray(vectors, dtype=np.float64), axis=0)
-             for key, vectors in chunks.items()}
-    return {key: v / (np.linalg.norm(v) or 1.0) for key, v in means.items()}
+    sums: dict[str, Any] = {}
+    offset = 0
+    while True:
+        got = collection.get(where=where, include=["embeddings"], limit=page, offset=offset)
+        for node_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+            key = node_id.rsplit(":", 1)[0]
+            vector = np.asarray(vector, dtype=np.float64)
+            sums[key] = sums[key] + vector if key in sums else vector
+        if len(got["ids"]) < page:
+            break
+        offset += page
+    return {key: v / (np.linalg.norm(v) or 1.0) for key, v in sums.items()}
 
 
 def writable_copy(generation: Path) -> Path:
@@ -193,6 +216,74 @@ def check_writable(store: Path) -> None:
     if existing is not None and not os.access(existing, os.W_OK):
         raise StoreError(f"{existing}: not writable (read-only file system or permissions); "
                          "pass another --store or set POSTERS_STORE")
+
+
+@dataclass(frozen=True)
+class ChromaServer:
+    """A Chroma server (`chroma run --path DIR --host 127.0.0.1 --port N`) holding the vectors."""
+
+    host: str
+    port: int
+    collection: str  # the prefix of each generation's collection
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def client(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        try:
+            return chromadb.HttpClient(host=self.host, port=self.port,
+                                       settings=ChromaSettings(anonymized_telemetry=False))
+        except Exception as err:  # chromadb raises ValueError or httpx errors when unreachable
+            raise StoreError(
+                f"cannot reach the Chroma server at {self.url} ({type(err).__name__}); start "
+                f"it with `chroma run --path DIR --host {self.host} --port {self.port}`, or "
+                "unset POSTERS_CHROMA_HOST to use the embedded store") from None
+
+    def collection_name(self, generation: Path) -> str:
+        return f"{self.collection}-{generation.name}"
+
+    def drop_generations(self, except_for: set[str | None]) -> None:
+        client = self.client()
+        keep = {self.collection_name(Path(name)) for name in except_for if name}
+        for name in client.list_collections():
+            name = getattr(name, "name", name)
+            if name.startswith(f"{self.collection}-gen-") and name not in keep:
+                client.delete_collection(name)
+
+
+def chroma_server(settings: Any) -> ChromaServer | None:
+    if not settings.chroma_host:
+        return None
+    return ChromaServer(settings.chroma_host, settings.chroma_port, settings.collection)
+
+
+def generation_collection(settings: Any, generation: Path, create: bool = False) -> Any:
+    """The vectors of one generation: the embedded database in its directory, or its
+    collection on the Chroma server. Reading a read-only embedded store goes through a copy."""
+    server = chroma_server(settings)
+    if server is not None:
+        return open_collection(server.client(), server.collection_name(generation), create)
+    path = generation if create else writable_copy(generation)
+    return open_collection(chroma_client(path), settings.collection, create)
+
+
+def copy_collection(source: Any, target: Any, page: int = 5_000) -> None:
+    """Every record of one collection into another, a page at a time (server generations are
+    seeded this way; embedded ones by copying their directory)."""
+    offset = 0
+    while True:
+        got = source.get(include=["embeddings", "documents", "metadatas"], limit=page,
+                         offset=offset)
+        if got["ids"]:
+            target.add(ids=got["ids"], embeddings=got["embeddings"],
+                       documents=got["documents"], metadatas=got["metadatas"])
+        if len(got["ids"]) < page:
+            return
+        offset += page
 
 
 def chroma_client(generation: Path) -> Any:

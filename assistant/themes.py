@@ -20,6 +20,7 @@ demonstrates learning framework task tasks new however well problem problems sig
 neural network networks deep data training algorithm algorithms efficient multiple various
 """.split())
 SILHOUETTE_SAMPLE = 2000
+THEME_SAMPLE = 3000  # larger corpora: themes found on a sample, every poster then assigned
 RESTARTS = 4
 MIN_HOLDERS = 2
 DPI = 110
@@ -63,9 +64,14 @@ def _plus_plus(vectors: np.ndarray, k: int, rng: np.random.Generator) -> np.ndar
 
 def _recentre(vectors: np.ndarray, labels: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Normalised member means; an emptied cluster takes the point farthest from its centre."""
-    new = np.eye(len(centres))[labels].T @ vectors
+    counts = np.bincount(labels, minlength=len(centres))
+    filled = np.flatnonzero(counts)
+    starts = (np.cumsum(counts) - counts)[filled]
+    new = np.zeros((len(centres), vectors.shape[1]))
+    # Sums by sorted segments: a one-hot matrix product costs k times more on large samples.
+    new[filled] = np.add.reduceat(vectors[np.argsort(labels, kind="stable")], starts, axis=0)
     fit = np.einsum("ij,ij->i", vectors, centres[labels])
-    for cluster in np.flatnonzero(~np.bincount(labels, minlength=len(centres)).astype(bool)):
+    for cluster in np.flatnonzero(counts == 0):
         farthest = int(np.argmin(fit))
         new[cluster] = vectors[farthest]
         fit[farthest] = np.inf
@@ -341,6 +347,20 @@ def _by_size(labels: np.ndarray) -> np.ndarray:
     return rank[labels]
 
 
+def _theme_labels(vectors: np.ndarray, k_min: int, k_max: int, seed: int) -> np.ndarray:
+    """k-means labels; above THEME_SAMPLE posters, the themes of a random sample, each poster
+    going to the nearest theme centre (fitting all of 100k posters would take hours)."""
+    if len(vectors) <= THEME_SAMPLE:
+        return kmeans(vectors, choose_k(vectors, k_min, k_max, seed), seed)
+    rows = np.random.default_rng(seed).choice(len(vectors), THEME_SAMPLE, replace=False)
+    sample = vectors[np.sort(rows)]
+    k = choose_k(sample, k_min, k_max, seed)
+    centres = _unit(np.eye(k)[kmeans(sample, k, seed)].T @ sample)
+    nearest = np.concatenate([np.argmax(vectors[at:at + 10_000] @ centres.T, axis=1)
+                              for at in range(0, len(vectors), 10_000)])
+    return np.unique(nearest, return_inverse=True)[1]
+
+
 def build_theme_map(boards: list[int], texts: list[str], vectors: np.ndarray,
                     k_min: int = 15, k_max: int = 25, seed: int = 0) -> ThemeMap:
     """All posters clustered (k chosen in [k_min, k_max], at most n/2), labelled by their
@@ -350,8 +370,7 @@ def build_theme_map(boards: list[int], texts: list[str], vectors: np.ndarray,
     vectors = compact(vectors)
     # A theme of one poster is no theme: small sessions get at most n/2 themes.
     k_max = min(k_max, max(1, len(boards) // 2))
-    k = choose_k(vectors, min(k_min, k_max), k_max, seed)
-    labels = _by_size(kmeans(vectors, k, seed))
+    labels = _by_size(_theme_labels(vectors, min(k_min, k_max), k_max, seed))
     terms = distinctive_terms(texts, labels)
     themes = [{"id": theme, "label": label_of(terms[theme]) or f"theme {theme + 1}",
                "terms": terms[theme],

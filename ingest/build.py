@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import MetadataMode, TextNode
+from llama_index.core.schema import MetadataMode
 
 from assistant import store as st
 from assistant.settings import Settings
@@ -30,7 +29,9 @@ class IngestReport:
     unchanged: int = 0
     removed: int = 0
     chunks_embedded: int = 0
+    chunks_kept: int = 0  # already embedded by an interrupted run this one resumed
     rebuilt: bool = False
+    resumed: bool = False
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -39,25 +40,32 @@ class IngestReport:
         if not (self.added or self.updated or self.removed):
             return f"{head}: {self.unchanged} unchanged, store not modified ({self.store})"
         verb = "rebuilt" if self.rebuilt else "updated"
+        resumed = (f" (resumed an interrupted ingest: {self.chunks_kept} chunks were already "
+                   "embedded)" if self.resumed else "")
         return (f"{head}: {self.added} added, {self.updated} updated, {self.removed} removed, "
                 f"{self.unchanged} unchanged; {self.chunks_embedded} chunks embedded in "
-                f"{self.seconds:.1f}s; store {verb} at {self.store}")
+                f"{self.seconds:.1f}s{resumed}; store {verb} at {self.store}")
 
 
 def load_sources(sources: list[Path]) -> tuple[list[Poster], list[dict]]:
     """Parse every source page; boards must be unique within a session across files."""
     posters: list[Poster] = []
     described: list[dict] = []
-    first_seen: dict[str, str] = {}
+    first_seen: dict[int, tuple[str, str]] = {}  # board -> (session, path)
     for path in sources:
         session = load_session(path)
         for poster in session.posters:
-            key = poster_key(poster)
-            if key in first_seen:
-                raise SessionFormatError(str(path), poster.line + 1,
-                                         f"board #{poster.board} of {poster.session!r} is also in "
-                                         f"{first_seen[key]}", "ingest each session page once")
-            first_seen[key] = str(path)
+            if poster.board in first_seen:
+                other, where = first_seen[poster.board]
+                if other == poster.session:
+                    raise SessionFormatError(
+                        str(path), poster.line + 1, f"board #{poster.board} of "
+                        f"{poster.session!r} is also in {where}", "ingest each session page once")
+                raise SessionFormatError(
+                    str(path), poster.line + 1, f"board #{poster.board} is also in session "
+                    f"{other!r} ({where})", "boards are the citations, so the sessions of one "
+                    "store need distinct boards: ingest this session into its own --store")
+            first_seen[poster.board] = (poster.session, str(path))
         posters.extend(session.posters)
         described.append({"path": str(path), "sha256": _file_sha256(path),
                           "session": session.name, "location": session.location,
@@ -90,13 +98,17 @@ def plan_ingest(posters: list[Poster], old: dict[str, str]) -> IngestPlan:
 
 def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
            rebuild: bool = False, progress: bool | None = None) -> IngestReport:
-    """Parse, diff against the live store, embed what changed, and publish a new generation."""
+    """Parse, diff against the live store, embed what changed, and publish a new generation.
+
+    An interrupted ingest leaves its generation behind; the next ingest of the same change
+    resumes it, embedding only the chunks it does not hold yet."""
     started = time.perf_counter()
     posters, described = load_sources(sources)
     store = settings.store
     manifest = None if rebuild else st.read_manifest(store)
     if manifest:
         st.check_model(manifest, settings.embed_model, store)
+        check_boards_distinct(posters, described, manifest, store)
     old = manifest.posters if manifest else {}
     plan = plan_ingest(posters, old)
     report = IngestReport(store=store, posters=len(posters), rebuilt=rebuild or manifest is None,
@@ -106,57 +118,100 @@ def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
     report.updated = len(plan.to_embed) - report.added
     report.removed = sum(k not in plan.hashes for k in plan.stale)
     report.unchanged = len(posters) - len(plan.to_embed)
+    server = st.chroma_server(settings)
     if plan.is_empty():
-        _tidy(store)
+        _tidy(store, server)
         return report
     st.check_writable(store)
     with st.ingest_lock(store):
-        st.discard_stale_generations(store)  # left by an ingest that was killed
         live = None if rebuild else st.current_generation(store)
-        generation = st.new_generation(store, copy_from=live)
-        try:
-            report.chunks_embedded = _write_generation(
-                generation, live, plan, manifest, described, settings, embedder, progress)
-        except BaseException:
-            shutil.rmtree(generation, ignore_errors=True)
-            raise
+        generation, building, report.resumed = _resume_or_start(
+            store, live, plan, settings, server)
+        report.chunks_embedded, report.chunks_kept = _write_generation(
+            generation, live, plan, manifest, described, settings, embedder, progress,
+            building)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _tidy(store: Path) -> None:
+def check_boards_distinct(posters: list[Poster], described: list[dict], manifest: st.Manifest,
+                          store: Path) -> None:
+    """Boards are the citations, so one store cannot hold the same board in two sessions."""
+    sessions = {p.session for p in posters}
+    elsewhere = {int(k.rsplit(":", 1)[1]): k.rsplit(":", 1)[0] for k in manifest.posters
+                 if k.rsplit(":", 1)[0] not in sessions}
+    sources = {s["session"]: s["path"] for s in described}
+    for poster in posters:
+        if poster.board in elsewhere:
+            other = elsewhere[poster.board]
+            raise SessionFormatError(
+                sources.get(poster.session, poster.session), poster.line + 1,
+                f"board #{poster.board} of {poster.session!r} is already in session {other!r} "
+                f"of the store {store}", "boards are the citations, so the sessions of one "
+                "store need distinct boards: ingest this session into its own --store")
+
+
+def _tidy(store: Path, server: st.ChromaServer | None) -> None:
     """Remove what a killed ingest left behind, when nothing else needs doing."""
-    live = st.current_generation(store)
-    leftovers = [p for p in store.glob("gen-*") if live is None or p.name != live.name]
-    if leftovers and os.access(store, os.W_OK):
+    if st.stale_generations(store) and os.access(store, os.W_OK):
         with st.ingest_lock(store):
-            st.discard_stale_generations(store)
+            st.discard_stale_generations(store, server)
+
+
+def _resume_or_start(store: Path, live: Path | None, plan: IngestPlan, settings: Settings,
+                     server: st.ChromaServer | None) -> tuple[Path, dict, bool]:
+    """An interrupted generation built on the same live one with the same model, to finish,
+    or a fresh one seeded with the live one: (generation, its building record, resumed)."""
+    base = live.name if live else None
+    for path in sorted(st.stale_generations(store), reverse=True):
+        building = st.read_json(path, st.BUILDING_FILE) if path.is_dir() else None
+        if building and building.get("base") == base and (
+                building.get("embed_model") == settings.embed_model):
+            st.discard_stale_generations(store, server, keep=path.name)
+            return path, building, True
+    st.discard_stale_generations(store, server)
+    generation = st.new_generation(store, copy_from=live)
+    if server is not None and live is not None:
+        st.copy_collection(st.generation_collection(settings, live),
+                           st.generation_collection(settings, generation, create=True))
+    building = {"base": base, "embed_model": settings.embed_model, "target": plan.hashes,
+                "stale_deleted": False}
+    st.write_json(generation, st.BUILDING_FILE, building)
+    return generation, building, False
 
 
 def _write_generation(generation: Path, live: Path | None, plan: IngestPlan,
                       manifest: st.Manifest | None, described: list[dict], settings: Settings,
-                      embedder: BaseEmbedding, progress: bool | None) -> int:
-    """Apply the plan to a fresh generation and publish it; the number of chunks embedded."""
-    collection = st.open_collection(st.chroma_client(generation), settings.collection,
-                                    create=True)
-    _delete_posters(collection, plan.stale)
-    nodes = chunk_posters(plan.to_embed, make_splitter(
-        settings.chunk_size, settings.chunk_overlap, _token_counter(embedder)))
-    _embed_and_add(collection, nodes, embedder, settings.embed_batch_size, progress)
+                      embedder: BaseEmbedding, progress: bool | None,
+                      building: dict) -> tuple[int, int]:
+    """Apply the plan to the generation and publish it: (chunks embedded, chunks found
+    already embedded by an interrupted run of the same ingest)."""
+    collection = st.generation_collection(settings, generation, create=True)
+    if not building["stale_deleted"]:
+        _delete_posters(collection, plan.stale)
+    # Chunks an interrupted run embedded for a poster whose text has changed since are stale.
+    _delete_posters(collection, [k for k, h in building["target"].items()
+                                 if plan.hashes.get(k) != h and k not in plan.stale])
+    st.write_json(generation, st.BUILDING_FILE, {
+        **building, "target": plan.hashes, "stale_deleted": True})
+    embedded, kept = _embed_posters(collection, plan.to_embed, embedder, settings, progress)
     other_sessions = [r for r in (st.read_posters(live) if live else [])
                       if r["session"] not in plan.sessions]
     records = other_sessions + [poster_record(p) for p in plan.posters]
     st.write_posters(generation, records)
     st.write_json(generation, st.THEMES_FILE, _theme_map(collection, records))
     old = manifest.posters if manifest else {}
-    kept = {k: v for k, v in old.items() if k.rsplit(":", 1)[0] not in plan.sessions}
+    kept_posters = {k: v for k, v in old.items() if k.rsplit(":", 1)[0] not in plan.sessions}
     kept_sources = [s for s in (manifest.sources if manifest else [])
                     if s["session"] not in plan.sessions]
-    dimension = len(nodes[0].embedding) if nodes else (manifest.dimension if manifest else 0)
+    sample = collection.get(limit=1, include=["embeddings"])["embeddings"]
+    dimension = len(sample[0]) if len(sample) else 0
+    (generation / st.BUILDING_FILE).unlink()
     st.publish_generation(generation.parent, generation, st.Manifest(
         embed_model=settings.embed_model, dimension=dimension,
-        sources=kept_sources + described, posters={**kept, **plan.hashes}))
-    return len(nodes)
+        sources=kept_sources + described, posters={**kept_posters, **plan.hashes}),
+        st.chroma_server(settings))
+    return embedded, kept
 
 
 def _theme_map(collection, records: list[dict]) -> dict:
@@ -181,25 +236,51 @@ def _delete_posters(collection, keys: list[str]) -> None:
         collection.delete(where={"$and": [{"session": session}, {"board": {"$in": boards}}]})
 
 
-def _embed_and_add(collection, nodes: list[TextNode], embedder: BaseEmbedding,
-                   batch_size: int, progress: bool | None) -> None:
+POSTERS_PER_BATCH = 512  # chunked and embedded together: memory stays bounded
+FLUSH_SECONDS = 5.0  # embedded chunks are written at least this often, so a killed ingest
+FLUSH_CHUNKS = 2000  # loses little; and in large writes, since Chroma pays per call
+
+
+def _embed_posters(collection, posters: list[Poster], embedder: BaseEmbedding,
+                   settings: Settings, progress: bool | None) -> tuple[int, int]:
+    """Chunk, embed and add the posters a window at a time, skipping chunks the collection
+    already holds (a resumed ingest); (chunks embedded, chunks skipped)."""
     from llama_index.vector_stores.chroma import ChromaVectorStore
     from tqdm import tqdm
 
+    present = set(collection.get(include=[])["ids"])
     vector_store = ChromaVectorStore(chroma_collection=collection)
-    # Similar lengths in a batch means less padding for the model to chew through.
-    ordered = sorted(nodes, key=lambda n: len(n.get_content(MetadataMode.EMBED)))
-    bar = tqdm(total=len(ordered), desc="Embedding", unit="chunk",
+    splitter = make_splitter(settings.chunk_size, settings.chunk_overlap,
+                             _token_counter(embedder))
+    embedded = kept = 0
+    pending: list = []
+    flushed = time.monotonic()
+    bar = tqdm(total=len(posters), desc="Embedding", unit="poster",
                disable=None if progress is None else not progress)
-    for start in range(0, len(ordered), batch_size):
-        batch = ordered[start:start + batch_size]
-        vectors = embedder.get_text_embedding_batch(
-            [n.get_content(MetadataMode.EMBED) for n in batch])
-        for node, vector in zip(batch, vectors, strict=True):
-            node.embedding = vector
-        vector_store.add(batch)
+    for start in range(0, len(posters), POSTERS_PER_BATCH):
+        batch = posters[start:start + POSTERS_PER_BATCH]
+        nodes = chunk_posters(batch, splitter)
+        todo = [n for n in nodes if n.node_id not in present]
+        kept += len(nodes) - len(todo)
+        # Similar lengths in a model batch means less padding for the model to chew through.
+        todo.sort(key=lambda n: len(n.get_content(MetadataMode.EMBED)))
+        for first in range(0, len(todo), settings.embed_batch_size):
+            chunk = todo[first:first + settings.embed_batch_size]
+            vectors = embedder.get_text_embedding_batch(
+                [n.get_content(MetadataMode.EMBED) for n in chunk])
+            for node, vector in zip(chunk, vectors, strict=True):
+                node.embedding = vector
+            pending += chunk
+            if len(pending) >= FLUSH_CHUNKS or time.monotonic() - flushed > FLUSH_SECONDS:
+                vector_store.add(pending)
+                embedded += len(pending)
+                pending, flushed = [], time.monotonic()
         bar.update(len(batch))
+    if pending:
+        vector_store.add(pending)
+        embedded += len(pending)
     bar.close()
+    return embedded, kept
 
 
 def _token_counter(embedder: BaseEmbedding):

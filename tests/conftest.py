@@ -1,10 +1,9 @@
 """Shared fixtures. Real Chroma and real llama-index everywhere; the only fake is the
-deterministic embedder below, for tests of store logic that need no model."""
+deterministic HashEmbedding (no model), for tests of store logic that need no model."""
 
 from __future__ import annotations
 
 import os
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,41 +12,13 @@ from assistant.settings import OFFLINE_ENV
 
 os.environ.update(OFFLINE_ENV)
 
-import numpy as np
 import pytest
-from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from assistant.embedding import HashEmbedding
 from assistant.settings import BUNDLED_SESSION, Settings
 from ingest.parse import Session, format_session, load_session
 
 FAKE_MODEL = "test-hash"
-
-
-class HashEmbedding(BaseEmbedding):
-    """Bag of hashed words: deterministic, instant, and similar texts get similar vectors."""
-
-    def __init__(self, **kwargs):
-        super().__init__(model_name=FAKE_MODEL, **kwargs)
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "HashEmbedding"
-
-    def _vector(self, text: str) -> list[float]:
-        vec = np.zeros(64)
-        for word in text.lower().split():
-            vec[zlib.crc32(word.encode()) % 64] += 1.0
-        norm = np.linalg.norm(vec)
-        return (vec / norm if norm else vec + 1 / 8).tolist()
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._vector(text)
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._vector(query)
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._vector(query)
 
 
 def free_port() -> int:
@@ -95,7 +66,7 @@ def fake_settings(tmp_path) -> Settings:
 
 @pytest.fixture
 def fake_embedder() -> HashEmbedding:
-    return HashEmbedding()
+    return HashEmbedding(FAKE_MODEL, 64)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import pytest
 from assistant import store as st
 from assistant.ask import Assistant
 from assistant.settings import Settings
+from ingest import build
 from ingest.build import ingest
 from ingest.parse import Session, SessionFormatError, load_session
 from tests.conftest import write_session
@@ -95,7 +96,8 @@ def test_failed_parse_leaves_the_store_answering(tmp_path, small_page, fake_sett
 
 
 def test_embedder_failure_midway_keeps_previous_store(tmp_path, bundled, fake_settings,
-                                                      fake_embedder):
+                                                      fake_embedder, monkeypatch):
+    monkeypatch.setattr(build, "FLUSH_CHUNKS", 8)  # written 8 chunks at a time
     page = write_session(tmp_path / "p.txt", Session(bundled.name, "", "p", bundled.posters[:5]))
     ingest([page], fake_settings, fake_embedder)
     calls = {"n": 0}
@@ -103,7 +105,7 @@ def test_embedder_failure_midway_keeps_previous_store(tmp_path, bundled, fake_se
 
     def flaky(self, texts):
         calls["n"] += 1
-        if calls["n"] > 1:
+        if calls["n"] > 3:
             raise RuntimeError("embedder crashed")
         return original(self, texts)
 
@@ -119,7 +121,45 @@ def test_embedder_failure_midway_keeps_previous_store(tmp_path, bundled, fake_se
     assert collection_of(fake_settings).count() == 5
     assert st.read_manifest(fake_settings.store).posters.keys() == {
         f"Poster Session 2:{p.board}" for p in bundled.posters[:5]}
+    # The interrupted generation stays beside the live one, and the next run finishes it
+    # without embedding again what it already holds.
+    assert len(list(fake_settings.store.glob("gen-*"))) == 2
+    report = ingest([bigger], fake_settings, fake_embedder)
+    assert report.resumed and report.chunks_kept == 8  # the first write of 8 chunks
+    assert "resumed an interrupted ingest" in report.summary()
+    assert collection_of(fake_settings).count() == 5 + report.chunks_embedded + report.chunks_kept
+    assert len(Assistant(fake_settings, embedder=fake_embedder).index.cards) == 40
     assert len(list(fake_settings.store.glob("gen-*"))) == 1
+
+
+def test_resume_reembeds_a_poster_changed_since_the_interruption(tmp_path, bundled,
+                                                                 fake_settings, fake_embedder,
+                                                                 monkeypatch):
+    monkeypatch.setattr(build, "FLUSH_CHUNKS", 4)
+    page = write_session(tmp_path / "p.txt", Session(bundled.name, "", "p", bundled.posters[:8]))
+    failing = fake_settings.model_copy(update={"embed_batch_size": 2})
+    original = type(fake_embedder)._get_text_embeddings
+    calls = {"n": 0}
+
+    def flaky(self, texts):
+        calls["n"] += 1
+        if calls["n"] > 2:
+            raise RuntimeError("interrupted")
+        return original(self, texts)
+
+    type(fake_embedder)._get_text_embeddings = flaky
+    try:
+        with pytest.raises(RuntimeError):
+            ingest([page], failing, fake_embedder)
+    finally:
+        type(fake_embedder)._get_text_embeddings = original
+    edited = [dataclasses.replace(p, abstract=f"Rewritten abstract {i}.")
+              for i, p in enumerate(bundled.posters[:8])]
+    write_session(page, Session(bundled.name, "", "p", edited))
+    report = ingest([page], fake_settings, fake_embedder)
+    assert report.resumed and report.chunks_kept == 0 and report.chunks_embedded == 8
+    docs = collection_of(fake_settings).get(include=["documents"])["documents"]
+    assert sorted(docs) == sorted(f"Rewritten abstract {i}." for i in range(8))
 
 
 def test_empty_store_ingests_bundled_session_on_first_question(tmp_path, fake_embedder):
@@ -131,7 +171,8 @@ def test_empty_store_ingests_bundled_session_on_first_question(tmp_path, fake_em
 
 
 def test_two_sessions_share_one_store(tmp_path, bundled, fake_settings, fake_embedder):
-    other = [dataclasses.replace(p, session="Poster Session 3") for p in bundled.posters[:4]]
+    other = [dataclasses.replace(p, session="Poster Session 3", board=p.board + 5000)
+             for p in bundled.posters[:4]]
     a = write_session(tmp_path / "a.txt", Session(bundled.name, "", "a", bundled.posters[:4]))
     b = write_session(tmp_path / "b.txt", Session("Poster Session 3", "", "b", other))
     report = ingest([a, b], fake_settings, fake_embedder)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -158,29 +159,37 @@ def test_damaged_store_says_how_to_fix_it(tmp_path, store_copy, damage, says):
     assert "Traceback" not in result.output
 
 
-def test_ingest_killed_halfway_leaves_every_board_served(store_copy, real_assistant):
-    live = (store_copy / "CURRENT").read_text()
+def test_ingest_killed_halfway_leaves_every_board_served_and_resumes(tmp_path, store_copy,
+                                                                     real_assistant):
+    store = tmp_path / "store"
+    shutil.copytree(store_copy, store)
+    live = (store / "CURRENT").read_text()
     process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", "--rebuild",
-                                "--no-progress", "--store", str(store_copy)],
+                                "--no-progress", "--store", str(store)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # wait until the new generation is being written
-        if any(p.name != live for p in store_copy.glob("gen-*/chroma")):
+        if any(p.parent.name != live for p in store.glob("gen-*/chroma")):
             break
         time.sleep(0.2)
-    time.sleep(3)
+    time.sleep(12)  # embedded chunks are written every 5 s; the whole ingest takes 40 s or more
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert (store_copy / "CURRENT").read_text() == live
-    assistant = Assistant(Settings(store=store_copy), embedder=real_assistant.embedder)
+    assert (store / "CURRENT").read_text() == live
+    assistant = Assistant(Settings(store=store), embedder=real_assistant.embedder)
     assert len(assistant.index.by_board) == 391
     for board in assistant.index.by_board:
         assert assistant.ask(f"what is at #{board}?").citations == [board]
     assert assistant.ask(PROBE).citations[0] == 100
-    assert len(list(store_copy.glob("gen-*"))) == 2  # the live one and the killed one's
-    tidy = run("ingest", "--store", str(store_copy))
-    assert tidy.exit_code == 0 and "391 unchanged" in tidy.output
-    assert [p.name for p in store_copy.glob("gen-*")] == [live]
+    assert len(list(store.glob("gen-*"))) == 2  # the live one and the killed one's
+    resumed = run("ingest", "--rebuild", "--no-progress", "--store", str(store))
+    assert resumed.exit_code == 0, resumed.output
+    kept = re.search(r"resumed an interrupted ingest: (\d+) chunks were already embedded",
+                     resumed.output)
+    assert kept and int(kept.group(1)) > 0, resumed.output
+    assert [p.name for p in store.glob("gen-*")] == [(store / "CURRENT").read_text()]
+    again = Assistant(Settings(store=store), embedder=real_assistant.embedder)
+    assert len(again.index.cards) == 391 and again.ask(PROBE).citations[0] == 100
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "🙂🎉🚀", "\x00\x01\x02"])
