@@ -242,13 +242,18 @@ def welcome(assistant: Assistant) -> str:
 def build_app(assistant: Assistant) -> gr.Blocks:
     by_board = assistant.index.by_board
     boards = sorted(by_board)
-    session = ", ".join(sorted({c["session"] for c in assistant.cards}))
+    session = (", ".join(assistant.sessions) if len(assistant.sessions) <= 3
+               else f"{len(assistant.sessions)} sessions")
 
     def chat(message: str, history: list[dict], kinds: list[str] | None,
              board_min: float | None, board_max: float | None,
              only_session: str | None = ALL_SESSIONS,
-             cited: list[int] | None = None) -> Iterator[tuple]:
+             cited: list[int] | None = None, panel: str | None = None) -> Iterator[tuple]:
         history = list(history or [])
+        # The sources panel is re-sent unchanged while the answer streams, never gr.skip():
+        # Gradio 6.31 turns a skip into a new component with a fresh id, and the final plain
+        # value is then stored under that id in the session, one orphan copy per request.
+        panel = panel or sources_html(None, [], by_board)
         cited = list(cited or [])
         where = PosterFilter(
             kinds=frozenset(kinds) if kinds is not None and set(kinds) != set(KINDS) else None,
@@ -267,16 +272,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 shown += event
                 partial = render_citations(html.escape(shown, quote=False), by_board)
                 history[-1] = {"role": "assistant", "content": partial}
-                yield history, gr.skip(), gr.skip(), cited, gr.skip()
+                yield history, panel, gr.skip(), cited, gr.skip(), panel
         except QuestionError as err:
             history[-1] = {"role": "assistant", "content": f"Error: {err}"}
-            yield history, sources_html(None, cited, by_board), gr.skip(), cited, []
+            panel = sources_html(None, cited, by_board)
+            yield history, panel, gr.skip(), cited, [], panel
             return
         cited += [b for b in answer.citations if b not in cited]
         history[-1] = {"role": "assistant", "content": answer_markdown(answer, by_board)}
         choices = [star_label(by_board[b]) for b in cited]
-        yield (history, sources_html(answer, cited, by_board), gr.update(choices=choices),
-               cited, answer.citations)
+        panel = sources_html(answer, cited, by_board)
+        yield history, panel, gr.update(choices=choices), cited, answer.citations, panel
 
     def star(selected: list[str] | None, reading: list[int] | None) -> tuple:
         reading = sorted(set(reading or []) | set(parse_boards(selected, by_board)))
@@ -333,9 +339,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         cited = gr.State([])
         reading = gr.State([])
         pending = gr.State("")
-        chat_inputs = [chatbot, kinds, board_min, board_max, only_session, cited]
+        panel = gr.State("")  # the sources panel as last sent, re-sent while an answer streams
+        chat_inputs = [chatbot, kinds, board_min, board_max, only_session, cited, panel]
         last_answer = gr.State([])  # boards of the last answer, for the map
-        chat_outputs = [chatbot, sources, to_star, cited, last_answer]
+        chat_outputs = [chatbot, sources, to_star, cited, last_answer, panel]
         # Move the text aside and clear the box at once, then stream (see gradio notes).
         gr.on([msg.submit, send.click], lambda m: ("", m), msg, [msg, pending], queue=False,
               api_visibility="private").then(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
@@ -23,7 +24,7 @@ from assistant.answer import (
 )
 from assistant.followup import FollowUp, Turn, resolve_followup
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
-from assistant.route import Route, fold, route
+from assistant.route import CardIndex, Route, fold, index_cards, route
 from assistant.settings import BUNDLED_SESSION, Settings
 from prompts import load_prompt
 
@@ -138,6 +139,8 @@ class Assistant:
         self.index = PosterIndex(settings, self.embedder)
         self.cards = list(self.index.cards.values())
         self.sessions = sorted({card["session"] for card in self.cards})
+        self._card_indexes: dict[PosterFilter, CardIndex] = {}
+        self._card_index_lock = threading.Lock()
         self._df = _document_frequencies(self.cards)
         self.llm = None
         if settings.resolved_backend() == "openai":
@@ -177,7 +180,7 @@ class Assistant:
             question = follow.question
         elif previous is not None and self.llm is not None:
             question = self.condense(question, previous)
-        routed = route(question, [c for c in self.cards if where.admits(c)])
+        routed = route(question, self.card_index(where))
         if routed is not None and not routed.topic:
             yield from _pieces(self.routed_answer(question, routed))
             return
@@ -200,6 +203,16 @@ class Assistant:
                 return
         answer.retrieved = retrieved
         yield from _pieces(answer)
+
+    def card_index(self, where: PosterFilter) -> CardIndex:
+        """The cards a filter admits, indexed for the router; the last few are kept."""
+        with self._card_index_lock:  # the app answers on several threads
+            index = self._card_indexes.pop(where, None) or index_cards(
+                c for c in self.cards if where.admits(c))
+            self._card_indexes[where] = index
+            while len(self._card_indexes) > 8:
+                del self._card_indexes[next(iter(self._card_indexes))]
+            return index
 
     def summary_intent(self, question: str, where: PosterFilter) -> Answer | None:
         """"Summarize the work on X" and "what's in this session?" get a summary."""

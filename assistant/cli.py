@@ -97,8 +97,9 @@ def ingest(sources: tuple[Path, ...], store: Path | None, rebuild: bool,
            progress: bool | None) -> None:
     """Parse session pages, embed their posters and write the store.
 
-    Re-running it only embeds posters whose text changed; a failed ingest leaves the
-    previous store as it was.
+    Re-running it only embeds posters whose text changed; a failed or killed ingest leaves
+    the previous store as it was, and running the same ingest again resumes where it
+    stopped. Several pages (sessions with distinct boards) can share one store.
     """
     from assistant.embedding import load_embedder
     from assistant.store import StoreError

@@ -61,11 +61,8 @@ class PosterIndex:
 
     def vectors(self, keys: list[str]) -> Any:
         """Unit poster vectors (mean of chunk vectors), in the order of `keys`."""
-        import numpy as np
-
         where = {"board": {"$in": [self.cards[k]["board"] for k in keys]}}
-        by_key = st.poster_vectors(self._collection, where)
-        return np.array([by_key[k] for k in keys])
+        return st.poster_vectors(self._collection, keys, where)
 
     @cached_property
     def _vector_index(self) -> Any:
@@ -78,22 +75,25 @@ class PosterIndex:
     @cached_property
     def _bm25(self) -> Any:
         """BM25 over the same nodes as the vector store (its docstore is empty, so build it)."""
+        import json
+
         from llama_index.core.schema import TextNode
         from llama_index.retrievers.bm25 import BM25Retriever
 
-        from ingest.chunk import EMBED_EXCLUDED
-
-        got = self._collection.get(include=["documents", "metadatas"])
-        nodes = [
-            TextNode(id_=node_id, text=text,
-                     metadata={k: v for k, v in meta.items() if not k.startswith("_")
-                               and k not in ("doc_id", "document_id", "ref_doc_id")},
-                     excluded_embed_metadata_keys=EMBED_EXCLUDED)
-            for node_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"],
-                                           strict=True)
-        ]
-        del got
-        return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(_POOL, len(nodes)))
+        # Board and title are all of the metadata that joins the text BM25 reads.
+        nodes = [TextNode(id_=node_id, text=text,
+                          metadata={"board": meta["board"], "title": meta["title"]})
+                 for got in st.pages(self._collection, ["documents", "metadatas"])
+                 for node_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"],
+                                                strict=True)]
+        retriever = BM25Retriever.from_defaults(nodes=nodes,
+                                                similarity_top_k=min(_POOL, len(nodes)))
+        # Hits are only read for their ids: a copy of every node's text and metadata in the
+        # retriever's corpus would double the memory of a large store.
+        retriever.corpus = [{"node_id": node.node_id, "_node_type": "TextNode",
+                             "_node_content": json.dumps({"id_": node.node_id})}
+                            for node in nodes]
+        return retriever
 
     @cached_property
     def _bm25_keys(self) -> list[str]:

@@ -62,9 +62,20 @@ def match_board(question: str, boards: set[int]) -> Route | None:
     return Route("missing-board", [], ", ".join(f"#{n}" for n in numbers))
 
 
-def match_author(question: str, cards: Iterable[dict]) -> Route | None:
-    """Full names anywhere in the question; a lone surname only after an author cue."""
-    folded = " " + " ".join(_words(question)) + " "
+@dataclass
+class CardIndex:
+    """The cards, with their boards and author names looked up once rather than per question
+    (a whole conference has half a million author names)."""
+
+    cards: list[dict]
+    boards: set[int]
+    by_name: dict[str, list[int]]  # folded full name -> boards
+    display: dict[str, str]  # folded full name -> name as printed
+    by_surname: dict[str, list[str]]  # folded surname -> folded full names
+
+
+def index_cards(cards: Iterable[dict]) -> CardIndex:
+    cards = list(cards)
     by_name: dict[str, list[int]] = {}
     display: dict[str, str] = {}
     for card in cards:
@@ -72,20 +83,32 @@ def match_author(question: str, cards: Iterable[dict]) -> Route | None:
             key = " ".join(_words(name))
             by_name.setdefault(key, []).append(card["board"])
             display[key] = name
-    full = [key for key in by_name if f" {key} " in folded]
+    by_surname: dict[str, list[str]] = {}
+    for key in by_name:
+        by_surname.setdefault(key.split()[-1] if key else "", []).append(key)
+    return CardIndex(cards, {c["board"] for c in cards}, by_name, display, by_surname)
+
+
+_LONGEST_NAME = 6  # words; full names are looked up among the question's runs of words
+
+
+def match_author(question: str, cards: Iterable[dict] | CardIndex) -> Route | None:
+    """Full names anywhere in the question; a lone surname only after an author cue."""
+    index = cards if isinstance(cards, CardIndex) else index_cards(cards)
+    words = _words(question)
+    runs = {" ".join(words[i:j]) for i in range(len(words))
+            for j in range(i + 1, min(len(words), i + _LONGEST_NAME) + 1)}
+    full = [key for key in runs if key in index.by_name]
     if not full and _AUTHOR_CUE.search(question):
-        words = set(folded.split())
-        surnames: dict[str, list[str]] = {}
-        for key in by_name:
-            surnames.setdefault(key.split()[-1], []).append(key)
-        full = [key for surname, keys in surnames.items()
-                if len(surname) > 3 and surname in words and len(keys) == 1 for key in keys]
+        full = [index.by_surname[w][0] for w in set(words)
+                if len(w) > 3 and len(index.by_surname.get(w, [])) == 1]
     if not full:
         return None
     # A longer name inside the question wins over a shorter one it contains.
     full = [k for k in full if not any(k != other and f" {k} " in f" {other} " for other in full)]
-    boards = sorted({b for key in full for b in by_name[key]})
-    return Route("author", boards, " and ".join(display[k] for k in full))
+    full.sort(key=list(index.by_name).index if len(full) > 1 else None)
+    boards = sorted({b for key in full for b in index.by_name[key]})
+    return Route("author", boards, " and ".join(index.display[k] for k in full))
 
 
 def match_kind_or_award(question: str, cards: list[dict]) -> Route | None:
@@ -101,8 +124,9 @@ def match_kind_or_award(question: str, cards: list[dict]) -> Route | None:
     return None
 
 
-def route(question: str, cards: list[dict]) -> Route | None:
+def route(question: str, cards: list[dict] | CardIndex) -> Route | None:
     """The exact metadata answer to a question, or None when retrieval should answer it."""
-    return (match_board(question, {c["board"] for c in cards})
-            or match_author(question, cards)
-            or match_kind_or_award(question, cards))
+    index = cards if isinstance(cards, CardIndex) else index_cards(cards)
+    return (match_board(question, index.boards)
+            or match_author(question, index)
+            or match_kind_or_award(question, index.cards))

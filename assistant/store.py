@@ -161,25 +161,46 @@ def read_json(generation: Path, name: str) -> Any | None:
         raise StoreError(f"{path}: unreadable ({err}); {REBUILD_HINT}") from None
 
 
-def poster_vectors(collection: Any, where: dict | None = None,
-                   page: int = 20_000) -> dict[str, Any]:
-    """One unit vector per poster ("{session}:{board}"): the mean of its chunks' vectors.
+PAGE = 10_000  # records per read: Chroma cannot read 100k records in one call
 
-    Read a page of chunks at a time: a whole conference's vectors at once is gigabytes."""
-    import numpy as np
 
-    sums: dict[str, Any] = {}
+def pages(collection: Any, include: list[str], where: dict | None = None,
+          page: int = PAGE) -> Iterator[dict[str, Any]]:
+    """The collection's records a page at a time (all at once fails on large collections:
+    "too many SQL variables", and would hold gigabytes)."""
     offset = 0
     while True:
-        got = collection.get(where=where, include=["embeddings"], limit=page, offset=offset)
-        for node_id, vector in zip(got["ids"], got["embeddings"], strict=True):
-            key = node_id.rsplit(":", 1)[0]
-            vector = np.asarray(vector, dtype=np.float64)
-            sums[key] = sums[key] + vector if key in sums else vector
+        got = collection.get(where=where, include=include, limit=page, offset=offset)
+        yield got
         if len(got["ids"]) < page:
-            break
+            return
         offset += page
-    return {key: v / (np.linalg.norm(v) or 1.0) for key, v in sums.items()}
+
+
+def all_ids(collection: Any) -> set[str]:
+    return {node_id for got in pages(collection, []) for node_id in got["ids"]}
+
+
+def poster_vectors(collection: Any, keys: list[str], where: dict | None = None) -> Any:
+    """Unit poster vectors (the mean of each poster's chunk vectors), one row per key of
+    `keys` ("{session}:{board}"), filled a page at a time into one array: a dict of 100k
+    small arrays would take twice the memory."""
+    import numpy as np
+
+    row = {key: i for i, key in enumerate(keys)}
+    matrix = None
+    for got in pages(collection, ["embeddings"], where):
+        for node_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+            at = row.get(node_id.rsplit(":", 1)[0])
+            if at is None:
+                continue
+            if matrix is None:
+                matrix = np.zeros((len(keys), len(vector)))
+            matrix[at] += vector
+    if matrix is None:
+        return np.zeros((len(keys), 0))
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    return matrix
 
 
 def writable_copy(generation: Path) -> Path:
@@ -271,19 +292,13 @@ def generation_collection(settings: Any, generation: Path, create: bool = False)
     return open_collection(chroma_client(path), settings.collection, create)
 
 
-def copy_collection(source: Any, target: Any, page: int = 5_000) -> None:
+def copy_collection(source: Any, target: Any) -> None:
     """Every record of one collection into another, a page at a time (server generations are
     seeded this way; embedded ones by copying their directory)."""
-    offset = 0
-    while True:
-        got = source.get(include=["embeddings", "documents", "metadatas"], limit=page,
-                         offset=offset)
+    for got in pages(source, ["embeddings", "documents", "metadatas"], page=5_000):
         if got["ids"]:
             target.add(ids=got["ids"], embeddings=got["embeddings"],
                        documents=got["documents"], metadatas=got["metadatas"])
-        if len(got["ids"]) < page:
-            return
-        offset += page
 
 
 def chroma_client(generation: Path) -> Any:

@@ -34,6 +34,8 @@ _LATEX = re.compile(r"\\[a-z]+|\$[^$]*\$")
 def _unit(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float64)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    if np.allclose(norms, 1.0, rtol=0, atol=1e-12):  # already unit: no copy of a large matrix
+        return vectors
     return vectors / np.where(norms > 0, norms, 1.0)
 
 
@@ -231,12 +233,15 @@ def project_2d(vectors: np.ndarray) -> np.ndarray:
     coords = np.zeros((len(vectors), 2))
     if len(vectors) < 2:
         return coords
-    centred = vectors - vectors.mean(axis=0)
-    _, _, components = np.linalg.svd(centred, full_matrices=False)
-    components = components[:2]
+    mean = vectors.mean(axis=0)
+    # The covariance's eigenvectors are the principal axes; unlike an SVD of the centred rows,
+    # this makes no n-row copy (a whole conference is 100k rows).
+    covariance = vectors.T @ vectors / len(vectors) - np.outer(mean, mean)
+    values, axes = np.linalg.eigh(covariance)
+    components = axes[:, np.argsort(-values)[:2]].T.copy()
     biggest = np.argmax(np.abs(components), axis=1)
     components *= np.sign(components[np.arange(len(components)), biggest])[:, None]
-    coords[:, : len(components)] = centred @ components.T
+    coords[:, : len(components)] = vectors @ components.T - mean @ components.T
     return coords
 
 

@@ -216,15 +216,11 @@ def _write_generation(generation: Path, live: Path | None, plan: IngestPlan,
 
 def _theme_map(collection, records: list[dict]) -> dict:
     """The session map (themes and 2-D coordinates), computed once here, not per request."""
-    import numpy as np
-
     from assistant.themes import build_theme_map
 
-    vectors = st.poster_vectors(collection)
-    ordered = [r for r in records if f"{r['session']}:{r['board']}" in vectors]
-    matrix = np.array([vectors[f"{r['session']}:{r['board']}"] for r in ordered])
-    texts = [f"{r['title']}. {r['abstract']}" for r in ordered]
-    return build_theme_map([r["board"] for r in ordered], texts, matrix).to_dict()
+    matrix = st.poster_vectors(collection, [f"{r['session']}:{r['board']}" for r in records])
+    texts = [f"{r['title']}. {r['abstract']}" for r in records]
+    return build_theme_map([r["board"] for r in records], texts, matrix).to_dict()
 
 
 def _delete_posters(collection, keys: list[str]) -> None:
@@ -248,7 +244,7 @@ def _embed_posters(collection, posters: list[Poster], embedder: BaseEmbedding,
     from llama_index.vector_stores.chroma import ChromaVectorStore
     from tqdm import tqdm
 
-    present = set(collection.get(include=[])["ids"])
+    present = st.all_ids(collection)
     vector_store = ChromaVectorStore(chroma_collection=collection)
     splitter = make_splitter(settings.chunk_size, settings.chunk_overlap,
                              _token_counter(embedder))

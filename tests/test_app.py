@@ -96,3 +96,27 @@ def test_the_map_highlights_the_posters_of_the_answer(client):
     theme, board = columns.index("theme"), columns.index("board")
     marked = {int(r[board]) for r in rows if r[theme].startswith("★")}
     assert len(rows) == 391 and marked == set(cited(text))
+
+
+def test_a_session_keeps_no_copy_of_each_answer(real_assistant):
+    """Memory stays flat: Gradio once filed a new copy of the sources panel in the session
+    for every answer (a gr.skip() while streaming); a long chat must not grow the session."""
+    from gradio_client import Client
+
+    from assistant.app import launch
+    from tests.conftest import free_port
+
+    port = free_port()
+    demo = launch(real_assistant, port=port, block=False)
+    try:
+        client = Client(f"http://127.0.0.1:{port}", analytics_enabled=False, verbose=False)
+        ask(client, "Which posters are about federated learning?")
+        session = demo.state_holder[client.session_hash]
+        before = len(session.blocks_config.blocks)
+        for question in ["What is at #813?", "diffusion for video editing",
+                         "Which posters are orals?", "scaling laws", "protein design"] * 2:
+            ask(client, question)
+        assert len(session.blocks_config.blocks) == before
+        client.close()
+    finally:
+        demo.close()
