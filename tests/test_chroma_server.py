@@ -21,6 +21,8 @@ from assistant.cli import cli
 from ingest.parse import Session
 from tests.conftest import free_port, write_session
 
+pytestmark = pytest.mark.slow
+
 QUESTIONS = ["what is at #101?", "generative framework for MILP instances",
              "protein-ligand binding energy", "Who won the 2022 World Cup?"]
 

@@ -18,6 +18,8 @@ from ingest.build import ingest
 from ingest.parse import Session, SessionFormatError
 from tests.conftest import running_app, write_session
 
+pytestmark = pytest.mark.slow
+
 SECOND = "Poster Session 3"
 
 
