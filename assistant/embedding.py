@@ -30,16 +30,25 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
 
     def __init__(self, model_file: str, **kwargs: Any) -> None:
         super().__init__(model_name=DEFAULT_EMBED_MODEL, model_file=model_file, **kwargs)
-        import onnxruntime
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(
-            model_file, options, providers=["CPUExecutionProvider"])
+        self._session = self._open_session()
         self._tokenizer = Tokenizer.from_file(str(TOKENIZER_FILE))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+
+    def _open_session(self) -> Any:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        return onnxruntime.InferenceSession(self.model_file, options,
+                                            providers=["CPUExecutionProvider"])
+
+    def release_memory(self) -> None:
+        """Give back the runtime's buffers (about 0.7 GB after a batch of long chunks); the
+        next embedding reopens the model. Ingest calls it before the memory-hungry map."""
+        self._session = None
 
     @classmethod
     def class_name(cls) -> str:
@@ -54,6 +63,8 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        if self._session is None:
+            self._session = self._open_session()
         (hidden,) = self._session.run(["last_hidden_state"], feeds)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)

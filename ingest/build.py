@@ -195,6 +195,8 @@ def _write_generation(generation: Path, live: Path | None, plan: IngestPlan,
     st.write_json(generation, st.BUILDING_FILE, {
         **building, "target": plan.hashes, "stale_deleted": True})
     embedded, kept = _embed_posters(collection, plan.to_embed, embedder, settings, progress)
+    if hasattr(embedder, "release_memory"):  # the map below needs the memory more
+        embedder.release_memory()
     other_sessions = [r for r in (st.read_posters(live) if live else [])
                       if r["session"] not in plan.sessions]
     records = other_sessions + [poster_record(p) for p in plan.posters]

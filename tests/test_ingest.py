@@ -180,3 +180,12 @@ def test_two_sessions_share_one_store(tmp_path, bundled, fake_settings, fake_emb
     assert load_session(b).name == "Poster Session 3"
     assert collection_of(fake_settings).count() == 8
     assert isinstance(chromadb.__version__, str)
+
+
+def test_the_model_gives_the_same_vectors_after_releasing_its_memory(real_assistant):
+    embedder = real_assistant.embedder
+    before = embedder.get_text_embedding("graph neural networks for molecules")
+    embedder.release_memory()  # what ingest does before building the session map
+    after = embedder.get_text_embedding("graph neural networks for molecules")
+    assert after == pytest.approx(before, abs=1e-6)
+    assert real_assistant.ask("what is at #813?").citations == [813]
