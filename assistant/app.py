@@ -226,7 +226,7 @@ def map_frame(assistant: Assistant, highlight: list[int]) -> Any:
 
 def welcome(assistant: Assistant) -> str:
     cards = assistant.cards
-    sessions = sorted({c["session"] for c in cards})
+    sessions = assistant.sessions
     location = assistant.index.manifest.sources[0].get("location", "") if (
         assistant.index.manifest.sources) else ""
     orals = sum(c["kind"] == "oral" for c in cards)

@@ -123,5 +123,5 @@ class PosterIndex:
                 hits = retriever.retrieve(question)
             finally:
                 retriever.corpus_weight_mask = None
-        ranking = best_per_poster((h.node.node_id, h.score) for h in hits if h.score > 0)
-        return [(key, s) for key, s in ranking if where.admits(self.cards[key])][:k]
+        # Masked-out nodes score 0, so every hit left is one the filter admits.
+        return best_per_poster((h.node.node_id, h.score) for h in hits if h.score > 0)[:k]

@@ -67,12 +67,17 @@ def check_model(manifest: Manifest, embed_model: str, store: Path) -> None:
                          f"{REBUILD_HINT}")
 
 
+def _live_name(store: Path) -> str | None:
+    pointer = store / "CURRENT"
+    return pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
+
+
 def current_generation(store: Path) -> Path | None:
     """The live generation directory, or None for an empty or new store."""
-    pointer = store / "CURRENT"
-    if not pointer.exists():
+    live = _live_name(store)
+    if live is None:
         return None
-    generation = store / pointer.read_text(encoding="utf-8").strip()
+    generation = store / live
     if not (generation / "manifest.json").exists():
         raise StoreError(f"{store}: the store's live generation {generation.name} is missing or "
                          f"incomplete; {REBUILD_HINT}")
@@ -108,18 +113,16 @@ def discard_stale_generations(store: Path, server: ChromaServer | None = None,
                               keep: str | None = None) -> None:
     """Remove generations that are neither live nor `keep` (left by earlier ingests, finished
     or killed), and their collections on the Chroma server."""
-    live = (store / "CURRENT").read_text(encoding="utf-8").strip() if (
-        store / "CURRENT").exists() else None
-    for path in store.glob("gen-*"):
-        if path.name not in (live, keep) and path.is_dir():
+    for path in stale_generations(store):
+        if path.name != keep and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
     if server is not None:
-        server.drop_generations(except_for={live, keep})
+        server.drop_generations(except_for={_live_name(store), keep})
 
 
 def stale_generations(store: Path) -> list[Path]:
-    live = (store / "CURRENT").read_text(encoding="utf-8").strip() if (
-        store / "CURRENT").exists() else None
+    """Generations other than the live one."""
+    live = _live_name(store)
     return [p for p in store.glob("gen-*") if p.name != live]
 
 

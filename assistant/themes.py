@@ -64,16 +64,22 @@ def _plus_plus(vectors: np.ndarray, k: int, rng: np.random.Generator) -> np.ndar
     return vectors[chosen].copy()
 
 
+def _cluster_sums(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Row sums per cluster (zeros for an empty one), by sorted segments: a one-hot matrix
+    product costs k times more on large samples."""
+    counts = np.bincount(labels, minlength=k)
+    filled = np.flatnonzero(counts)
+    sums = np.zeros((k, vectors.shape[1]))
+    sums[filled] = np.add.reduceat(vectors[np.argsort(labels, kind="stable")],
+                                   (np.cumsum(counts) - counts)[filled], axis=0)
+    return sums
+
+
 def _recentre(vectors: np.ndarray, labels: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Normalised member means; an emptied cluster takes the point farthest from its centre."""
-    counts = np.bincount(labels, minlength=len(centres))
-    filled = np.flatnonzero(counts)
-    starts = (np.cumsum(counts) - counts)[filled]
-    new = np.zeros((len(centres), vectors.shape[1]))
-    # Sums by sorted segments: a one-hot matrix product costs k times more on large samples.
-    new[filled] = np.add.reduceat(vectors[np.argsort(labels, kind="stable")], starts, axis=0)
+    new = _cluster_sums(vectors, labels, len(centres))
     fit = np.einsum("ij,ij->i", vectors, centres[labels])
-    for cluster in np.flatnonzero(counts == 0):
+    for cluster in np.flatnonzero(np.bincount(labels, minlength=len(centres)) == 0):
         farthest = int(np.argmin(fit))
         new[cluster] = vectors[farthest]
         fit[farthest] = np.inf
@@ -360,7 +366,7 @@ def _theme_labels(vectors: np.ndarray, k_min: int, k_max: int, seed: int) -> np.
     rows = np.random.default_rng(seed).choice(len(vectors), THEME_SAMPLE, replace=False)
     sample = vectors[np.sort(rows)]
     k = choose_k(sample, k_min, k_max, seed)
-    centres = _unit(np.eye(k)[kmeans(sample, k, seed)].T @ sample)
+    centres = _unit(_cluster_sums(sample, kmeans(sample, k, seed), k))
     nearest = np.concatenate([np.argmax(vectors[at:at + 10_000] @ centres.T, axis=1)
                               for at in range(0, len(vectors), 10_000)])
     return np.unique(nearest, return_inverse=True)[1]

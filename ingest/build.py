@@ -47,8 +47,12 @@ class IngestReport:
                 f"{self.seconds:.1f}s{resumed}; store {verb} at {self.store}")
 
 
+DISTINCT_BOARDS_FIX = ("boards are the citations, so the sessions of one store need distinct "
+                       "boards: ingest this session into its own --store")
+
+
 def load_sources(sources: list[Path]) -> tuple[list[Poster], list[dict]]:
-    """Parse every source page; boards must be unique within a session across files."""
+    """Parse every source page; a board may appear once across all of them."""
     posters: list[Poster] = []
     described: list[dict] = []
     first_seen: dict[int, tuple[str, str]] = {}  # board -> (session, path)
@@ -63,8 +67,7 @@ def load_sources(sources: list[Path]) -> tuple[list[Poster], list[dict]]:
                         f"{poster.session!r} is also in {where}", "ingest each session page once")
                 raise SessionFormatError(
                     str(path), poster.line + 1, f"board #{poster.board} is also in session "
-                    f"{other!r} ({where})", "boards are the citations, so the sessions of one "
-                    "store need distinct boards: ingest this session into its own --store")
+                    f"{other!r} ({where})", DISTINCT_BOARDS_FIX)
             first_seen[poster.board] = (poster.session, str(path))
         posters.extend(session.posters)
         described.append({"path": str(path), "sha256": _file_sha256(path),
@@ -129,7 +132,7 @@ def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
             store, live, plan, settings, server)
         report.chunks_embedded, report.chunks_kept = _write_generation(
             generation, live, plan, manifest, described, settings, embedder, progress,
-            building)
+            building, server)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -147,8 +150,7 @@ def check_boards_distinct(posters: list[Poster], described: list[dict], manifest
             raise SessionFormatError(
                 sources.get(poster.session, poster.session), poster.line + 1,
                 f"board #{poster.board} of {poster.session!r} is already in session {other!r} "
-                f"of the store {store}", "boards are the citations, so the sessions of one "
-                "store need distinct boards: ingest this session into its own --store")
+                f"of the store {store}", DISTINCT_BOARDS_FIX)
 
 
 def _tidy(store: Path, server: st.ChromaServer | None) -> None:
@@ -183,7 +185,7 @@ def _resume_or_start(store: Path, live: Path | None, plan: IngestPlan, settings:
 def _write_generation(generation: Path, live: Path | None, plan: IngestPlan,
                       manifest: st.Manifest | None, described: list[dict], settings: Settings,
                       embedder: BaseEmbedding, progress: bool | None,
-                      building: dict) -> tuple[int, int]:
+                      building: dict, server: st.ChromaServer | None) -> tuple[int, int]:
     """Apply the plan to the generation and publish it: (chunks embedded, chunks found
     already embedded by an interrupted run of the same ingest)."""
     collection = st.generation_collection(settings, generation, create=True)
@@ -211,8 +213,7 @@ def _write_generation(generation: Path, live: Path | None, plan: IngestPlan,
     (generation / st.BUILDING_FILE).unlink()
     st.publish_generation(generation.parent, generation, st.Manifest(
         embed_model=settings.embed_model, dimension=dimension,
-        sources=kept_sources + described, posters={**kept_posters, **plan.hashes}),
-        st.chroma_server(settings))
+        sources=kept_sources + described, posters={**kept_posters, **plan.hashes}), server)
     return embedded, kept
 
 
