@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import threading
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import TYPE_CHECKING
 
 from assistant import store as st
 from assistant.answer import (
@@ -27,6 +29,9 @@ from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.route import CardIndex, Route, fold, index_cards, route
 from assistant.settings import BUNDLED_SESSION, Settings
 from prompts import load_prompt
+
+if TYPE_CHECKING:
+    from assistant.index import PosterIndex
 
 MAX_QUESTION_CHARS = 2000
 _POOL = 30  # candidates each ranker contributes
@@ -125,6 +130,25 @@ def ensure_store(settings: Settings, embedder, echo: Callable[[str], None]) -> N
     echo(report.summary())
 
 
+@dataclass
+class OpenedStore:
+    """One generation of the store as a turn sees it: replaced whole when an ingest publishes
+    a newer one, so a turn never mixes two generations."""
+
+    index: PosterIndex
+    cards: list[dict]
+    sessions: list[str]
+    df: dict[str, int]
+    card_indexes: dict[PosterFilter, CardIndex] = field(default_factory=dict)
+    card_index_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def of(cls, index: PosterIndex) -> OpenedStore:
+        cards = list(index.cards.values())
+        return cls(index, cards, sorted({card["session"] for card in cards}),
+                   _document_frequencies(cards))
+
+
 class Assistant:
     """Answers questions about the posters in a store."""
 
@@ -136,12 +160,9 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder or load_embedder(settings.embed_model, settings.embed_batch_size)
         ensure_store(settings, self.embedder, echo)
-        self.index = PosterIndex(settings, self.embedder)
-        self.cards = list(self.index.cards.values())
-        self.sessions = sorted({card["session"] for card in self.cards})
-        self._card_indexes: dict[PosterFilter, CardIndex] = {}
-        self._card_index_lock = threading.Lock()
-        self._df = _document_frequencies(self.cards)
+        self._opened = OpenedStore.of(PosterIndex(settings, self.embedder))
+        self._reopen_lock = threading.Lock()
+        self.store_notice = ""  # set while the store on disk cannot be followed
         self.llm = None
         if settings.resolved_backend() == "openai":
             from assistant.llm import OpenAIBackend
@@ -149,8 +170,43 @@ class Assistant:
             self.llm = OpenAIBackend(settings)
 
     @property
+    def index(self) -> PosterIndex:
+        return self._opened.index
+
+    @property
+    def cards(self) -> list[dict]:
+        return self._opened.cards
+
+    @property
+    def sessions(self) -> list[str]:
+        return self._opened.sessions
+
+    @property
     def backend_label(self) -> str:
         return self.llm.label if self.llm else "extractive"
+
+    def follow_store(self) -> None:
+        """Move to the generation an ingest published since the last question, if any. When
+        the store on disk is gone or damaged, keep answering from the generation already
+        open (its files stay readable while it is open) and say so in `store_notice`."""
+        from assistant.index import PosterIndex
+
+        store = self.settings.store
+        try:
+            live = st.live_name(store)
+            if live is None:
+                raise st.StoreError(f"{store}: the store was removed; rebuild it with "
+                                    f"`posters ingest --store {store}`")
+            if live == self.index.generation:
+                self.store_notice = ""
+                return
+            with self._reopen_lock:  # one thread opens it; the others then find it open
+                if live != self.index.generation:
+                    self._opened = OpenedStore.of(PosterIndex(self.settings, self.embedder))
+            self.store_notice = ""
+        except st.StoreError as err:
+            self.store_notice = (f"{err}. Meanwhile answers come from the store as it was "
+                                 "when opened.")
 
     def ask(self, question: str, k: int | None = None, where: PosterFilter = ANY_POSTER,
             retriever: str = "hybrid", previous: Turn | None = None) -> Answer:
@@ -167,6 +223,16 @@ class Assistant:
         answer (with a notice) and differs from the pieces streamed so far.
         """
         question = clean_question(question)
+        self.follow_store()
+        # The turn keeps one generation throughout, even if an ingest publishes meanwhile.
+        turn = copy.copy(self)
+        for piece in turn._answer_stream(question, k, where, retriever, previous):
+            if isinstance(piece, Answer) and turn.store_notice and not piece.notice:
+                piece.notice = turn.store_notice
+            yield piece
+
+    def _answer_stream(self, question: str, k: int | None, where: PosterFilter,
+                       retriever: str, previous: Turn | None) -> Iterator[str | Answer]:
         k = k or self.settings.top_k
         intent = self.summary_intent(question, where)
         if intent is not None:
@@ -206,12 +272,13 @@ class Assistant:
 
     def card_index(self, where: PosterFilter) -> CardIndex:
         """The cards a filter admits, indexed for the router; the last few are kept."""
-        with self._card_index_lock:  # the app answers on several threads
-            index = self._card_indexes.pop(where, None) or index_cards(
-                c for c in self.cards if where.admits(c))
-            self._card_indexes[where] = index
-            while len(self._card_indexes) > 8:
-                del self._card_indexes[next(iter(self._card_indexes))]
+        opened = self._opened
+        with opened.card_index_lock:  # the app answers on several threads
+            index = opened.card_indexes.pop(where, None) or index_cards(
+                c for c in opened.cards if where.admits(c))
+            opened.card_indexes[where] = index
+            while len(opened.card_indexes) > 8:
+                del opened.card_indexes[next(iter(opened.card_indexes))]
             return index
 
     def summary_intent(self, question: str, where: PosterFilter) -> Answer | None:
@@ -310,7 +377,8 @@ class Assistant:
         if not terms:
             return 0.0
         n = len(self.cards)
-        weight = {t: math.log((n + 1) / (self._df.get(t, 0) + 0.5)) for t in terms}
+        df = self._opened.df
+        weight = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
         total = sum(weight.values())
         return max(sum(v for t, v in weight.items() if t in term_set(text)) / total
                    for text in texts)

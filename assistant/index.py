@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from functools import cached_property
 from typing import Any
 
@@ -14,13 +15,24 @@ from assistant.settings import Settings
 _POOL = 40  # chunks each ranker contributes before fusion and filtering
 
 
+def _close(lease: st.ReadLease, clients: list[Any]) -> None:
+    for client in clients:
+        client.close()
+    lease.release()
+
+
 class PosterIndex:
     """Everything a question needs from the store, opened once and shared by every turn."""
 
     def __init__(self, settings: Settings, embedder: Any) -> None:
-        generation = st.current_generation(settings.store)
-        if generation is None:
+        leased = st.lease_live_generation(settings.store)
+        if leased is None:
             raise st.StoreError(f"{settings.store}: no store yet; run `posters ingest`")
+        generation, lease = leased
+        clients: list[Any] = []
+        # Held as long as this index lives: an ingest publishing meanwhile leaves it on disk.
+        self._closer = weakref.finalize(self, _close, lease, clients)
+        self.generation = generation.name
         self.manifest = st.Manifest.from_file(generation / "manifest.json")
         st.check_model(self.manifest, settings.embed_model, settings.store)
         self.settings = settings
@@ -30,7 +42,8 @@ class PosterIndex:
         self.by_board: dict[int, dict] = {r["board"]: r for r in self.cards.values()}
         self._generation = generation
         try:
-            self._collection = st.generation_collection(settings, generation)
+            client, self._collection = st.open_generation(settings, generation)
+            clients.append(client)
             self._self_check()
         except st.StoreError:
             raise
@@ -38,6 +51,10 @@ class PosterIndex:
             raise st.StoreError(f"{generation}: the Chroma database cannot be read "
                                 f"({type(err).__name__}); {st.REBUILD_HINT}") from None
         self._bm25_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Let go of the database and the read lease (also done when the index is freed)."""
+        self._closer()
 
     def _self_check(self) -> None:
         """A stored vector must find itself: catches a damaged vector index or database."""
@@ -47,7 +64,9 @@ class PosterIndex:
                                 f"{st.REBUILD_HINT}")
         found = self._collection.query(query_embeddings=[sample["embeddings"][0]], n_results=1,
                                        include=["distances"])
-        if found["ids"][0][:1] != sample["ids"][:1] or found["distances"][0][0] > 1e-3:
+        # Another chunk may hold the very same vector (a repeated sentence): any exact match
+        # shows the index works.
+        if not found["ids"][0] or found["distances"][0][0] > 1e-3:
             raise st.StoreError(f"{self._generation}: the store's vector index is damaged; "
                                 f"{st.REBUILD_HINT}")
 

@@ -1,20 +1,28 @@
 """The store on disk: layout, manifest, and opening the Chroma collection.
 
 Layout of a store directory:
+    posters-store.json   the marker written when the store is created: only a folder that
+                         holds it is treated as a store, and nothing else in it is touched
     CURRENT              name of the live generation (replaced atomically)
     gen-<stamp>/chroma/  an embedded Chroma database (PersistentClient)
     gen-<stamp>/manifest.json
+    gen-<stamp>/readers.lock   readers hold a shared lock on it while they have it open
     gen-<stamp>/building.json  only while an ingest writes the generation (to resume it)
 An ingest builds a new generation beside the live one and then swaps CURRENT, so a failed or
-killed ingest leaves the previous store serving as it was. With a Chroma server
-(`POSTERS_CHROMA_HOST`), each generation's vectors are the server collection
-`{collection}-{generation}` instead of `gen-<stamp>/chroma/`.
+killed ingest leaves the previous store serving as it was. An old generation is deleted only
+when no reader holds its lock, so a running app keeps answering through a publish (and moves
+to the new generation on its next question). With a Chroma server (`POSTERS_CHROMA_HOST`),
+each generation's vectors are the server collection `{collection}-{generation}` instead of
+`gen-<stamp>/chroma/`.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -26,9 +34,14 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST_VERSION = 1
+MARKER_FILE = "posters-store.json"
 THEMES_FILE = "themes.json"
 BUILDING_FILE = "building.json"
+READERS_FILE = "readers.lock"
+LOCK_FILE = ".ingest.lock"
 REBUILD_HINT = "run `posters ingest --rebuild`"
+# Only directories named like this are generations; anything else in a store is left alone.
+GENERATION_NAME = re.compile(r"gen-\d{8}-\d{6}-[0-9a-f]{8}")
 
 
 class StoreError(RuntimeError):
@@ -67,14 +80,36 @@ def check_model(manifest: Manifest, embed_model: str, store: Path) -> None:
                          f"{REBUILD_HINT}")
 
 
-def _live_name(store: Path) -> str | None:
+def live_name(store: Path) -> str | None:
+    """The live generation's name from CURRENT; None when there is none yet. A CURRENT that
+    does not hold a generation name (binary, a path, another folder) is refused: it must never
+    lead a reader out of the store."""
     pointer = store / "CURRENT"
-    return pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
+    try:
+        raw = pointer.read_bytes()[:200]
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise StoreError(f"{pointer}: unreadable ({err.strerror}); {REBUILD_HINT}") from None
+    name = raw.decode("utf-8", "replace").strip()
+    if not GENERATION_NAME.fullmatch(name):
+        raise StoreError(f"{pointer}: damaged (it should name a generation like "
+                         f"gen-20261202-101500-1a2b3c4d, not {name[:40]!r}); {REBUILD_HINT}")
+    return name
+
+
+def _live_name_or_none(store: Path) -> str | None:
+    """The live name for a writer that replaces it anyway (`--rebuild`): damage means none."""
+    try:
+        return live_name(store)
+    except StoreError:
+        return None
 
 
 def current_generation(store: Path) -> Path | None:
     """The live generation directory, or None for an empty or new store."""
-    live = _live_name(store)
+    check_store(store)
+    live = live_name(store)
     if live is None:
         return None
     generation = store / live
@@ -89,15 +124,55 @@ def read_manifest(store: Path) -> Manifest | None:
     return Manifest.from_file(generation / "manifest.json") if generation else None
 
 
+def _folder_entries(store: Path) -> list[str]:
+    try:
+        return os.listdir(store)
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        raise StoreError(f"{store}: is a file, not a store folder; pass a folder with --store "
+                         "or set POSTERS_STORE to one") from None
+
+
+def _is_unmarked_store(store: Path, entries: list[str]) -> bool:
+    """A store written before the marker existed: CURRENT and only what an ingest writes."""
+    ours = {"CURRENT", LOCK_FILE}
+    return "CURRENT" in entries and all(
+        name in ours or name.startswith(".CURRENT.") or (
+            GENERATION_NAME.fullmatch(name) and (store / name).is_dir()) for name in entries)
+
+
+def check_store(store: Path) -> None:
+    """A folder is a store when it holds the marker (or is an older store without one); a
+    missing or empty folder becomes one; any other folder is refused before anything is
+    read or written, so nobody's files are ever mistaken for ours."""
+    entries = _folder_entries(store)
+    if not entries or MARKER_FILE in entries or _is_unmarked_store(store, entries):
+        return
+    raise StoreError(f"{store}: this folder is not a posters store (no {MARKER_FILE}) and is "
+                     "not empty, so it is left alone; pass a new or empty folder with --store, "
+                     "or set POSTERS_STORE to one")
+
+
+def claim_store(store: Path) -> None:
+    """Before an ingest writes: refuse a foreign folder, create the folder and its marker."""
+    check_store(store)
+    store.mkdir(parents=True, exist_ok=True)
+    if not (store / MARKER_FILE).exists():
+        _atomic_write(store / MARKER_FILE, json.dumps({
+            "what": "a posters store: only `posters ingest` writes here", "format": 1,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}))
+
+
 def new_generation(store: Path, copy_from: Path | None) -> Path:
     """A fresh generation directory, seeded with a copy of the live one when updating."""
-    store.mkdir(parents=True, exist_ok=True)
     path = store / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     if copy_from is not None:
-        shutil.copytree(copy_from, path)
+        shutil.copytree(copy_from, path, ignore=shutil.ignore_patterns(READERS_FILE))
         (path / "manifest.json").unlink(missing_ok=True)
     else:
         path.mkdir()
+    (path / READERS_FILE).touch()
     return path
 
 
@@ -111,19 +186,82 @@ def publish_generation(store: Path, generation: Path, manifest: Manifest,
 
 def discard_stale_generations(store: Path, server: ChromaServer | None = None,
                               keep: str | None = None) -> None:
-    """Remove generations that are neither live nor `keep` (left by earlier ingests, finished
-    or killed), and their collections on the Chroma server."""
+    """Remove generations that are neither live nor `keep` nor open in a reader (left by
+    earlier ingests, finished or killed), their collections on the Chroma server, and the
+    temporary file of a CURRENT write that was killed."""
+    in_use = set()
     for path in stale_generations(store):
-        if path.name != keep and path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
+        if path.name != keep and not _remove_unless_read(path):
+            in_use.add(path.name)
+    for leftover in store.glob(".CURRENT.*"):
+        leftover.unlink(missing_ok=True)
     if server is not None:
-        server.drop_generations(except_for={_live_name(store), keep})
+        server.drop_generations(except_for={_live_name_or_none(store), keep, *in_use})
+
+
+def _remove_unless_read(generation: Path) -> bool:
+    """Delete a generation unless a reader holds its lock; True when it is gone."""
+    try:
+        fd = os.open(generation / READERS_FILE, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:  # a killed ingest's, or from before readers took locks
+        shutil.rmtree(generation, ignore_errors=True)
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    try:  # held while deleting: a reader arriving now waits, then finds it gone
+        shutil.rmtree(generation, ignore_errors=True)
+    finally:
+        os.close(fd)
+    return True
 
 
 def stale_generations(store: Path) -> list[Path]:
-    """Generations other than the live one."""
-    live = _live_name(store)
-    return [p for p in store.glob("gen-*") if p.name != live]
+    """Generations other than the live one (only directories named like a generation)."""
+    live = _live_name_or_none(store)
+    return [p for p in store.glob("gen-*")
+            if p.name != live and GENERATION_NAME.fullmatch(p.name) and p.is_dir()
+            and not p.is_symlink()]
+
+
+class ReadLease:
+    """A shared lock on a generation's readers.lock, held while a reader uses it, so that an
+    ingest publishing a newer generation does not delete this one under it."""
+
+    def __init__(self, generation: Path) -> None:
+        self.fd: int | None = None
+        for flags in (os.O_RDONLY | os.O_NOFOLLOW, os.O_RDONLY | os.O_NOFOLLOW | os.O_CREAT):
+            try:
+                self.fd = os.open(generation / READERS_FILE, flags, 0o644)
+                break
+            except FileNotFoundError:
+                continue  # a generation built before readers took locks: create the file
+            except OSError:
+                return  # read-only: nobody can delete it from under us either
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_SH)  # waits while an ingest deletes it
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def lease_live_generation(store: Path, attempts: int = 5) -> tuple[Path, ReadLease] | None:
+    """The live generation with a read lease on it (None for a new store). An ingest may
+    publish and delete between reading CURRENT and taking the lease: then read it again."""
+    for _ in range(attempts):
+        generation = current_generation(store)
+        if generation is None:
+            return None
+        lease = ReadLease(generation)
+        if (generation / "manifest.json").exists():
+            return generation, lease
+        lease.release()
+    raise StoreError(f"{store}: the live generation kept changing while opening it (ingests "
+                     "publishing in a loop?); try again")
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -221,25 +359,44 @@ def writable_copy(generation: Path) -> Path:
 
 @contextmanager
 def ingest_lock(store: Path) -> Iterator[None]:
-    """An exclusive lock on the store for one ingest; the OS releases it if the process dies."""
-    import fcntl
-
-    store.mkdir(parents=True, exist_ok=True)
-    with (store / ".ingest.lock").open("w") as handle:
+    """An exclusive lock on the store for one ingest; the OS releases it if the process dies.
+    Opened without truncating and without following a link: a symlink planted there must not
+    let an ingest damage the file it points at."""
+    claim_store(store)
+    path = store / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise StoreError(f"{path}: is a symbolic link, not the store's lock file; remove "
+                             "it and run the ingest again") from None
+        raise
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise StoreError(f"{store}: another `posters ingest` is writing this store; wait "
                              "for it to finish") from None
         yield
+    finally:
+        os.close(fd)
+
+
+def _nearest_existing(store: Path) -> Path | None:
+    return next((p for p in (store, *store.parents) if p.exists()), None)
+
+
+def is_writable(store: Path) -> bool:
+    existing = _nearest_existing(store)
+    return existing is not None and os.access(existing, os.W_OK)
 
 
 def check_writable(store: Path) -> None:
     """Refuse early, with the fix, instead of failing halfway through an ingest."""
-    existing = next((p for p in (store, *store.parents) if p.exists()), None)
-    if existing is not None and not os.access(existing, os.W_OK):
-        raise StoreError(f"{existing}: not writable (read-only file system or permissions); "
-                         "pass another --store or set POSTERS_STORE")
+    check_store(store)
+    if not is_writable(store):
+        raise StoreError(f"{_nearest_existing(store)}: not writable (read-only file system or "
+                         "permissions); pass another --store or set POSTERS_STORE")
 
 
 @dataclass(frozen=True)
@@ -288,11 +445,18 @@ def chroma_server(settings: Any) -> ChromaServer | None:
 def generation_collection(settings: Any, generation: Path, create: bool = False) -> Any:
     """The vectors of one generation: the embedded database in its directory, or its
     collection on the Chroma server. Reading a read-only embedded store goes through a copy."""
+    return open_generation(settings, generation, create)[1]
+
+
+def open_generation(settings: Any, generation: Path, create: bool = False) -> tuple[Any, Any]:
+    """(client, collection) of one generation; a reader closes the client when it moves on
+    to a newer generation, so the old database's files and memory are let go."""
     server = chroma_server(settings)
     if server is not None:
-        return open_collection(server.client(), server.collection_name(generation), create)
-    path = generation if create else writable_copy(generation)
-    return open_collection(chroma_client(path), settings.collection, create)
+        client = server.client()
+        return client, open_collection(client, server.collection_name(generation), create)
+    client = chroma_client(generation if create else writable_copy(generation))
+    return client, open_collection(client, settings.collection, create)
 
 
 def copy_collection(source: Any, target: Any) -> None:

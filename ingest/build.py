@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
-import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -108,6 +108,43 @@ def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
     started = time.perf_counter()
     posters, described = load_sources(sources)
     store = settings.store
+    server = st.chroma_server(settings)
+    st.check_store(store)
+    if not st.is_writable(store):  # a read-only store that is already up to date is fine
+        manifest, plan, report = _diff(posters, described, settings, rebuild)
+        if plan.is_empty():
+            return report
+        st.check_writable(store)
+    # The diff is taken under the lock: another ingest may publish until then.
+    with st.ingest_lock(store):
+        manifest, plan, report = _diff(posters, described, settings, rebuild)
+        if plan.is_empty():  # remove what a killed ingest left behind
+            st.discard_stale_generations(store, server)
+            return report
+        live = None if rebuild else st.current_generation(store)
+        generation, building, report.resumed = _resume_or_start(
+            store, live, plan, settings, server)
+        try:
+            report.chunks_embedded, report.chunks_kept = _write_generation(
+                generation, live, plan, manifest, described, settings, embedder, progress,
+                building, server)
+        except Exception as err:
+            if not _disk_full(err):
+                raise
+            # Resuming would only fill the disk again: free what this run wrote.
+            st.discard_stale_generations(store, server)
+            raise st.StoreError(
+                f"{store}: the disk is full; the partial generation was removed and the "
+                "store is as it was. Free some space (the bundled session needs about 40 MB) "
+                "and run the ingest again") from None
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _diff(posters: list[Poster], described: list[dict], settings: Settings,
+          rebuild: bool) -> tuple[st.Manifest | None, IngestPlan, IngestReport]:
+    """The live manifest, what must change, and the report's counts."""
+    store = settings.store
     manifest = None if rebuild else st.read_manifest(store)
     if manifest:
         st.check_model(manifest, settings.embed_model, store)
@@ -121,20 +158,18 @@ def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
     report.updated = len(plan.to_embed) - report.added
     report.removed = sum(k not in plan.hashes for k in plan.stale)
     report.unchanged = len(posters) - len(plan.to_embed)
-    server = st.chroma_server(settings)
-    if plan.is_empty():
-        _tidy(store, server)
-        return report
-    st.check_writable(store)
-    with st.ingest_lock(store):
-        live = None if rebuild else st.current_generation(store)
-        generation, building, report.resumed = _resume_or_start(
-            store, live, plan, settings, server)
-        report.chunks_embedded, report.chunks_kept = _write_generation(
-            generation, live, plan, manifest, described, settings, embedder, progress,
-            building, server)
-    report.seconds = time.perf_counter() - started
-    return report
+    return manifest, plan, report
+
+
+def _disk_full(err: BaseException | None) -> bool:
+    """ENOSPC from Python, or SQLite's "database or disk is full" through Chroma's errors."""
+    while err is not None:
+        if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(s in str(err).lower() for s in ("disk is full", "no space left")):
+            return True
+        err = err.__cause__ or err.__context__
+    return False
 
 
 def check_boards_distinct(posters: list[Poster], described: list[dict], manifest: st.Manifest,
@@ -151,13 +186,6 @@ def check_boards_distinct(posters: list[Poster], described: list[dict], manifest
                 sources.get(poster.session, poster.session), poster.line + 1,
                 f"board #{poster.board} of {poster.session!r} is already in session {other!r} "
                 f"of the store {store}", DISTINCT_BOARDS_FIX)
-
-
-def _tidy(store: Path, server: st.ChromaServer | None) -> None:
-    """Remove what a killed ingest left behind, when nothing else needs doing."""
-    if st.stale_generations(store) and os.access(store, os.W_OK):
-        with st.ingest_lock(store):
-            st.discard_stale_generations(store, server)
 
 
 def _resume_or_start(store: Path, live: Path | None, plan: IngestPlan, settings: Settings,

@@ -55,7 +55,7 @@ def poster_nodes(poster: Poster, splitter: SentenceSplitter) -> list[TextNode]:
     """The poster's chunks; ids `{session}:{board}:{chunk}` so re-ingesting upserts."""
     probe = poster_metadata(poster, 0)
     metadata_text = "\n".join(f"{k}: {v}" for k, v in probe.items() if k not in EMBED_EXCLUDED)
-    texts = splitter.split_text_metadata_aware(poster.abstract, metadata_text)
+    texts = _distinct(splitter.split_text_metadata_aware(poster.abstract, metadata_text))
     nodes = []
     for i, text in enumerate(texts):
         node = TextNode(
@@ -64,6 +64,19 @@ def poster_nodes(poster: Poster, splitter: SentenceSplitter) -> list[TextNode]:
         )
         nodes.append(node)
     return nodes
+
+
+def _distinct(texts: list[str]) -> list[str]:
+    """Each chunk text once: an abstract that repeats itself would otherwise fill the index
+    with copies of one vector that crowd every other poster out of the results."""
+    seen: set[str] = set()
+    kept = []
+    for text in texts:
+        folded = " ".join(text.lower().split())
+        if folded not in seen:
+            seen.add(folded)
+            kept.append(text)
+    return kept
 
 
 def chunk_posters(posters: Iterable[Poster], splitter: SentenceSplitter) -> list[TextNode]:
