@@ -8,6 +8,7 @@ be named instead when `llama-index-embeddings-huggingface` is installed (`poster
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,23 @@ from assistant.settings import DEFAULT_EMBED_MODEL, apply_offline_env
 
 TOKENIZER_FILE = Path(__file__).resolve().parent / "tokenizer" / "all-MiniLM-L6-v2.tokenizer.json"
 MAX_TOKENS = 512  # the model's position table; chunks are sized below it
+
+
+@cache
+def _counting_tokenizer() -> Any:
+    """The model's tokenizer without truncation: the splitter sizes chunks with it, and a
+    tokenizer that stops counting at its limit makes a long text look like one chunk."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(TOKENIZER_FILE))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def count_model_tokens(text: str) -> list[int]:
+    """Token ids without special tokens, however long the text."""
+    return _counting_tokenizer().encode(text, add_special_tokens=False).ids
 
 
 class OnnxMiniLMEmbedding(BaseEmbedding):
@@ -56,7 +74,7 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
 
     def count_tokens(self, text: str) -> list[int]:
         """Token ids without special tokens: the splitter sizes chunks with this."""
-        return self._tokenizer.encode(text, add_special_tokens=False).ids
+        return count_model_tokens(text)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
@@ -89,13 +107,9 @@ class HashEmbedding(BaseEmbedding):
     benchmarks where the real model would take hours (embed_model `hash-<dimension>`)."""
 
     dimension: int = 64
-    _tokenizer: Any = PrivateAttr()
 
     def __init__(self, model_name: str = "hash-64", dimension: int = 64, **kwargs: Any) -> None:
         super().__init__(model_name=model_name, dimension=dimension, **kwargs)
-        from tokenizers import Tokenizer
-
-        self._tokenizer = Tokenizer.from_file(str(TOKENIZER_FILE))
 
     @classmethod
     def class_name(cls) -> str:
@@ -103,7 +117,7 @@ class HashEmbedding(BaseEmbedding):
 
     def count_tokens(self, text: str) -> list[int]:
         """The real model's tokens, so chunks are the ones the real model would embed."""
-        return self._tokenizer.encode(text, add_special_tokens=False).ids
+        return count_model_tokens(text)
 
     def _vector(self, text: str) -> list[float]:
         import zlib

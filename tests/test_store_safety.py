@@ -215,3 +215,32 @@ def test_current_never_leads_outside_the_store(tmp_path, small_store, small_page
     result = run("ask", "what is at #100?", "--store", str(small_store))
     assert result.exit_code == 1 and "CURRENT: damaged" in result.output
     assert "Somebody Else's" not in result.output
+
+
+# 9. Repeated text does not poison the index.
+
+def test_repeated_text_is_stored_once_and_the_store_opens(tmp_path, bundled, hash_embedder):
+    first, second, *rest = bundled.posters[:6]
+    looping = replace(first, abstract="We repeat one finding about graphs. " * 400)
+    twin = replace(second, abstract=looping.abstract)  # another poster, the very same vectors
+    page = write_session(tmp_path / "loop.txt", Session(bundled.name, bundled.location, "loop",
+                                                        [looping, twin, *rest]))
+    settings = hash_settings(tmp_path / "store")
+    ingest([page], settings, hash_embedder, progress=False)
+    assistant = Assistant(settings, embedder=hash_embedder)  # the self-check passes
+    chunks = assistant.index._collection.get(where={"board": first.board})["ids"]
+    assert len(chunks) <= 2
+    assert assistant.ask(f"what is at #{rest[0].board}?").citations == [rest[0].board]
+
+
+def test_a_long_abstract_is_embedded_to_its_end(tmp_path, bundled, hash_embedder):
+    long = replace(bundled.posters[0], abstract=" ".join(p.abstract for p in bundled.posters[1:5])
+                   + " Finally we release a zebrafish locomotion benchmark.")
+    page = write_session(tmp_path / "long.txt", Session(bundled.name, bundled.location, "long",
+                                                        [long, *bundled.posters[5:9]]))
+    settings = hash_settings(tmp_path / "store")
+    ingest([page], settings, hash_embedder, progress=False)
+    assistant = Assistant(settings, embedder=hash_embedder)
+    got = assistant.index._collection.get(where={"board": long.board}, include=["documents"])
+    assert len(got["ids"]) >= 2
+    assert any("zebrafish" in text for text in got["documents"])
