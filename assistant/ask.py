@@ -11,23 +11,34 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
+from assistant import compose
 from assistant import store as st
 from assistant.answer import (
     CANNOT_ANSWER,
     STOPWORDS,
     Answer,
     abstain,
-    best_sentence,
     card_source,
     content_words,
     extractive_answer,
-    poster_line,
     stem,
 )
-from assistant.followup import FollowUp, Turn, resolve_followup
+from assistant.catalog import CardIndex, fold, index_cards
+from assistant.followup import Turn
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
-from assistant.route import CardIndex, Route, fold, index_cards, route
 from assistant.settings import BUNDLED_SESSION, Settings
+from assistant.understand import (
+    Plan,
+    TitleIndex,
+    Vocabulary,
+    correct_typos,
+    fresh_plan,
+    index_titles,
+    named_paper,
+    previous_of,
+    strip_frame,
+    understand,
+)
 from prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -58,17 +69,6 @@ class Evidence:
     top_cosine: float  # best dense cosine similarity
     top_bm25: float  # best BM25 score
     coverage: float  # share of the question's rare-term weight the best posters carry
-
-
-# The words that frame a request ("Which posters are about ...") only add noise to its meaning.
-_FRAME = re.compile(
-    r"^(which|what|are there|is there|is anyone|any|anyone|show me|list|find)( posters?| papers?|"
-    r" work| works| research)?( (are|is|that|which|on|about|doing|presenting|working on|tackle|"
-    r"tackles|address|addresses|deal with|study|studies|use|using))*\b", re.IGNORECASE)
-
-
-def strip_frame(question: str) -> str:
-    return _FRAME.sub("", question).strip(" ?") or question
 
 
 @cache
@@ -141,6 +141,20 @@ class OpenedStore:
     df: dict[str, int]
     card_indexes: dict[PosterFilter, CardIndex] = field(default_factory=dict)
     card_index_lock: threading.Lock = field(default_factory=threading.Lock)
+    _titles: TitleIndex | None = None
+    _vocabulary: Vocabulary | None = None
+
+    def titles(self) -> TitleIndex:
+        """The titles' words and coined names, for questions that name a paper."""
+        if self._titles is None:
+            self._titles = index_titles(self.cards)
+        return self._titles
+
+    def vocabulary(self) -> Vocabulary:
+        """The session's words, for correcting typos in a question."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary.of(f"{c['title']} {c['abstract']}" for c in self.cards)
+        return self._vocabulary
 
     @classmethod
     def of(cls, index: PosterIndex) -> OpenedStore:
@@ -234,41 +248,177 @@ class Assistant:
     def _answer_stream(self, question: str, k: int | None, where: PosterFilter,
                        retriever: str, previous: Turn | None) -> Iterator[str | Answer]:
         k = k or self.settings.top_k
-        intent = self.summary_intent(question, where)
-        if intent is not None:
-            yield from _pieces(intent)
-            return
-        follow = resolve_followup(question, previous)
-        if follow is not None and follow.kind != "expand":
-            yield from _pieces(self.followup_answer(follow, where, retriever))
-            return
-        if follow is not None:
-            question = follow.question
-        elif previous is not None and self.llm is not None:
-            question = self.condense(question, previous)
-        routed = route(question, self.card_index(where))
-        if routed is not None and not routed.topic:
-            yield from _pieces(self.routed_answer(question, routed))
-            return
-        if routed is not None:  # e.g. "which orals are about diffusion?"
-            where = replace(where, kinds=frozenset([routed.label]))
-            question = routed.topic
-        question = strip_frame(question)
-        candidates = self.candidates(question, where, retriever)
-        retrieved = [self.index.cards[c.key]["board"] for c in candidates]
-        if should_abstain(self.evidence(question, candidates), self.settings):
-            answer = abstain()
+        plan = self.plan(question, previous, where)
+        searched = f"_Searched for: {plan.topic}_\n\n" if plan.typed else ""
+        if plan.intent == "search" and plan.topic and self.llm is not None:
+            if searched:
+                yield searched
+            answer = yield from self.llm_search_answer(
+                plan, self.plan_filter(plan, where), retriever, k)
+            answer.answer = searched + answer.answer
         else:
-            scored = [(self.index.cards[c.key], c.cosine) for c in self.gate(candidates)[:k]]
-            if self.llm is None:
-                answer = extractive_answer(question, scored)
-            else:
-                answer = yield from self.llm_answer(question, scored)
-                answer.retrieved = retrieved
-                yield answer
-                return
-        answer.retrieved = retrieved
-        yield from _pieces(answer)
+            answer = self.execute(plan, question, where, retriever, k)
+            answer.answer = searched + answer.answer
+            yield from _pieces(answer)
+        answer.plan = plan
+        answer.question = question
+
+    def plan(self, question: str, previous: Turn | None,
+             where: PosterFilter = ANY_POSTER) -> Plan:
+        """What the question asks (see `assistant.understand`), a follow-up read against the
+        previous turn's plan and results; with an LLM, a follow-up the rules cannot place is
+        first rewritten as a standalone question."""
+        catalog = self.card_index(PosterFilter(session=where.session))
+        titles = self._opened.titles()
+        before = previous_of(previous, catalog, titles) if previous is not None else None
+        plan = understand(question, catalog, titles, before)
+        if before is not None and self.llm is not None and plan == fresh_plan(
+                question, catalog, titles) and plan.intent == "search":
+            plan = fresh_plan(self.condense(question, previous), catalog, titles)
+        corrected = correct_typos(plan.topic, self._opened.vocabulary())
+        if corrected != plan.topic:
+            plan = replace(plan, topic=corrected, typed=plan.topic)
+        return plan
+
+    def execute(self, plan: Plan, question: str, where: PosterFilter, retriever: str,
+                k: int) -> Answer:
+        """The extractive answer to a plan."""
+        from assistant.summarize import session_overview, summarize, summary_answer
+
+        where = self.plan_filter(plan, where)
+        cards = [self.index.by_board[b] for b in plan.boards if b in self.index.by_board]
+        if plan.intent == "overview":
+            return session_overview(self)
+        if plan.intent == "summarize":
+            return summary_answer(summarize(self, plan.topic, where=where), self)
+        if plan.intent == "named":
+            if cards:
+                return compose.named_answer(cards)
+            name = named_paper(question)
+            related = self.candidates(strip_frame(name), where, retriever)[:3]
+            return compose.not_in_session(name, [self.index.cards[c.key] for c in related])
+        if plan.intent in ("poster", "compare", "similar") and not cards:
+            boards = sorted(self.index.by_board)
+            return abstain(f"There is no board {', '.join(plan.missing)} in this session "
+                           f"(boards run from #{boards[0]} to #{boards[-1]}).")
+        if plan.intent == "compare":
+            return compose.compare_answer(cards)
+        if plan.intent == "similar":
+            return compose.similar_answer(cards[0], self.similar(cards[0], where, k))
+        if plan.intent == "poster":
+            if plan.asks == "authors":
+                return compose.authors_answer(cards)
+            if content_words(plan.asks):
+                return compose.answer_from_poster(plan.asks, cards)
+            return compose.poster_cards(cards)
+        if plan.intent == "count":
+            return self.count_answer(plan, where, retriever, k)
+        if not plan.topic and plan.has_filters():
+            admitted = self.admitted(where)
+            return compose.listing(f"The {scope(plan, len(admitted))}:", "", admitted)
+        return self.search_answer(plan, where, retriever, k,
+                                  query=plan.topic or strip_frame(question))
+
+    def plan_filter(self, plan: Plan, where: PosterFilter) -> PosterFilter:
+        where = plan.poster_filter(where)
+        if plan.award:
+            awarded = frozenset(c["board"] for c in self.cards if c["award"])
+            where = replace(where, boards=awarded if where.boards is None
+                            else where.boards & awarded)
+        return where
+
+    def admitted(self, where: PosterFilter) -> list[tuple[dict, float]]:
+        return [(c, 1.0) for c in sorted(self.cards, key=lambda c: c["board"])
+                if where.admits(c)]
+
+    def relevant(self, query: str, where: PosterFilter, retriever: str,
+                 inclusive: bool = False) -> tuple[list[Candidate], list[Candidate], bool]:
+        """(candidates, those relevant enough to cite, whether to abstain)."""
+        candidates = self.candidates(query, where, retriever)
+        evidence = self.evidence(query, candidates)
+        kept = self.gate(candidates, inclusive=inclusive)
+        # Within a set the user narrowed (the 11 orals, one author's posters), a poster that
+        # carries every term of the topic answers, even when a short topic's cosine is low.
+        narrowed = where != PosterFilter(session=where.session)
+        if narrowed:
+            terms = term_set(query)
+            carriers = [c for c in candidates if terms and terms <= term_set(self._text(c.key))]
+            kept += [c for c in carriers if c not in kept]
+            if carriers:
+                return candidates, kept, False
+        if should_abstain(evidence, self.settings) or not kept:
+            return candidates, [], True
+        return candidates, kept, False
+
+    def search_answer(self, plan: Plan, where: PosterFilter, retriever: str, k: int,
+                      query: str | None = None) -> Answer:
+        """Posters about the plan's topic within its filters; relevance is judged among the
+        posters the filters admit, so a small set (the 11 orals) keeps its best hits."""
+        query = query or plan.topic
+        candidates, kept, abstains = self.relevant(query, where, retriever)
+        if abstains:
+            answer = self.abstain_with_related(candidates, plan, query)
+        else:
+            scored = [(self.index.cards[c.key], c.cosine) for c in kept]
+            intro = f"Among the {scope(plan)}:" if plan.has_filters() else ""
+            answer = extractive_answer(query, scored[:k], intro=intro)
+            answer.results = [card["board"] for card, _ in scored]
+        answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
+        return answer
+
+    def llm_search_answer(self, plan: Plan, where: PosterFilter, retriever: str,
+                          k: int) -> Generator[str, None, Answer]:
+        """The same, written by the LLM (streamed through the citation guard)."""
+        candidates, kept, abstains = self.relevant(plan.topic, where, retriever)
+        if abstains:
+            answer = self.abstain_with_related(candidates, plan, plan.topic)
+            yield from _pieces(answer)
+        else:
+            scored = [(self.index.cards[c.key], c.cosine) for c in kept]
+            answer = yield from self.llm_answer(plan.topic, scored[:k])
+            answer.results = [card["board"] for card, _ in scored]
+            yield answer
+        answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
+        return answer
+
+    def abstain_with_related(self, candidates: list[Candidate], plan: Plan | None = None,
+                             topic: str = "") -> Answer:
+        """The session does not cover it: say so, and list the closest posters apart."""
+        related = [self.index.cards[c.key] for c in candidates[:3]]
+        reason = ""
+        if plan is not None and plan.has_filters() | (plan.within is not None) and topic:
+            reason = f"None of the {scope(plan)} seems to be about “{topic}”."
+        answer = abstain(reason)
+        if related:
+            answer.answer += "\n\nClosest posters (not a match):\n" + "\n".join(
+                f"- {c['title']} (board {c['board']})" for c in related)
+        answer.related = [c["board"] for c in related]
+        return answer
+
+    def count_answer(self, plan: Plan, where: PosterFilter, retriever: str, k: int) -> Answer:
+        """How many: exact from metadata without a topic; with one, every poster that clears
+        the (area-wide) relevance bar among those the filters admit."""
+        if not plan.topic:
+            admitted = self.admitted(where)
+            return compose.count_answer("", f"in the session are {scope(plan, 2)}", admitted, k)
+        candidates, kept, abstains = self.relevant(plan.topic, where, retriever,
+                                                   inclusive=True)
+        scored = [] if abstains else [(self.index.cards[c.key], c.cosine) for c in kept]
+        within = f" among the {scope(plan)}" if plan.has_filters() else ""
+        answer = compose.count_answer(plan.topic, f"are about “{plan.topic}”{within}", scored,
+                                      k)
+        answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
+        return answer
+
+    def similar(self, card: dict, where: PosterFilter, k: int) -> list[tuple[dict, float]]:
+        """The posters nearest to one poster by its stored vector, itself excluded."""
+        key = f"{card['session']}:{card['board']}"
+        found = self.index.nearest(key, where, limit=k + 1)
+        close = [(self.index.cards[other], score) for other, score in found if other != key]
+        if not close:
+            return []
+        bar = max(self.settings.cite_floor, close[0][1] * self.settings.summary_relative_bar)
+        return [(c, s) for c, s in close if s >= bar][:min(k, 6)]
 
     def card_index(self, where: PosterFilter) -> CardIndex:
         """The cards a filter admits, indexed for the router; the last few are kept."""
@@ -280,23 +430,6 @@ class Assistant:
             while len(opened.card_indexes) > 8:
                 del opened.card_indexes[next(iter(opened.card_indexes))]
             return index
-
-    def summary_intent(self, question: str, where: PosterFilter) -> Answer | None:
-        """"Summarize the work on X" and "what's in this session?" get a summary."""
-        from assistant.summarize import (
-            SESSION_INTENT,
-            SUMMARY_INTENT,
-            session_overview,
-            summarize,
-            summary_answer,
-        )
-
-        if SESSION_INTENT.search(question):
-            return session_overview(self)
-        wanted = SUMMARY_INTENT.match(question)
-        if wanted is None:
-            return None
-        return summary_answer(summarize(self, wanted.group("area"), where=where), self)
 
     def llm_answer(self, question: str, scored: list[tuple[dict, float]]
                    ) -> Generator[str, None, Answer]:
@@ -398,58 +531,30 @@ class Assistant:
         return [c for c in candidates if c.cosine >= bar or (
             c.bm25 >= top_bm25 * relative_bm25 and c.cosine >= s.lexical_cite_floor)]
 
-    def followup_answer(self, follow: FollowUp, where: PosterFilter, retriever: str) -> Answer:
-        if follow.kind == "poster":
-            return self.routed_answer(follow.question, Route("board", follow.boards, "board"))
-        if follow.kind == "authors":
-            card = self.index.by_board[follow.boards[0]]
-            return Answer(answer=f"**{card['title']}** [#{card['board']}] is by "
-                          f"{card['authors']}.", citations=[card["board"]],
-                          sources=[card_source(card, 1.0)], abstained=False,
-                          retrieved=[card["board"]])
-        among = replace(where, boards=frozenset(follow.boards))
-        # Only the words that carry the question: "use" in "which use X" matches everything.
-        query = " ".join(content_words(follow.question)) or strip_frame(follow.question)
-        candidates = self.candidates(query, among, retriever)
-        kept = [c for c in candidates if c.bm25 > 0 or c.cosine >= self.settings.cite_floor]
-        if not kept:
-            return abstain(f"None of the {len(follow.boards)} posters of the previous answer "
-                           "seem to match that.")
-        answer = extractive_answer(query, [(self.index.cards[c.key], c.cosine) for c in kept],
-                                   intro=f"{len(kept)} of the {len(follow.boards)} posters of "
-                                   "the previous answer match:")
-        answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
-        return answer
-
-    def routed_answer(self, question: str, routed: Route) -> Answer:
-        if routed.kind == "missing-board":
-            boards = sorted(c["board"] for c in self.cards)
-            return abstain(f"There is no board {routed.label} in this session "
-                           f"(boards run from #{boards[0]} to #{boards[-1]}).")
-        cards = [self.index.by_board[b] for b in routed.boards]
-        if routed.kind == "board":
-            lines = [_card_summary(card) for card in cards]
-            intro = ""
-        else:
-            lines = [poster_line(card, best_sentence(question, card["abstract"]))
-                     for card in cards]
-            intro = {"author": f"{routed.label} is an author of {len(cards)} poster(s):",
-                     "kind": f"The {len(cards)} {routed.label} posters of the session:",
-                     "award": f"{len(cards)} poster(s) with an award:"}[routed.kind]
-        return Answer(answer="\n".join(filter(None, [intro, *lines])),
-                      citations=[c["board"] for c in cards],
-                      sources=[card_source(c, 1.0) for c in cards], abstained=False,
-                      retrieved=[c["board"] for c in cards])
-
     def _text(self, key: str) -> str:
         card = self.index.cards[key]
         return f"{card['title']} {card['abstract']}"
 
 
-def _card_summary(card: dict) -> str:
-    award = f", {card['award']}" if card["award"] else ""
-    return (f"**{card['title']}** [#{card['board']}] ({card['kind']}{award})\n"
-            f"Authors: {card['authors']}\n{card['abstract']}")
+def scope(plan: Plan, count: int = 2) -> str:
+    """The posters a plan's filters admit, in words: "oral posters on boards #300-#350"."""
+    kinds = " and ".join(sorted(plan.kinds)) if plan.kinds else ""
+    noun = f"{kinds} posters".strip() if count != 1 else f"{kinds} poster".strip()
+    parts = [noun]
+    # Board numbers in words a reader (and the citation guard) does not take for a citation.
+    if plan.board_min is not None and plan.board_max is not None:
+        parts.append(f"in the board range {plan.board_min}–{plan.board_max}")
+    elif plan.board_min is not None:
+        parts.append(f"in the board range from {plan.board_min}")
+    elif plan.board_max is not None:
+        parts.append(f"in the board range up to {plan.board_max}")
+    if plan.authors:
+        parts.append("by " + " and ".join(plan.authors))
+    if plan.award:
+        parts.append("with an award")
+    if plan.within is not None:
+        parts.append("of the previous answer")
+    return " ".join(parts)
 
 
 def term_set(text: str) -> set[str]:

@@ -83,6 +83,15 @@ class PosterIndex:
         where = {"board": {"$in": [self.cards[k]["board"] for k in keys]}}
         return st.poster_vectors(self._collection, keys, where)
 
+    def nearest(self, key: str, where: PosterFilter = ANY_POSTER, limit: int = 12) -> Ranking:
+        """Posters nearest to one poster's stored vector (the mean of its chunks), cosine."""
+        vector = self.vectors([key])[0]
+        found = self._collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(_POOL, max(limit * 3, 10)),
+            where=where.chroma_where(), include=["distances"])
+        return best_per_poster((node_id, 1.0 - distance) for node_id, distance in zip(
+            found["ids"][0], found["distances"][0], strict=True))[:limit]
+
     @cached_property
     def _vector_index(self) -> Any:
         from llama_index.core import VectorStoreIndex

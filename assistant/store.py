@@ -135,9 +135,10 @@ def _folder_entries(store: Path) -> list[str]:
 
 
 def _is_unmarked_store(store: Path, entries: list[str]) -> bool:
-    """A store written before the marker existed: CURRENT and only what an ingest writes."""
+    """A store written before the marker existed: only what an ingest writes (CURRENT, the
+    lock, generations named as only we name them)."""
     ours = {"CURRENT", LOCK_FILE}
-    return "CURRENT" in entries and all(
+    return all(
         name in ours or name.startswith(".CURRENT.") or (
             GENERATION_NAME.fullmatch(name) and (store / name).is_dir()) for name in entries)
 

@@ -7,21 +7,11 @@ each is written up as an extractive digest, or by the LLM through the same citat
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 
 from assistant.answer import CANNOT_ANSWER, Answer, card_source, contribution_sentence
 from assistant.retrieve import ANY_POSTER, PosterFilter
 
-SUMMARY_INTENT = re.compile(
-    r"^\s*(?:please\s+|can you\s+)?(?:summari[sz]e|give (?:me )?(?:a |an )?(?:summary|overview) "
-    r"of|(?:a |an )?(?:summary|overview) of)\s+(?:all\s+)?(?:the\s+)?"
-    r"(?:(?:work|research|posters|papers)\s+)?(?:(?:on|about|in)\s+)?(?P<area>.+?)[\s?.!]*$",
-    re.IGNORECASE)
-SESSION_INTENT = re.compile(
-    r"what(?:'s| is) (?:in|at) (?:this|the) session|what (?:topics|themes|areas) |"
-    r"session (?:overview|map|themes)|what does (?:this|the) session cover|"
-    r"(?:summari[sz]e|overview of) (?:this|the) (?:whole )?session", re.IGNORECASE)
 MAX_THEMES = 6
 
 
@@ -95,8 +85,9 @@ def digest(area: str, cards: list[dict]) -> str:
 
 def summarize(assistant, area: str, max_posters: int = 30,
               where: PosterFilter = ANY_POSTER) -> Summary:
-    from assistant.ask import should_abstain, strip_frame
+    from assistant.ask import should_abstain
     from assistant.themes import label_of
+    from assistant.understand import strip_frame
 
     query = strip_frame(area)
     candidates = assistant.candidates(query, where, "hybrid")

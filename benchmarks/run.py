@@ -83,10 +83,11 @@ def embedding_floor(store: Path) -> float:
 
 
 def warm_figures(store: Path) -> dict:
-    from assistant.ask import Assistant, strip_frame
+    from assistant.ask import Assistant
     from assistant.retrieve import ANY_POSTER
     from assistant.settings import Settings
     from assistant.summarize import summarize
+    from assistant.understand import strip_frame
     from eval.testset import DEFAULT_TESTSET, load_testset
 
     assistant = Assistant(Settings(store=store, backend="extractive"))

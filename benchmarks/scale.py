@@ -66,9 +66,10 @@ def rss_mb() -> float:
 
 def measure(store: Path, model: str, queries: int) -> dict:
     """In a child: open the store, build BM25, time warm retrieval and answers."""
-    from assistant.ask import Assistant, strip_frame
+    from assistant.ask import Assistant
     from assistant.retrieve import ANY_POSTER
     from assistant.settings import BUNDLED_SESSION, Settings
+    from assistant.understand import strip_frame
     from ingest.parse import load_session
 
     questions = [p.title for p in load_session(BUNDLED_SESSION).posters[:queries]]

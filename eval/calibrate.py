@@ -1,8 +1,10 @@
-"""Choose the abstention thresholds on a test set: `python -m eval.calibrate [--store DIR]`.
+"""Choose the abstention thresholds on the dev split: `python -m eval.calibrate [--store DIR]`.
 
-For every question that goes to retrieval it records the evidence the assistant weighs (best
-cosine, best BM25, term coverage), then searches a grid for the rule that abstains on the most
-unanswerable questions while abstaining on at most 5% of answerable ones.
+For every dev question whose plan searches a topic, it records the evidence the assistant
+weighs (best cosine, best BM25, term coverage), then searches a grid for the rule that abstains
+on the most questions the session does not cover while abstaining on at most 5% of the others.
+Only the `dev` split is used (`--split` can say otherwise): thresholds fitted on the questions
+that are reported would not be a measurement.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ import argparse
 import itertools
 from pathlib import Path
 
-from assistant.ask import Assistant, clean_question, should_abstain, strip_frame
+from assistant.ask import Assistant, clean_question, should_abstain
 from assistant.retrieve import ANY_POSTER
-from assistant.route import route
 from assistant.settings import Settings
 from eval.testset import DEFAULT_TESTSET, load_testset
 
@@ -26,14 +27,17 @@ GRID = {
 
 
 def collect(assistant: Assistant, rows) -> list[tuple[bool, object]]:
+    """(answerable, evidence) for each single question whose plan searches a topic."""
     out = []
     for row in rows:
-        question = clean_question(row.question)
-        routed = route(question, assistant.cards)
-        if routed is not None and not routed.topic:
+        if row.question is None:  # conversations are scored turn by turn, not calibrated
             continue
-        query = strip_frame(routed.topic if routed else question)
-        evidence = assistant.evidence(query, assistant.candidates(query, ANY_POSTER, "hybrid"))
+        plan = assistant.plan(clean_question(row.question), None)
+        if plan.intent not in ("search", "count") or not plan.topic:
+            continue
+        where = assistant.plan_filter(plan, ANY_POSTER)
+        evidence = assistant.evidence(plan.topic, assistant.candidates(plan.topic, where,
+                                                                       "hybrid"))
         out.append((bool(row.gold_boards), evidence))
     return out
 
@@ -55,9 +59,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path)
     parser.add_argument("--testset", type=Path, default=DEFAULT_TESTSET)
+    parser.add_argument("--split", default="dev", help="rows of this split only [dev]")
     args = parser.parse_args()
     settings = Settings(**({"store": args.store} if args.store else {}))
-    samples = collect(Assistant(settings), load_testset(args.testset))
+    rows = [r for r in load_testset(args.testset) if r.split == args.split]
+    print(f"Calibrating on the {args.split!r} split of {args.testset} ({len(rows)} rows)")
+    samples = collect(Assistant(settings), rows)
     print(f"{len(samples)} questions go to retrieval "
           f"({sum(not g for g, _ in samples)} unanswerable)")
     for hit, false, values in search(samples)[:10]:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.metrics import RECALL_AT, Scored, aggregate, faithfulness, recall_at
+from eval.metrics import RECALL_AT, Scored, aggregate, faithfulness, passes, recall_at
 from eval.testset import Row
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
@@ -16,21 +16,31 @@ CURVE_KS = (1, 2, 3, 5, 10, 15, 20)
 
 def run_testset(assistant, rows: Sequence[Row], retriever: str = "hybrid", k: int | None = None,
                 progress: bool | None = None) -> list[Scored]:
+    """Every row through `Assistant.ask`; a conversation row turn by turn, each turn seeing
+    the previous answer as the app and `ask --history` would."""
     from tqdm import tqdm
+
+    from assistant.followup import Turn
 
     texts = {b: f"{c['title']} {c['abstract']}" for b, c in assistant.index.by_board.items()}
     scored = []
     for row in tqdm(rows, desc=f"eval {retriever}", unit="q", disable=None if progress is None
                     else not progress):
-        started = time.perf_counter()
-        answer = assistant.ask(row.question, k=k, retriever=retriever)
-        latency = (time.perf_counter() - started) * 1000
-        scored.append(Scored(id=row.id, kind=row.kind, gold=row.gold_boards,
-                             accept_any=row.accept_any, retrieved=answer.retrieved,
-                             cited=answer.citations, abstained=answer.abstained,
-                             latency_ms=round(latency, 2), answer_text=answer.answer,
-                             gold_answer=row.answer,
-                             faithfulness=faithfulness(answer.answer, texts)))
+        previous = None
+        for number, turn in enumerate(row.turns or [row], start=1):
+            started = time.perf_counter()
+            answer = assistant.ask(turn.question, k=k, retriever=retriever, previous=previous)
+            latency = (time.perf_counter() - started) * 1000
+            previous = Turn(turn.question, answer.citations, answer.answer, answer.plan,
+                            answer.results)
+            scored.append(Scored(
+                id=f"{row.id}#{number}" if row.turns else row.id, kind=row.kind,
+                gold=turn.gold_boards, accept_any=turn.accept_any, retrieved=answer.retrieved,
+                cited=answer.citations, abstained=answer.abstained,
+                latency_ms=round(latency, 2), answer_text=answer.answer,
+                gold_answer=turn.answer, faithfulness=faithfulness(answer.answer, texts),
+                plan=answer.plan.to_json() if answer.plan else None, split=row.split,
+                question=turn.question))
     return scored
 
 
@@ -41,8 +51,19 @@ def summarize(scored: Sequence[Scored]) -> dict:
 
 
 def per_question(scored: Sequence[Scored]) -> list[dict]:
-    return [{"id": s.id, "kind": s.kind, "retrieved": s.retrieved[:20], "cited": s.cited,
-             "abstained": s.abstained, "latency_ms": s.latency_ms} for s in scored]
+    """One row per question (per turn of a conversation), with what a reader needs to see
+    why an answer went wrong: the plan it followed and the answer's text."""
+    return [{"id": s.id, "kind": s.kind, "split": s.split, "passed": passes(s),
+             "gold": s.gold, "retrieved": s.retrieved[:20], "cited": s.cited,
+             "abstained": s.abstained, "latency_ms": s.latency_ms,
+             "plan": _plan_brief(s.plan), "answer": s.answer_text[:600]} for s in scored]
+
+
+def _plan_brief(plan: dict | None) -> dict | None:
+    """The plan without its empty fields."""
+    if plan is None:
+        return None
+    return {k: v for k, v in plan.items() if v not in (None, "", [], False)}
 
 
 def recall_curve(scored: Sequence[Scored]) -> dict[int, float]:
@@ -70,7 +91,7 @@ def _fmt(value) -> str:
     return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-METRIC_COLUMNS = ("n", *(f"recall@{k}" for k in RECALL_AT), "mrr", "ndcg@10",
+METRIC_COLUMNS = ("n", "pass_rate", *(f"recall@{k}" for k in RECALL_AT), "mrr", "ndcg@10",
                   "citation_precision", "citation_recall", "abstention_rate",
                   "false_abstention_rate", "answer_match", "faithfulness")
 
@@ -87,7 +108,6 @@ def metrics_table(groups: dict[str, dict]) -> str:
 
 def render_report(metrics: dict, runs: dict[str, list[Scored]], main: str,
                   rows: Sequence[Row]) -> str:
-    questions = {r.id: r for r in rows}
     parts = [f"# Evaluation report\n\nRetriever: **{main}**, backend: "
              f"**{metrics['config'].get('backend', 'extractive')}**, {len(runs[main])} questions"
              f", test set `{metrics['config'].get('testset')}`.\n",
@@ -98,9 +118,9 @@ def render_report(metrics: dict, runs: dict[str, list[Scored]], main: str,
     for s in worst:
         if _badness(s) <= 0:
             break
-        parts.append(f"- `{s.id}` ({s.kind}) {questions[s.id].question!r}: gold {s.gold}, "
+        parts.append(f"- `{s.id}` ({s.kind}) {s.question!r}: gold {s.gold}, "
                      f"retrieved {s.retrieved[:8]}, cited {s.cited}"
-                     f"{', abstained' if s.abstained else ''}")
+                     f"{', abstained' if s.abstained else ''}; plan {_plan_brief(s.plan)}")
     return "\n".join(parts) + "\n"
 
 

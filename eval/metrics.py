@@ -26,6 +26,28 @@ class Scored:
     answer_text: str = ""
     gold_answer: str | None = None
     faithfulness: float | None = None
+    plan: dict | None = None  # the plan the answer followed (intent, topic, filters)
+    split: str | None = None
+    question: str = ""
+
+
+def stated_count(answer: str) -> int | None:
+    """The number a count answer states first ("**9** posters ..." -> 9)."""
+    found = re.search(r"\d[\d,]*", re.sub(r"\[#\d+\]", " ", answer))
+    return int(found.group(0).replace(",", "")) if found else None
+
+
+def passes(r: Scored) -> bool:
+    """Whether a reader would call the answer right: an abstention when nothing answers;
+    otherwise the gold poster(s) cited (any one with `accept_any`), the gold fact stated when
+    there is one, and for a count, the right number first."""
+    if not r.gold:
+        return r.abstained
+    if r.abstained or recall_at(r.gold, r.cited, len(r.cited), r.accept_any) < 1.0:
+        return False
+    if r.kind == "count" and r.gold_answer is not None:
+        return stated_count(r.answer_text) == int(r.gold_answer)
+    return r.gold_answer is None or answer_matches(r.gold_answer, r.answer_text)
 
 
 def recall_at(gold: Sequence[int], ranked: Sequence[int], k: int, accept_any: bool) -> float:
@@ -125,6 +147,7 @@ def aggregate(rows: Sequence[Scored]) -> dict:
     out["answer_match"] = _mean([float(answer_matches(r.gold_answer, r.answer_text))
                                  for r in details])
     out["faithfulness"] = _mean([r.faithfulness for r in rows if r.faithfulness is not None])
+    out["pass_rate"] = _mean([float(passes(r)) for r in rows])
     latencies = [r.latency_ms for r in rows]
     out["latency_ms"] = {"p50": round(percentile(latencies, 50), 1),
                          "p95": round(percentile(latencies, 95), 1)}

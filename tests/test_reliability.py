@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -182,6 +183,8 @@ def test_ingest_killed_halfway_leaves_every_board_served_and_resumes(tmp_path, s
         assert assistant.ask(f"what is at #{board}?").citations == [board]
     assert assistant.ask(PROBE).citations[0] == 100
     assert len(list(store.glob("gen-*"))) == 2  # the live one and the killed one's
+    del assistant  # an open reader keeps its generation on disk; this one is done
+    gc.collect()
     resumed = run("ingest", "--rebuild", "--no-progress", "--store", str(store))
     assert resumed.exit_code == 0, resumed.output
     kept = re.search(r"resumed an interrupted ingest: (\d+) chunks were already embedded",

@@ -8,10 +8,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from assistant.ask import strip_frame
 from assistant.cli import cli
 from assistant.retrieve import ANY_POSTER
 from assistant.summarize import board_ranges, overview_line, summarize
+from assistant.understand import strip_frame
 from eval.testset import DEFAULT_TESTSET, load_testset
 
 pytestmark = pytest.mark.slow

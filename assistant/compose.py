@@ -1,0 +1,148 @@
+"""Composing extractive answers for each intent of a plan: pure functions over poster cards.
+
+Every answer quotes the posters' own sentences (board-like text in them shown as plain text)
+and cites only the posters it was given; `Answer.guarded` checks that once more.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer import (
+    CANNOT_ANSWER,
+    Answer,
+    best_sentence,
+    card_source,
+    card_summary,
+    content_words,
+    contribution_sentence,
+    poster_line,
+    quoted,
+    split_sentences,
+    stem,
+)
+
+_RESULT = re.compile(r"\b(outperform\w*|achiev\w*|improv\w*|show(?:s|ed|n)? that|results? "
+                     r"(?:show|demonstrate)|experiments?|empirical\w*|state-of-the-art|sota|"
+                     r"demonstrat\w*|\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?x\b)", re.IGNORECASE)
+_METHOD = re.compile(r"\b(we (?:propose|introduce|present|develop|design|show|study)|this "
+                     r"(?:paper|work) (?:proposes|introduces|presents)|our (?:method|approach|"
+                     r"framework|model))\b", re.IGNORECASE)
+
+
+def _answer(text: str, cards: list[dict], scores: list[float] | None = None,
+            abstained: bool = False, related: list[dict] | None = None) -> Answer:
+    scores = scores or [1.0] * len(cards)
+    answer = Answer(answer=text, citations=[] if abstained else [c["board"] for c in cards],
+                    sources=[card_source(c, s) for c, s in zip(cards, scores, strict=True)],
+                    abstained=abstained)
+    answer.related = [c["board"] for c in related or []]
+    answer.results = [c["board"] for c in cards]
+    return answer if abstained else answer.guarded()
+
+
+def poster_cards(cards: list[dict]) -> Answer:
+    """ "What is at #812?": each poster in full."""
+    return _answer("\n\n".join(card_summary(c) for c in cards), cards)
+
+
+def authors_answer(cards: list[dict]) -> Answer:
+    lines = [f"**{quoted(c['title'])}** [#{c['board']}] is by {quoted(c['authors'])}."
+             for c in cards]
+    return _answer("\n".join(lines), cards)
+
+
+def answer_from_poster(asks: str, cards: list[dict]) -> Answer:
+    """A question asked of named posters, answered from each one's own sentences: the one
+    that answers it best, and the next when it shares the question's words too."""
+    wanted = {stem(w) for w in content_words(asks)}
+    lines = []
+    for card in cards:
+        first = best_sentence(asks, card["abstract"])
+        rest = [s for s in split_sentences(card["abstract"]) if quoted(s) != first]
+        second = max(rest, key=lambda s: len(wanted & {stem(w) for w in content_words(s)}),
+                     default="")
+        extra = ""
+        if second and len(wanted & {stem(w) for w in content_words(second)}) >= 2:
+            extra = f" {quoted(second)}"
+        lines.append(f"**{quoted(card['title'])}** [#{card['board']}]: {first}{extra}")
+    return _answer("\n\n".join(lines), cards)
+
+
+def named_answer(cards: list[dict]) -> Answer:
+    """ "Is LinkerNet in this session?" when it is: yes, and where."""
+    lines = []
+    for card in cards:
+        kind = {"oral": "an oral", "spotlight": "a spotlight"}.get(card["kind"], "a poster")
+        award = f" ({quoted(card['award'])})" if card["award"] else ""
+        lines.append(f"Yes: **{quoted(card['title'])}** [#{card['board']}] is {kind}{award} "
+                     "in this session.")
+    return _answer("\n".join(lines), cards)
+
+
+def not_in_session(name: str, related: list[dict]) -> Answer:
+    """A named paper the session does not have: a plain no, and related posters apart."""
+    text = f"{CANNOT_ANSWER} No poster in this session is called “{quoted(name)}”."
+    if related:
+        text += "\n\nRelated posters (not what you named):\n" + "\n".join(
+            f"- {quoted(c['title'])} (board {c['board']})" for c in related)
+    return _answer(text, [], abstained=True, related=related)
+
+
+def aspects(abstract: str) -> dict[str, str]:
+    """The problem, method and result sentences of an abstract (extractive)."""
+    sentences = split_sentences(abstract) or [abstract]
+    method = next((s for s in sentences if _METHOD.search(s)), sentences[min(1, len(
+        sentences) - 1)])
+    results = [s for s in sentences if _RESULT.search(s) and s != method]
+    result = results[-1] if results else sentences[-1]
+    problem = sentences[0] if sentences[0] not in (method, result) else ""
+    return {"problem": problem, "method": method, "result": result if result != method else ""}
+
+
+def compare_answer(cards: list[dict]) -> Answer:
+    """Posters side by side: each one's problem, method and result, cited."""
+    blocks = []
+    for card in cards:
+        parts = aspects(card["abstract"])
+        lines = [f"**{quoted(card['title'])}** [#{card['board']}] ({card['kind']})"]
+        lines += [f"- {label.capitalize()}: {quoted(text)}" for label, text in parts.items()
+                  if text]
+        blocks.append("\n".join(lines))
+    return _answer("Side by side:\n\n" + "\n\n".join(blocks), cards)
+
+
+def similar_answer(source: dict, cards: list[tuple[dict, float]]) -> Answer:
+    if not cards:
+        return _answer(f"{CANNOT_ANSWER} No other poster is close to [#{source['board']}].",
+                       [], abstained=True)
+    lines = [poster_line(c, contribution_sentence(source["title"], c["abstract"]))
+             for c, _ in cards]
+    intro = f"Posters closest to **{quoted(source['title'])}** [#{source['board']}]:"
+    answer = _answer("\n".join([intro, *lines]), [source, *(c for c, _ in cards)],
+                     [1.0, *(s for _, s in cards)])
+    answer.results = [c["board"] for c, _ in cards]
+    return answer
+
+
+def count_answer(topic: str, described: str, cards: list[tuple[dict, float]],
+                 shown: int) -> Answer:
+    """The number first, then the posters (the first `shown` of them)."""
+    n = len(cards)
+    noun = "poster" if n == 1 else "posters"
+    head = f"**{n}** {noun} {described}" + (":" if n else ".")
+    lines = [poster_line(c, best_sentence(topic, c["abstract"]) if topic else
+                         contribution_sentence(c["title"], c["abstract"]))
+             for c, _ in cards[:shown]]
+    if n > shown:
+        lines.append(f"… and {n - shown} more: "
+                     + ", ".join(f"[#{c['board']}]" for c, _ in cards[shown:]))
+    answer = _answer("\n".join([head, *lines]), [c for c, _ in cards], [s for _, s in cards])
+    return answer
+
+
+def listing(intro: str, topic: str, cards: list[tuple[dict, float]]) -> Answer:
+    """Posters a filter selects (an author's, the orals, a board range), each with a line."""
+    lines = [poster_line(c, best_sentence(topic, c["abstract"]) if topic else
+                         contribution_sentence(c["title"], c["abstract"])) for c, _ in cards]
+    return _answer("\n".join([intro, *lines]), [c for c, _ in cards], [s for _, s in cards])

@@ -1,0 +1,518 @@
+"""Question (+ the previous turn) -> a typed query Plan. Every question pattern lives here.
+
+`understand` is pure: it reads the question, the session's catalog (boards, author names,
+titles) and the previous turn's plan and results, and says what is asked (the intent), about
+what (the topic), within what (filters: kinds, board range, authors, award, the previous
+results), and which posters it names (by board, title or acronym). Nothing is searched here;
+`assistant.ask` executes the plan.
+
+Rules are used only for what has a fixed form: board numbers and ranges, kinds, awards, "how
+many", names of authors and titles (matched against the session's own lists, accent- and
+case-insensitively, tolerant of a missing word or a typo). Everything else is the topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from assistant.catalog import CardIndex, fold, folded_words, index_cards
+from assistant.retrieve import PosterFilter
+
+INTENTS = ("search", "count", "named", "poster", "compare", "similar", "summarize",
+           "overview")
+
+# --- patterns -------------------------------------------------------------------------------
+_NUM = r"#?\s*(\d{1,7})"
+_RANGE = re.compile(
+    rf"(?:\bbetween\s+(?:boards?\s+|posters?\s+)?{_NUM}\s+and\s+{_NUM})"
+    rf"|(?:(?:\bboards?|\bposters?|\bfrom|#)\s*#?\s*(\d{{1,7}})\s*(?:-|–|—|to|through|thru|"
+    rf"until)\s*{_NUM})", re.IGNORECASE)
+_DECADE = re.compile(r"\b(?:in\s+)?the\s+#?(\d{1,2}00)s\b", re.IGNORECASE)
+_ABOVE = re.compile(rf"\b(?:above|over|after|beyond)\s+(?:boards?\s+)?{_NUM}(?!\s*\d)",
+                    re.IGNORECASE)
+_BELOW = re.compile(rf"\b(?:below|under|before|up to)\s+(?:boards?\s+)?{_NUM}", re.IGNORECASE)
+_BOARD = re.compile(r"(?:#\s*|\b(?:board|poster|number|no\.?)\s*#?\s*)(\d{1,7})\b",
+                    re.IGNORECASE)
+_KINDS = {"oral": re.compile(r"\borals?\b", re.IGNORECASE),
+          "spotlight": re.compile(r"\bspotlights?\b", re.IGNORECASE)}
+_AWARD = re.compile(r"\b(awards?|awarded|prizes?|outstanding|best paper|honou?rable mention|"
+                    r"runner[- ]up)\b", re.IGNORECASE)
+_AUTHOR_CUE = re.compile(r"\b(by|author(?:s|ed)?|present(?:s|ing|ed)?|wrote|written|work of|"
+                         r"papers? of|posters? of|from)\b|'s\b", re.IGNORECASE)
+_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount (?:the|of)\b|\bhow much work\b",
+                    re.IGNORECASE)
+_COMPARE = re.compile(r"\b(compare|comparison|contrast|differ(?:s|ence|ent)?|versus|vs\.?)\b",
+                      re.IGNORECASE)
+_SIMILAR = re.compile(r"\b(similar|like|related to|close to|resembl\w*|along the lines of|"
+                      r"in the same vein|same (?:topic|area) as)\b", re.IGNORECASE)
+_SUMMARY = re.compile(
+    r"^\s*(?:please\s+|can you\s+)?(?:summari[sz]e|give (?:me )?(?:a |an )?(?:summary|overview) "
+    r"of|(?:a |an )?(?:summary|overview) of)\s+(?:all\s+)?(?:the\s+)?"
+    r"(?:(?:work|research|posters|papers)\s+)?(?:(?:on|about|in)\s+)?(?P<area>.+?)[\s?.!]*$",
+    re.IGNORECASE)
+_OVERVIEW = re.compile(
+    r"what(?:'s| is) (?:in|at) (?:this|the) session|what (?:topics|themes|areas) |"
+    r"session (?:overview|map|themes)|what does (?:this|the) session cover|"
+    r"(?:summari[sz]e|overview of) (?:this|the) (?:whole )?session", re.IGNORECASE)
+# "Is X in this session?", "Where is the X poster?", "Is there a paper called X?"
+_NAMED_FRAME = re.compile(
+    r"^(?:is|was|are)\s+(?P<a>.+?)\s+(?:in|at|part of|presented (?:in|at))\s+(?:this|the)\s+"
+    r"(?:session|conference|hall|poster session)\b"
+    r"|^where(?:'s| is| can i find)\s+(?:the\s+)?(?P<b>.+?)(?:\s+(?:poster|paper))?\s*[?.!]*$"
+    r"|\b(?:called|titled|named)\s+(?P<c>.+?)\s*[?.!]*$", re.IGNORECASE)
+# Words that frame a request and carry no topic ("Which posters are about ...").
+_FRAME = re.compile(
+    r"^(?:so\s+|ok(?:ay)?\s+|and\s+|hey\s+|hi\s+|please\s+)*"
+    r"(?:(?:can|could) you\s+)?(?:please\s+)?"
+    r"(which|what|are there|is there|is anyone|any|anyone|anything|show me|list|find|give me|"
+    r"tell me about|how many|i(?:'m| am) looking for|looking for|i want|i need)"
+    r"(?: (?:of (?:the|all)|the|all|other))?"
+    r"(?: posters?| papers?| works?| research| studies| presentations?| boards?)?"
+    r"(?: (?:are|is|that|which|on|about|doing|presenting|working on|tackle|tackles|address|"
+    r"addresses|deal with|study|studies|use|using|there|here|in this session|of them|"
+    r"exist|focus on|focused on|look at|looking at))*\b", re.IGNORECASE)
+_TAIL = re.compile(r"\s*(?:in|at) (?:this|the) (?:session|conference|hall)\s*[?.!]*$|"
+                   r"\s*\b(?:are there|exist|please)\s*[?.!]*$", re.IGNORECASE)
+# Follow-ups that refer to the previous answer.
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
+            "4th": 3, "fifth": 4, "5th": 4, "sixth": 5, "seventh": 6, "eighth": 7, "ninth": 8,
+            "tenth": 9, "last": -1}
+_ORDINAL = re.compile(r"\b(?:the\s+)?(" + "|".join(ORDINALS) + r")\b"
+                      r"(?:\s+(?:one|poster|paper|result|of (?:them|those|these)))?",
+                      re.IGNORECASE)
+_AMONG = re.compile(r"\b(?:which|what|any|how many|do any|does any|are any|is any)\s+"
+                    r"(?:ones?\s+)?(?:of\s+)?(?:those|these|them|the above)\b|"
+                    r"\b(?:of|among|from)\s+(?:those|these|them)\b", re.IGNORECASE)
+_IT = re.compile(r"\b(it|its|that one|this one|that poster|this poster|that paper|this paper|"
+                 r"the poster|the paper|they|their|them)\b", re.IGNORECASE)
+_WHAT_ABOUT = re.compile(r"^(?:and\s+)?(?:what|how)\s+about\s+(?P<t>.+?)[\s?.!]*$|"
+                         r"^and\s+(?:for|on|about|with)?\s*(?P<u>.+?)[\s?.!]*$", re.IGNORECASE)
+_ONLY = re.compile(r"^(?:and\s+)?(?:only|just)\s+(?:the\s+)?|^(?:and\s+)?(?:what about|how "
+                   r"about)\s+(?:the\s+|just the\s+|only the\s+)?(?=(?:orals?|spotlights?)\b)",
+                   re.IGNORECASE)
+_WHO = re.compile(r"\b(who (?:wrote|authored|made|presents|is presenting|did|are)|authors?|"
+                  r"written by)\b", re.IGNORECASE)
+_CARD = re.compile(r"^(?:what(?:'s| is)|tell me about|show me|more about|details (?:of|on)|"
+                   r"describe|explain)\b", re.IGNORECASE)
+_LIST_WORDS = frozenset("""which what who are is the a an all list show me give of in this
+session posters poster papers paper there any were was kind kinds type types how many please
+presented presenting selected here at did do does get got have has with about on for to and or
+that can find see i we you presentations presentation boards board number numbers between from
+through until only just those these them ones one count total""".split())
+STOP = frozenset("""a about above after again all also am an and any are as at be because been
+before being between both but by can could did do does doing down during each few for from
+further had has have having he her here hers him his how i if in into is it its itself just me
+more most my no nor not now of off on once only or other our out over own same she should so some
+such than that the their theirs them then there these they this those through to too under
+until up very was we were what when where which while who whom why will with would you your
+yours anyone anybody someone poster posters paper papers work works session presenting
+presented show tell find looking something""".split())
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a question asks, as the executor needs it (see module docstring)."""
+
+    intent: str = "search"
+    topic: str = ""
+    kinds: frozenset[str] | None = None
+    board_min: int | None = None
+    board_max: int | None = None
+    authors: tuple[str, ...] = ()
+    author_boards: frozenset[int] | None = None
+    award: bool = False
+    boards: tuple[int, ...] = ()  # posters the question names (board, title, acronym, "it")
+    missing: tuple[str, ...] = ()  # what it names that the session does not have
+    within: frozenset[int] | None = None  # only these: "which of those ..."
+    asks: str = ""  # for a named poster: the question asked of it ("" = show its card)
+    typed: str = ""  # the topic as typed, when a typo in it was corrected
+
+    def poster_filter(self, base: PosterFilter) -> PosterFilter:
+        """The plan's filters on top of the user's (the app's checkboxes, --session)."""
+        allowed = self.author_boards
+        if self.within is not None:
+            allowed = self.within if allowed is None else allowed & self.within
+        if base.boards is not None:
+            allowed = base.boards if allowed is None else allowed & base.boards
+        kinds = self.kinds if base.kinds is None else (
+            base.kinds if self.kinds is None else base.kinds & self.kinds)
+        lo = max(v for v in (self.board_min, base.board_min, -1) if v is not None)
+        hi = min(v for v in (self.board_max, base.board_max, 10**9) if v is not None)
+        return PosterFilter(kinds=kinds, board_min=None if lo < 0 else lo,
+                            board_max=None if hi >= 10**9 else hi, session=base.session,
+                            boards=allowed)
+
+    def has_filters(self) -> bool:
+        return bool(self.kinds or self.board_min is not None or self.board_max is not None
+                    or self.author_boards is not None or self.award)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        for key in ("kinds", "author_boards", "within"):
+            data[key] = sorted(data[key]) if data[key] is not None else None
+        data["boards"], data["authors"], data["missing"] = (list(self.boards), list(self.authors),
+                                                            list(self.missing))
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> Plan:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for key in ("kinds", "author_boards", "within"):
+            if known.get(key) is not None:
+                known[key] = frozenset(known[key])
+        for key in ("boards", "authors", "missing"):
+            known[key] = tuple(known.get(key) or ())
+        return cls(**known)
+
+
+@dataclass
+class Previous:
+    """The previous turn as follow-ups need it: its plan, and the posters of its answer in
+    the order shown, then the rest of its result set."""
+
+    question: str
+    plan: Plan
+    results: list[int] = field(default_factory=list)
+
+
+def previous_of(turn: Any, catalog: CardIndex, titles: TitleIndex) -> Previous:
+    """The previous turn for follow-ups: its own plan and result set when it kept them (the
+    app, `ask --history`), else re-read from its question and the boards its answer cited."""
+    plan = turn.plan if isinstance(turn.plan, Plan) else (
+        Plan.from_json(turn.plan) if turn.plan else fresh_plan(turn.question, catalog, titles))
+    results = list(dict.fromkeys([*turn.boards, *(turn.results or [])]))
+    return Previous(turn.question, plan, results)
+
+
+# --- authors ---
+
+@dataclass
+class AuthorMatch:
+    label: str  # the names as printed, joined by "and"
+    boards: list[int]
+
+
+_LONGEST_NAME = 6  # words; full names are looked up among the question's runs of words
+
+
+def match_author(question: str, cards: Iterable[dict] | CardIndex) -> AuthorMatch | None:
+    """Full names anywhere in the question; a lone surname only after an author cue."""
+    index = cards if isinstance(cards, CardIndex) else index_cards(cards)
+    words = folded_words(question)
+    runs = {" ".join(words[i:j]) for i in range(len(words))
+            for j in range(i + 1, min(len(words), i + _LONGEST_NAME) + 1)}
+    full = [key for key in runs if key in index.by_name]
+    if not full and _AUTHOR_CUE.search(question):
+        full = [index.by_surname[w][0] for w in set(words)
+                if len(w) > 3 and len(index.by_surname.get(w, [])) == 1]
+    if not full:
+        return None
+    # A longer name inside the question wins over a shorter one it contains.
+    full = [k for k in full if not any(k != other and f" {k} " in f" {other} " for other in full)]
+    full.sort(key=list(index.by_name).index if len(full) > 1 else None)
+    boards = sorted({b for key in full for b in index.by_name[key]})
+    return AuthorMatch(" and ".join(index.display[k] for k in full), boards)
+
+
+# --- titles -------------------------------------------------------------------------------
+
+@dataclass
+class TitleIndex:
+    """Each poster's title words and names ("LinkerNet", "Uni3DETR", "Monarch Mixer")."""
+
+    words: dict[int, list[str]]  # board -> folded title words
+    names: dict[str, set[int]]  # folded name -> boards (acronyms, pre-colon names)
+
+
+def _title_words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", fold(re.sub(r"\$[^$]*\$", "", text)))
+
+
+def index_titles(cards: Iterable[dict]) -> TitleIndex:
+    words: dict[int, list[str]] = {}
+    names: dict[str, set[int]] = {}
+    for card in cards:
+        title = card["title"]
+        words[card["board"]] = _title_words(title)
+        head = title.split(":", 1)[0] if ":" in title else ""
+        candidates = set()
+        if head and len(head.split()) <= 4:
+            candidates.add(" ".join(_title_words(head)))
+        for token in re.findall(r"[A-Za-z0-9][\w$^{}-]*", title):
+            plain = "".join(_title_words(token))
+            # A coined name: capitals inside, or letters with digits ("Uni3DETR", "LinkerNet").
+            if len(plain) >= 4 and (re.search(r"[a-z].*[A-Z]|[A-Z].*[A-Z]", token[1:] or "")
+                                    or (re.search(r"\d", token) and re.search(r"[A-Za-z]",
+                                                                              token))):
+                candidates.add(plain)
+        for name in candidates - {""}:
+            names.setdefault(name, set()).add(card["board"])
+    return TitleIndex(words, names)
+
+
+def _near(a: str, b: str) -> bool:
+    """Equal, or one edit apart for words of five letters or more (a typo)."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def match_titles(question: str, titles: TitleIndex) -> list[int]:
+    """Boards whose name or title the question names: a coined name or acronym ("linkernet",
+    "Uni3DETR"), or most of a title's words in order (a word may be missing or misspelt)."""
+    words = _title_words(question)
+    joined = {"".join(words[i:j]) for i in range(len(words))
+              for j in range(i + 1, min(len(words), i + 4) + 1)}
+    spaced = {" ".join(words[i:j]) for i in range(len(words))
+              for j in range(i + 1, min(len(words), i + 4) + 1)}
+    found = [b for name, boards in titles.names.items()
+             if name in joined or name in spaced for b in sorted(boards)]
+    for board, title in titles.words.items():
+        content = [w for w in title if w not in STOP]
+        if len(content) < 3 or board in found:
+            continue
+        hits = sum(any(_near(w, q) for q in words) for w in content)
+        if hits >= max(3, round(0.8 * len(content))):
+            found.append(board)
+    return list(dict.fromkeys(found))
+
+
+# --- typos -------------------------------------------------------------------------------
+
+@dataclass
+class Vocabulary:
+    """The session's own words and how often they occur: the spelling dictionary."""
+
+    counts: dict[str, int]
+    _deletes: dict[str, list[str]] | None = None
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> Vocabulary:
+        counts: dict[str, int] = {}
+        for text in texts:
+            for word in re.findall(r"[a-z]+", fold(text)):
+                counts[word] = counts.get(word, 0) + 1
+        return cls(counts)
+
+    def _variants(self) -> dict[str, list[str]]:
+        """Each word of five letters or more under every one-letter deletion (built once)."""
+        if self._deletes is None:
+            deletes: dict[str, list[str]] = {}
+            for word in self.counts:
+                if len(word) >= 5:
+                    for i in range(len(word)):
+                        deletes.setdefault(word[:i] + word[i + 1:], []).append(word)
+            self._deletes = deletes
+        return self._deletes
+
+    def correct(self, word: str) -> str:
+        """The word, or the session word one typo away from it (the most frequent; a tie
+        is not clear enough to correct)."""
+        if len(word) < 5 or word in self.counts or not word.isalpha():
+            return word
+        variants = self._variants()
+        keys = {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
+        found = {w for key in keys for w in variants.get(key, []) if _near(word, w)}
+        found |= {w for w in keys if w in self.counts and len(w) >= 5}
+        ranked = sorted(found, key=lambda w: -self.counts[w])
+        if not ranked or (len(ranked) > 1 and self.counts[ranked[0]] == self.counts[ranked[1]]):
+            return word
+        return ranked[0]
+
+
+def correct_typos(text: str, vocabulary: Vocabulary) -> str:
+    """The text with each word the session does not know replaced by the session word one
+    typo away ("grpah contrastive lerning" -> "graph contrastive learning")."""
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        if word.lower() in STOP or not word.islower():  # names and acronyms stay as typed
+            return word
+        return vocabulary.correct(word)
+
+    return re.sub(r"[A-Za-z]+", fix, text)
+
+
+# --- the plan -------------------------------------------------------------------------------
+
+def strip_frame(text: str) -> str:
+    """The question without the words that frame it ("Which posters are about ...?")."""
+    stripped = _TAIL.sub("", _FRAME.sub("", text.strip())).strip(" ?.!,")
+    return stripped or text.strip(" ?.!")
+
+
+def _ranges(question: str) -> tuple[int | None, int | None, str]:
+    """(board_min, board_max, question without the range words)."""
+    lo = hi = None
+    match = _RANGE.search(question)
+    if match:
+        numbers = [int(n) for n in match.groups() if n]
+        lo, hi = min(numbers), max(numbers)
+    elif decade := _DECADE.search(question):
+        lo = int(decade.group(1))
+        hi, match = lo + 99, decade
+    else:
+        above, below = _ABOVE.search(question), _BELOW.search(question)
+        if above and re.search(r"#|\bboards?\b", question, re.IGNORECASE):
+            lo, match = int(above.group(1)) + 1, above
+        if below and re.search(r"#|\bboards?\b", question, re.IGNORECASE):
+            hi = int(below.group(1)) - (0 if below.group(0).lower().startswith("up to") else 1)
+            match = match or below
+            question = question.replace(below.group(0), " ")
+    if match:
+        question = question.replace(match.group(0), " ")
+    return lo, hi, question
+
+
+# Words that may open or close what is left of a question around its topic, but never make
+# one by themselves ("are about", "presenting on", "won an", "similar to").
+_NOISE = _LIST_WORDS | frozenset("""where when why won win winning received got like similar
+compare comparison versus vs say says said tell more it its s at presenting present presents
+related anything something else work works research regarding concerning around relating
+focus focused focusing doing done topic topics area areas subject study studies using uses
+use used called titled named exist exists else other also both their they someone anybody
+anyone somebody interested interesting cool good best new recent latest by from author
+authors authored wrote written""".split())
+
+
+def _topic(text: str, drop: Iterable[str] = ()) -> str:
+    """The words of the question that say what it is about: framing, names already matched
+    (`drop`) and noise at either end removed; "" when nothing is left."""
+    dropped = {fold(w) for w in drop}
+    words = [w.strip("?.!,;:'\"()") for w in strip_frame(text).split()]
+    words = [w for w in words if w and fold(w) not in dropped]
+    while words and fold(words[0]).split("'")[0] in _NOISE:
+        words.pop(0)
+    while words and fold(words[-1]).split("'")[0] in _NOISE:
+        words.pop()
+    return " ".join(words)
+
+
+def understand(question: str, catalog: CardIndex, titles: TitleIndex,
+               previous: Previous | None = None) -> Plan:
+    """The plan of one question; `previous` is the last turn, for follow-ups."""
+    follow = _follow_up(question, catalog, titles, previous)
+    if follow is not None:
+        return follow
+    return fresh_plan(question, catalog, titles)
+
+
+def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
+    if _OVERVIEW.search(question):
+        return Plan(intent="overview")
+    summary = _SUMMARY.match(question)
+    if summary:
+        return Plan(intent="summarize", topic=summary.group("area"))
+    lo, hi, rest = _ranges(question)
+    numbers = [int(n) for n in _BOARD.findall(rest)]
+    named = [n for n in numbers if n in catalog.boards]
+    missing = tuple(f"#{n}" for n in numbers if n not in catalog.boards)
+    title_hits = [b for b in match_titles(rest, titles) if b not in named]
+    named += title_hits
+    author = match_author(rest, catalog)
+    kinds = frozenset(k for k, pattern in _KINDS.items() if pattern.search(rest)) or None
+    award = bool(_AWARD.search(rest))
+    drop: list[str] = [*(f"{k}s" for k in (kinds or ())), *(kinds or ())]
+    if author is not None:
+        drop += author.label.replace(" and ", " ").split()
+    cleaned = _BOARD.sub(" ", rest)
+    for board in title_hits:  # the title's words name the poster, they are not the topic
+        drop += [w for w in titles.words[board] if w not in STOP]
+    if award:
+        cleaned = _AWARD.sub(" ", cleaned)
+    topic = _topic(cleaned, drop)
+    plan = Plan(topic=topic, kinds=kinds, board_min=lo, board_max=hi, award=award,
+                authors=(author.label,) if author else (),
+                author_boards=frozenset(author.boards) if author else None,
+                boards=tuple(dict.fromkeys(named)), missing=missing)
+    return replace(plan, intent=_intent(question, plan, titles), asks=_asks(question, plan))
+
+
+def _intent(question: str, plan: Plan, titles: TitleIndex) -> str:
+    named_frame = _NAMED_FRAME.search(question.strip()) and not plan.has_filters()
+    if named_frame and len(plan.boards) == 1:  # "Where is the Monarch Mixer poster?"
+        return "named"
+    if len(plan.boards) >= 2 and _COMPARE.search(question):
+        return "compare"
+    if len(plan.boards) == 1 and _SIMILAR.search(question) and not _CARD.search(question):
+        return "similar"
+    if plan.boards:  # "how many epochs does #813 say ..." asks the poster, not for a count
+        return "poster"
+    if _COUNT.search(question):
+        return "count"
+    if plan.missing and not plan.topic:
+        return "poster"
+    if named_frame:
+        return "named"
+    return "search"
+
+
+def _asks(question: str, plan: Plan) -> str:
+    """For a question about named posters, what is asked of them ("" = show the card)."""
+    if plan.intent not in ("poster", "compare") and not plan.boards:
+        return ""
+    if _CARD.search(question) and not plan.topic:
+        return ""
+    return plan.topic
+
+
+def named_paper(question: str) -> str:
+    """The name a "named" question asks about ("Is LinkerNet in this session?" -> LinkerNet)."""
+    match = _NAMED_FRAME.search(question.strip())
+    if not match:
+        return strip_frame(question)
+    name = next(g for g in match.groups() if g)
+    return re.sub(r"^(?:the|a|an)\s+|\s+(?:poster|paper)$", "", name.strip(" \"'“”?"),
+                  flags=re.IGNORECASE)
+
+
+def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
+               previous: Previous | None) -> Plan | None:
+    """A plan built on the previous turn, or None when the question starts afresh."""
+    if previous is None or not previous.results:
+        return None
+    fresh = fresh_plan(question, catalog, titles)
+    if fresh.boards or fresh.missing or fresh.intent in ("summarize", "overview"):
+        return None  # it names its own posters
+    results = previous.results
+    ordinal = _ORDINAL.search(question)
+    if ordinal and (index := ORDINALS[ordinal.group(1).lower()]) < len(results):
+        board = results[index]
+        rest = question.replace(ordinal.group(0), " ")
+        return Plan(intent="poster", boards=(board,), asks=_about_one(rest))
+    if _AMONG.search(question):
+        rest = _AMONG.sub(" ", question)
+        plan = fresh_plan(rest, catalog, titles)
+        intent = "count" if _COUNT.search(question) else "search"
+        return replace(plan, intent=intent, within=frozenset(results))
+    only = _ONLY.search(question)
+    if only and fresh.kinds and not fresh.topic:
+        return replace(previous.plan, kinds=fresh.kinds, within=None)
+    if (len(results) == 1 or previous.plan.intent == "poster") and (
+            _IT.search(question) or _WHO.search(question) or _CARD.search(question)):
+        return Plan(intent="poster", boards=(results[0],), asks=_about_one(question))
+    what_about = _WHAT_ABOUT.match(question.strip())
+    if what_about:
+        topic = strip_frame(what_about.group("t") or what_about.group("u") or "")
+        if previous.plan.intent in ("search", "count") and topic:
+            return replace(previous.plan, topic=topic, within=None, boards=(), missing=())
+    return None
+
+
+def _about_one(question: str) -> str:
+    """What is asked of one poster: "authors", its card (""), or a question about it."""
+    if _WHO.search(question):
+        return "authors"
+    rest = _IT.sub(" ", question)
+    if _CARD.search(rest.strip()) and not _topic(_CARD.sub(" ", rest.strip())):
+        return ""
+    return _topic(rest)

@@ -1,0 +1,157 @@
+"""The query plan: one table of questions and what they must be understood as (pure, fast)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.catalog import index_cards
+from assistant.understand import Plan, Previous, index_titles, named_paper, understand
+from ingest.chunk import poster_record
+
+
+@pytest.fixture(scope="module")
+def catalog(bundled):
+    cards = [poster_record(p) for p in bundled.posters]
+    return index_cards(cards), index_titles(cards)
+
+
+def plan_of(catalog, question: str, previous: Previous | None = None) -> Plan:
+    cards, titles = catalog
+    return understand(question, cards, titles, previous)
+
+
+# question -> the fields of the plan that must hold (others are free)
+TABLE = [
+    ("Where is the Monarch Mixer poster?", {"intent": "named", "boards": (509,)}),
+    ("is linkernet in this session", {"intent": "named", "boards": (105,)}),
+    ("the Uni3DETR paper: what does it detect?", {"intent": "poster", "boards": (300,)}),
+    ("Is LLaMA-Adapter part of this session?", {"intent": "named", "boards": ()}),
+    ("Which posters between #300 and #350 are about language models?",
+     {"intent": "search", "board_min": 300, "board_max": 350, "topic": "language models"}),
+    ("boards 400 to 600 on graph neural networks",
+     {"board_min": 400, "board_max": 600, "topic": "graph neural networks"}),
+    ("anything on robustness in the 700s?", {"board_min": 700, "board_max": 799,
+                                            "topic": "robustness"}),
+    ("#1300–1399 reinforcement learning", {"board_min": 1300, "board_max": 1399,
+                                           "topic": "reinforcement learning"}),
+    ("orals about diffusion", {"intent": "search", "kinds": frozenset({"oral"}),
+                               "topic": "diffusion"}),
+    ("Which spotlight posters study privacy?", {"kinds": frozenset({"spotlight"}),
+                                                "topic": "privacy"}),
+    ("How many posters are about reinforcement learning?",
+     {"intent": "count", "topic": "reinforcement learning"}),
+    ("how many orals are there", {"intent": "count", "kinds": frozenset({"oral"}),
+                                  "topic": ""}),
+    ("How many epochs of repeated data does the poster at #813 say are fine?",
+     {"intent": "poster", "boards": (813,)}),
+    ("What is Bernhard Schölkopf presenting about causality?",
+     {"authors": ("Bernhard Schölkopf",), "topic": "causality"}),
+    ("compare #813 and #509", {"intent": "compare", "boards": (813, 509)}),
+    ("how does Monarch Mixer differ from #813?", {"intent": "compare", "boards": (813, 509)}),
+    ("anything like #813?", {"intent": "similar", "boards": (813,)}),
+    ("more posters similar to the LinkerNet poster", {"intent": "similar", "boards": (105,)}),
+    ("what's at #813?", {"intent": "poster", "boards": (813,), "asks": ""}),
+    ("Which posters won an award?", {"award": True, "topic": ""}),
+    ("Summarize the work on federated learning", {"intent": "summarize",
+                                                  "topic": "federated learning"}),
+    ("what's in this session?", {"intent": "overview"}),
+    ("what is at #99999?", {"intent": "poster", "missing": ("#99999",)}),
+    ("Which posters are about speech or audio?", {"intent": "search",
+                                                  "topic": "speech or audio"}),
+]
+
+
+@pytest.mark.parametrize("question, expected", TABLE, ids=[q for q, _ in TABLE])
+def test_questions_become_plans(catalog, question, expected):
+    plan = plan_of(catalog, question)
+    assert {k: getattr(plan, k) for k in expected} == expected
+
+
+def test_a_named_paper_that_is_absent_keeps_its_name():
+    assert named_paper("Is LLaMA-Adapter part of this session?") == "LLaMA-Adapter"
+    assert named_paper("where's the Segment Anything paper?") == "Segment Anything"
+
+
+def previous(catalog, question: str, results: list[int]) -> Previous:
+    return Previous(question, plan_of(catalog, question), results)
+
+
+FOLLOW_UPS = [
+    ("Which posters are about knowledge distillation?", [310, 530, 601],
+     "what kind of teacher does the second one use?",
+     {"intent": "poster", "boards": (530,), "asks": "teacher"}),
+    ("Which posters are about knowledge distillation?", [310, 530, 601],
+     "who wrote the last one?", {"intent": "poster", "boards": (601,), "asks": "authors"}),
+    ("Which posters are about knowledge distillation?", [310, 530, 601],
+     "what about federated learning?",
+     {"intent": "search", "topic": "federated learning", "within": None}),
+    ("How many posters are about diffusion?", [310, 530],
+     "and for graphs?", {"intent": "count", "topic": "graphs"}),
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "which of those use transformers?",
+     {"intent": "search", "topic": "transformers", "within": frozenset({310, 530, 601})}),
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "how many of them are orals?",
+     {"intent": "count", "kinds": frozenset({"oral"}), "within": frozenset({310, 530, 601})}),
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "only the spotlights", {"intent": "search", "kinds": frozenset({"spotlight"}),
+                             "topic": "diffusion models"}),
+    ("Tell me about the Monarch Mixer paper", [509], "who wrote it?",
+     {"intent": "poster", "boards": (509,), "asks": "authors"}),
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "Which posters are about protein folding?",
+     {"intent": "search", "topic": "protein folding", "within": None}),
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "what is at #813?", {"intent": "poster", "boards": (813,)}),
+]
+
+
+@pytest.mark.parametrize("first, results, question, expected", FOLLOW_UPS,
+                         ids=[q for _, _, q, _ in FOLLOW_UPS])
+def test_follow_ups_build_on_the_previous_turn(catalog, first, results, question, expected):
+    plan = plan_of(catalog, question, previous(catalog, first, results))
+    assert {k: getattr(plan, k) for k in expected} == expected
+
+
+def test_a_plan_survives_json(catalog):
+    plan = plan_of(catalog, "how many orals between #500 and #900 are about scaling?")
+    assert Plan.from_json(plan.to_json()) == plan
+
+
+@pytest.mark.parametrize("question", ["What is at #813?", "what's on board 813",
+                                      "Tell me about poster 813", "poster #813 please"])
+def test_board_numbers_name_a_poster(catalog, question):
+    plan = plan_of(catalog, question)
+    assert plan.intent == "poster" and plan.boards == (813,) and plan.asks == ""
+
+
+def test_authors_without_diacritics_in_lower_case_or_by_surname(catalog, bundled):
+    expected = frozenset(p.board for p in bundled.posters if "Bernhard Schölkopf" in p.authors)
+    for question in ["what is bernhard scholkopf presenting?", "Posters by Bernhard Schölkopf",
+                     "which posters are by Schölkopf?"]:
+        plan = plan_of(catalog, question)
+        assert plan.author_boards == expected and plan.topic == "", question
+    assert plan_of(catalog, "diffusion models for video").author_boards is None
+
+
+def test_lukasz_finds_lukasz_with_stroke():
+    from assistant.catalog import fold
+
+    assert fold("Łukasz Dębowski") == "lukasz debowski"
+
+
+def test_kinds_and_awards_without_a_topic_are_listings(catalog):
+    assert plan_of(catalog, "Which posters are orals?").kinds == frozenset({"oral"})
+    assert plan_of(catalog, "list the spotlight posters").topic == ""
+    assert plan_of(catalog, "Did any poster win an award?").award
+
+
+def test_typos_are_corrected_from_the_session_vocabulary(bundled):
+    from assistant.understand import Vocabulary, correct_typos
+
+    vocabulary = Vocabulary.of(f"{p.title} {p.abstract}" for p in bundled.posters)
+    assert correct_typos("grpah contrastive lerning", vocabulary) == (
+        "graph contrastive learning")
+    assert correct_typos("spiking nueral netwroks", vocabulary) == "spiking neural networks"
+    # Known words, short words and names stay as typed.
+    assert correct_typos("diffusion for LiDAR in 3D", vocabulary) == "diffusion for LiDAR in 3D"
