@@ -6,11 +6,12 @@ Endpoints for gradio_client: `/chat` (message, history, kinds, board_min, board_
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import html
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,23 +94,49 @@ def text_of(content: Any) -> str:
     return "".join(part.get("text", "") for part in content or [] if isinstance(part, dict))
 
 
-def previous_turn(history: list[dict]) -> Turn | None:
-    """The last question and the boards its answer cited, read back from the history."""
+def previous_turn(history: list[dict], kept: dict | None = None) -> Turn | None:
+    """The last turn: as the session kept it (its plan and whole result set) when `kept` is
+    that turn, else read back from the history (its question and the boards it cited)."""
+    if kept and history and len(history) == kept.get("length"):
+        return Turn(kept["question"], kept["boards"], "", kept["plan"], kept["results"])
     question, boards = None, None
     for message in reversed(history or []):
         text = text_of(message.get("content"))
         if message.get("role") == "assistant" and boards is None:
             boards = list(dict.fromkeys(int(b) for b in CITATION.findall(text)))
         elif message.get("role") == "user" and boards is not None:
-            question = text
+            question = plain_text(text)
             break
     answer = next((text_of(m.get("content")) for m in reversed(history or [])
                    if m.get("role") == "assistant"), "")
-    return Turn(question, boards, re.sub(r"<[^>]+>", "", answer)) if question else None
+    return Turn(question, boards, plain_text(answer)) if question else None
 
 
 def escape(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+# Markdown that renders any text as typed. Text from the data (abstracts, titles, the page's
+# preamble) or from a model may hold `![x](http://host/p.png?conv=...)`, `<img src=...>` or a
+# form: rendered, the browser would fetch the image on its own (a channel out for the
+# conversation) or show a form posing as the app. With `<`, `>`, `&` as entities, brackets and
+# backslashes escaped, no HTML, image, link or reference definition can form; a bare URL stays
+# text or, at most, a link that needs a click.
+_INERT = str.maketrans({"\\": "\\\\", "[": "\\[", "]": "\\]", "&": "&amp;", "<": "&lt;",
+                        ">": "&gt;"})
+_UNESCAPE = re.compile(r"\\([\\\[\]])")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def inert(text: object) -> str:
+    """Text as Markdown that shows it literally and loads nothing."""
+    return str(text).translate(_INERT)
+
+
+def plain_text(shown: str) -> str:
+    """What a chat message says, read back from its Markdown: our own tags dropped, the
+    escapes of `inert` undone."""
+    return html.unescape(_UNESCAPE.sub(r"\1", _TAG.sub("", shown)))
 
 
 def card_html(card: dict, score: float | None = None) -> str:
@@ -123,23 +150,34 @@ def card_html(card: dict, score: float | None = None) -> str:
             f'<div class="pc-abstract">{escape(card["abstract"])}</div></div>')
 
 
-def render_citations(markdown: str, by_board: dict[int, dict]) -> str:
-    """[#812] -> an <abbr> whose title is the poster (a tooltip even without JavaScript)."""
-    def cite(match: re.Match) -> str:
-        card = by_board.get(int(match.group(1)))
-        if card is None:
-            return match.group(0)
-        tip = escape(f"{card['title']} — {card['authors']}")
-        return f'<abbr class="cite" title="{tip}">[#{card["board"]}]</abbr>'
+def cite_html(card: dict) -> str:
+    """[#812] as an <abbr> whose title is the poster (a tooltip even without JavaScript)."""
+    tip = escape(f"{card['title']} — {card['authors']}")
+    return f'<abbr class="cite" title="{tip}">[#{card["board"]}]</abbr>'
 
-    return CITATION.sub(cite, markdown)
+
+def render_citations(text: str, by_board: dict[int, dict]) -> str:
+    """Answer text as inert Markdown, each citation of a known poster an <abbr>; any other
+    board-like text stays text."""
+    parts, start = [], 0
+    for match in CITATION.finditer(text):
+        card = by_board.get(int(match.group(1)))
+        if card is not None:
+            parts += [inert(text[start:match.start()]), cite_html(card)]
+            start = match.end()
+    parts.append(inert(text[start:]))
+    return "".join(parts)
 
 
 def answer_markdown(answer: Answer, by_board: dict[int, dict]) -> str:
-    body = render_citations(html.escape(answer.answer, quote=False), by_board)
-    footer = f"answered by: {answer.backend}"
+    body = render_citations(answer.answer, by_board)
+    related = [by_board[b] for b in answer.related if b in by_board]
+    if related:  # offered apart from the answer: not citations, not what was asked
+        body += "\n\nRelated posters (not an answer to this):\n" + "\n".join(
+            f"- {inert(c['title'])} (board {c['board']})" for c in related)
+    footer = f"answered by: {inert(answer.backend)}"
     if answer.notice:
-        body = f"> {html.escape(answer.notice)}\n\n{body}"
+        body = f"> {inert(answer.notice)}\n\n{body}"
     return f"{body}\n\n<sub>{footer}</sub>"
 
 
@@ -168,8 +206,20 @@ def reading_markdown(boards: list[int], by_board: dict[int, dict]) -> str:
     if not boards:
         return "_No posters starred yet: pick some from the answers above._"
     lines = [f"{len(boards)} poster(s), in walking order:"]
-    lines += [f"- **#{b}** {escape(by_board[b]['title'])}" for b in sorted(boards)]
+    lines += [f"- **#{b}** {inert(by_board[b]['title'])}" for b in sorted(boards)]
     return "\n".join(lines)
+
+
+# A cell a spreadsheet would read as a formula (`=HYPERLINK(...)`, `=cmd|...`, `@SUM(...)`):
+# a leading apostrophe makes Excel, LibreOffice and Google Sheets show it as text (OWASP's
+# advice for CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def write_reading_list(boards: list[int], by_board: dict[int, dict], session: str) -> list[str]:
@@ -185,7 +235,8 @@ def write_reading_list(boards: list[int], by_board: dict[int, dict], session: st
         writer = csv.writer(handle)
         writer.writerow(["board", "kind", "award", "title", "authors"])
         for c in ordered:
-            writer.writerow([c["board"], c["kind"], c["award"], c["title"], c["authors"]])
+            writer.writerow([spreadsheet_cell(c[key]) for key in
+                             ("board", "kind", "award", "title", "authors")])
     return [str(md), str(table)]
 
 
@@ -231,8 +282,9 @@ def welcome(assistant: Assistant) -> str:
         assistant.index.manifest.sources) else ""
     orals = sum(c["kind"] == "oral" for c in cards)
     spotlights = sum(c["kind"] == "spotlight" for c in cards)
-    where = f" — {location}" if location else ""
-    return (f"**{', '.join(sessions)}**{where}: {len(cards)} posters ({spotlights} spotlights, "
+    where = f" — {inert(location)}" if location else ""
+    names = inert(", ".join(sessions))
+    return (f"**{names}**{where}: {len(cards)} posters ({spotlights} spotlights, "
             f"{orals} orals).\n\nAsk about a topic, a board (`#813`), an author or the orals. "
             "Every answer cites boards like [#100]: hover a citation for the poster card, star "
             "posters for a reading list you can download in walking order. Follow-ups work: "
@@ -248,8 +300,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def chat(message: str, history: list[dict], kinds: list[str] | None,
              board_min: float | None, board_max: float | None,
              only_session: str | None = ALL_SESSIONS,
-             cited: list[int] | None = None, panel: str | None = None) -> Iterator[tuple]:
+             cited: list[int] | None = None, panel: str | None = None,
+             kept: dict | None = None) -> Iterator[tuple]:
         history = list(history or [])
+        # An ingest may publish meanwhile: the cards are read where they are used.
+        by_board = assistant.index.by_board
         # The sources panel is re-sent unchanged while the answer streams, never gr.skip():
         # Gradio 6.31 turns a skip into a new component with a fresh id, and the final plain
         # value is then stored under that id in the session, one orphan copy per request.
@@ -260,8 +315,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             board_min=int(board_min) if board_min is not None else None,
             board_max=int(board_max) if board_max is not None else None,
             session=None if only_session in (None, ALL_SESSIONS) else only_session)
-        turn = previous_turn(history)
-        history.append({"role": "user", "content": message})
+        turn = previous_turn(history, kept)
+        history.append({"role": "user", "content": inert(message)})
         history.append({"role": "assistant", "content": ""})
         shown = ""
         try:
@@ -270,26 +325,36 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     answer = event
                     break
                 shown += event
-                partial = render_citations(html.escape(shown, quote=False), by_board)
+                partial = render_citations(shown, by_board)
                 history[-1] = {"role": "assistant", "content": partial}
-                yield history, panel, gr.skip(), cited, gr.skip(), panel
+                yield history, panel, gr.skip(), cited, gr.skip(), panel, gr.skip()
         except QuestionError as err:
-            history[-1] = {"role": "assistant", "content": f"Error: {err}"}
+            history[-1] = {"role": "assistant", "content": f"Error: {inert(err)}"}
             panel = sources_html(None, cited, by_board)
-            yield history, panel, gr.skip(), cited, [], panel
+            yield history, panel, gr.skip(), cited, [], panel, None
             return
-        cited += [b for b in answer.citations if b not in cited]
+        by_board = assistant.index.by_board
+        cited = [b for b in dict.fromkeys([*cited, *answer.citations]) if b in by_board]
         history[-1] = {"role": "assistant", "content": answer_markdown(answer, by_board)}
         choices = [star_label(by_board[b]) for b in cited]
         panel = sources_html(answer, cited, by_board)
-        yield history, panel, gr.update(choices=choices), cited, answer.citations, panel
+        # The turn as follow-ups need it: its plan and whole result set, not only what shows.
+        kept = {"length": len(history), "question": message, "boards": answer.citations,
+                "plan": answer.plan.to_json() if answer.plan else None,
+                "results": answer.results}
+        yield (history, panel, gr.update(choices=choices), cited, answer.citations, panel,
+               kept)
 
     def star(selected: list[str] | None, reading: list[int] | None) -> tuple:
+        by_board = assistant.index.by_board
         reading = sorted(set(reading or []) | set(parse_boards(selected, by_board)))
+        reading = [b for b in reading if b in by_board]
         return reading_markdown(reading, by_board), reading
 
     def export(reading: list[int] | None) -> list[str]:
-        return write_reading_list(list(reading or []), by_board, session)
+        by_board = assistant.index.by_board
+        return write_reading_list([b for b in reading or [] if b in by_board], by_board,
+                                  session)
 
     with gr.Blocks(title=f"posters — {session}") as demo:
         gr.Markdown(f"## Poster assistant — {escape(session)}")
@@ -297,7 +362,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
                     value=[{"role": "assistant", "content": welcome(assistant)}],
-                    elem_id="chatbot", height=540, label="Chat", buttons=["copy"])
+                    elem_id="chatbot", height=540, label="Chat", buttons=["copy"],
+                    # Messages are inert Markdown plus our own <abbr>/<sub> tags (see `inert`);
+                    # no other tag and no LaTeX renderer is needed on data or model text.
+                    sanitize_html=True, allow_tags=False, latex_delimiters=[])
                 with gr.Row():
                     msg = gr.Textbox(elem_id="msg", show_label=False, scale=5, autofocus=True,
                                      placeholder="Ask about the posters, e.g. "
@@ -340,9 +408,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         reading = gr.State([])
         pending = gr.State("")
         panel = gr.State("")  # the sources panel as last sent, re-sent while an answer streams
-        chat_inputs = [chatbot, kinds, board_min, board_max, only_session, cited, panel]
+        kept = gr.State(None)  # the last turn's plan and results, for follow-ups
+        chat_inputs = [chatbot, kinds, board_min, board_max, only_session, cited, panel, kept]
         last_answer = gr.State([])  # boards of the last answer, for the map
-        chat_outputs = [chatbot, sources, to_star, cited, last_answer, panel]
+        chat_outputs = [chatbot, sources, to_star, cited, last_answer, panel, kept]
         # Move the text aside and clear the box at once, then stream (see gradio notes).
         gr.on([msg.submit, send.click], lambda m: ("", m), msg, [msg, pending], queue=False,
               api_visibility="private").then(
@@ -361,10 +430,107 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return demo
 
 
+# Fairness: Gradio's queue is one FIFO of QUEUE_SIZE turns for everyone, so one client sending
+# 100 questions at once filled it and every other user was turned away ("Queue is full").
+# Each chat turn is admitted only while its client has fewer than these in the queue or
+# running; a refused turn costs no slot and gets an immediate message saying why. Admitted
+# turns wait in round-robin order over addresses, so the turns one address may still hold do
+# not stand in front of everyone else's.
+QUEUE_SIZE = 64
+TURNS_PER_SESSION = 2  # one turn answering, one typed meanwhile
+# One address may be a whole conference Wi-Fi behind NAT or a proxy: it may hold at most half
+# of the queue, so other addresses always find room, and a small per-address cap does not
+# turn away a hall of real users.
+TURNS_PER_ADDRESS = QUEUE_SIZE // 2
+CHAT_ENDPOINTS = frozenset({"chat", "chat_ui"})
+SESSION_BUSY = ("You already have {n} questions being answered: wait for one to finish, "
+                "then ask again.")
+ADDRESS_BUSY = ("{n} questions from your network address are being answered already: wait "
+                "for one to finish, then ask again.")
+
+
+def refusal(session_turns: int, address_turns: int, per_session: int,
+            per_address: int) -> str | None:
+    """Why a client's new turn is refused, given its turns in flight; None to admit it."""
+    if session_turns >= per_session:
+        return SESSION_BUSY.format(n=session_turns)
+    if address_turns >= per_address:
+        return ADDRESS_BUSY.format(n=address_turns)
+    return None
+
+
+def address_of(request: Any) -> str:
+    client = getattr(request, "client", None)
+    return getattr(client, "host", "") or ""
+
+
+def turns_in_flight(events: Iterable[Any], session: str | None,
+                    address: str) -> tuple[int, int]:
+    """Chat turns of this session and of this address among Gradio's queued and running
+    events."""
+    chats = [e for e in events if getattr(e.fn, "api_name", None) in CHAT_ENDPOINTS]
+    return (sum(bool(session) and e.session_hash == session for e in chats),
+            sum(address_of(e.request) == address for e in chats))
+
+
+def fair_order(events: list[Any]) -> list[Any]:
+    """Waiting turns in round-robin over addresses: every address's first turn, then every
+    address's second, ...; first come, first served within an address and within a round."""
+    rounds: dict[str, int] = {}
+    keyed = []
+    for position, event in enumerate(events):
+        address = address_of(event.request)
+        keyed.append((rounds.get(address, 0), position, event))
+        rounds[address] = rounds.get(address, 0) + 1
+    return [event for _round, _position, event in sorted(keyed, key=lambda k: k[:2])]
+
+
+def limit_turns_per_client(demo: gr.Blocks, per_session: int, per_address: int) -> None:
+    """Check each chat turn at the queue's door (Gradio 6 has no per-client limit).
+
+    Wraps the queue's `push`, the one place every queued call enters (the page, gradio_client
+    and the REST API alike). The count is read from the queue itself, so a turn that ends,
+    fails or is dropped with its client frees its place without bookkeeping here. A refusal
+    is a validation error: HTTP 422 with the message, which gradio_client raises as
+    ValidationError (the page sends one question at a time, so it never meets the limit). An
+    admitted turn is then put in its round (`fair_order`); the reordering is synchronous, so
+    no worker sees a half-sorted list.
+    """
+    queue = demo._queue
+    push: Callable[..., Awaitable[tuple]] = queue.push
+    door = asyncio.Lock()  # check and enqueue as one step: parallel pushes see each other
+
+    def in_flight() -> list[Any]:
+        queued = [e for q in queue.event_queue_per_concurrency_id.values() for e in q.queue]
+        return queued + [e for job in queue.active_jobs if job for e in job]
+
+    async def fair_push(body: Any, request: Any, username: str | None) -> tuple:
+        fn = demo.fns.get(body.fn_index) if body.fn_index is not None else None
+        if getattr(fn, "api_name", None) not in CHAT_ENDPOINTS:
+            return await push(body=body, request=request, username=username)
+        async with door:
+            session, address = turns_in_flight(in_flight(), body.session_hash,
+                                               address_of(request))
+            why = refusal(session, address, per_session, per_address)
+            if why is not None:
+                return False, [{**gr.validate(False, why), "parameter_name": "message"}], (
+                    "validator_error")
+            result = await push(body=body, request=request, username=username)
+        waiting = queue.event_queue_per_concurrency_id.get(fn.concurrency_id)
+        if result[0] and waiting is not None:
+            waiting.queue[:] = fair_order(waiting.queue)
+        return result
+
+    queue.push = fair_push
+
+
 def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860,
-           auth: tuple[str, str] | None = None, block: bool = True) -> gr.Blocks:
+           auth: tuple[str, str] | None = None, block: bool = True,
+           turns_per_session: int = TURNS_PER_SESSION,
+           turns_per_address: int = TURNS_PER_ADDRESS) -> gr.Blocks:
     demo = build_app(assistant)
-    demo.queue(default_concurrency_limit=4, max_size=64)
+    demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)
+    limit_turns_per_client(demo, turns_per_session, turns_per_address)
     theme = gr.themes.Default(
         font=[gr.themes.LocalFont("Source Sans Pro"), "ui-sans-serif", "system-ui", "sans-serif"],
         font_mono=[gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"])
