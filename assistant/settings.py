@@ -108,7 +108,9 @@ class Settings(BaseSettings):
         default="gpt-4o-mini",
         description="Model name sent to the OpenAI-compatible server (e.g. llama3.2 for Ollama).")
     llm_timeout: float = Field(
-        default=30.0, gt=0, description="Seconds to wait for the LLM server before giving up.")
+        default=30.0, gt=0,
+        description="Seconds one LLM call may take in all (waiting, retries and streaming the "
+        "reply) before it is abandoned for the extractive answer.")
     llm_max_retries: int = Field(
         default=2, ge=0, le=10,
         description="Retries, with exponential backoff, on 429, 5xx and connection errors.")

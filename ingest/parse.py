@@ -8,7 +8,9 @@ SessionFormatError naming the file, the line and what was expected.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,16 +52,15 @@ class Session:
 
 
 MAX_PAGE_BYTES = 20_000_000  # a whole conference's page is a few MB; 20 MB is not a page
+# The longest abstract in the bundled session is ~2,000 characters; 10x that is a block whose
+# blank line or kind line went missing, or text that would flood the index and the prompts.
+MAX_ABSTRACT_CHARS = 20_000
+PAGE_FIX = "pass a saved session page: a plain text file"
 
 
 def read_session_file(path: Path) -> str:
     """Read a session page as UTF-8, naming the line of the first undecodable byte."""
-    size = path.stat().st_size
-    if size > MAX_PAGE_BYTES:
-        raise SessionFormatError(
-            str(path), 1, f"the file is {size / 1e6:.0f} MB; a session page is at most "
-            f"{MAX_PAGE_BYTES / 1e6:.0f} MB", "check it is a session page, or split it")
-    data = path.read_bytes()
+    data = read_page_bytes(path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -68,6 +69,36 @@ def read_session_file(path: Path) -> str:
             str(path), line, f"not UTF-8 text (byte {data[err.start]:#04x} at offset {err.start})",
             "save the page as UTF-8",
         ) from None
+
+
+def read_page_bytes(path: Path, limit: int = MAX_PAGE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; anything else is refused.
+
+    The size that stat reports is 0 for a FIFO or a device (/dev/zero never ends), so the
+    limit is applied while reading. A FIFO is refused before it is opened: opening one for
+    reading blocks until a writer comes. O_NONBLOCK covers a file swapped for a FIFO between
+    the stat and the open."""
+    _check_regular(path, os.stat(path).st_mode)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as file:
+        _check_regular(path, os.fstat(file.fileno()).st_mode)
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise SessionFormatError(
+            str(path), 1, f"the file is larger than {limit / 1e6:g} MB; a session page is "
+            "at most that", "check it is a session page, or split it")
+    return data
+
+
+def _check_regular(path: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kinds = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket")]
+    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    raise SessionFormatError(str(path), 1, f"this is {kind}, not a file to read", PAGE_FIX)
 
 
 def parse_session(text: str, source: str = "<text>") -> Session:
@@ -147,9 +178,14 @@ def _parse_block(lines: list[str], start: int, end: int, session: str, source: s
     if not abstract_lines:
         raise fail(pos, f"board #{board}: expected an abstract after the authors",
                    "each block ends with its abstract")
+    abstract = " ".join(abstract_lines)
+    if len(abstract) > MAX_ABSTRACT_CHARS:
+        raise SessionFormatError(
+            source, pos + 1, f"board #{board}: the abstract is {len(abstract):,} characters; "
+            f"an abstract is at most {MAX_ABSTRACT_CHARS:,}", "shorten it, or check that no "
+            "kind line ('Poster') is missing before the next poster")
     return Poster(board=board, kind=kind, title=title.strip(), authors=authors,
-                  abstract=" ".join(abstract_lines), session=session, award=award.strip(),
-                  line=start + 1)
+                  abstract=abstract, session=session, award=award.strip(), line=start + 1)
 
 
 def _take_paragraph(lines: list[str], pos: int, end: int) -> list[str]:

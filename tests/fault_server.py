@@ -12,6 +12,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SECRET_KEY = "sk-test-SECRET-0123456789"
+# "drip": a piece every DRIP_SECONDS for a minute, or until the client hangs up
+DRIP_SECONDS, DRIP_PIECES = 0.5, 120
+FLOOD_PIECES = 20_000  # "flood", "flood-and": a server that ignores max_tokens
 GOOD_ANSWER = ["G2MILP generates ", "new MILP instances ", "with a masked VAE [#1", "00]; ",
                "others claim more [#9999]", "."]
 
@@ -29,6 +32,7 @@ class FaultServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.mode = "ok"
         self.requests = 0
+        self.last_request: dict = {}  # the JSON body of the latest request
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     def handle_error(self, request, client_address) -> None:
@@ -46,7 +50,8 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.last_request = json.loads(body or b"{}")
         self.server.requests += 1
         mode = self.server.mode
         if mode == "429-then-ok" and self.server.requests == 1:
@@ -70,6 +75,10 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(chunk("", finish="stop"))
             self.wfile.write(b"data: [DONE]\n\n")
             return
+        if mode == "drip":
+            return self.drip()
+        if mode in ("flood", "flood-and"):
+            return self.flood("and " if mode == "flood-and" else "word ")
         if mode == "badjson":
             self.wfile.write(b"data: {this is not json\n\n")
             return
@@ -80,6 +89,23 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self.wfile.write(chunk(piece))
             self.wfile.flush()
+        self.wfile.write(chunk("", finish="stop"))
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def drip(self) -> None:
+        """One piece every DRIP_SECONDS: a client with no total deadline waits a minute; a
+        client that hangs up ends it (the next write fails)."""
+        for _ in range(DRIP_PIECES):
+            self.wfile.write(chunk("slowly "))
+            self.wfile.flush()
+            time.sleep(DRIP_SECONDS)
+        self.wfile.write(chunk("[#100].", finish="stop"))
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def flood(self, piece: str) -> None:
+        """FLOOD_PIECES pieces as fast as the client reads them, then a proper end."""
+        for _ in range(FLOOD_PIECES):
+            self.wfile.write(chunk(piece))
         self.wfile.write(chunk("", finish="stop"))
         self.wfile.write(b"data: [DONE]\n\n")
 

@@ -92,6 +92,33 @@ def test_garbage_pages(tmp_path, content, expected):
     assert expected in str(parse_error(tmp_path, content))
 
 
+def test_an_abstract_over_the_bound_names_its_first_line(tmp_path):
+    long = "Word " * 4_001  # 20,005 characters: over the 20,000 an abstract may have
+    page = HEADER + GOOD_BLOCK.format(board=1) + GOOD_BLOCK.format(board=2).replace(
+        "An abstract.", "First line.\n" + long)
+    err = parse_error(tmp_path, page.encode())
+    assert err.line == 21 and "board #2: the abstract is 20,016 characters" in err.problem
+    assert "at most 20,000" in err.problem and "shorten it" in err.fix
+
+
+def test_a_page_over_the_byte_limit_is_refused_after_reading_only_that(tmp_path):
+    from ingest.parse import read_page_bytes
+
+    path = tmp_path / "page.txt"
+    path.write_bytes(b"x" * 5_000)
+    assert read_page_bytes(path, limit=5_000) == b"x" * 5_000
+    with pytest.raises(SessionFormatError, match=r"page\.txt:1: the file is larger than "
+                                                 r"0\.001 MB.*\(check it is a session page"):
+        read_page_bytes(path, limit=1_000)
+
+
+def test_a_directory_is_refused_with_the_fix(tmp_path):
+    with pytest.raises(SessionFormatError) as caught:
+        load_session(tmp_path)
+    assert str(caught.value) == (f"{tmp_path}:1: this is a directory, not a file to read "
+                                 "(pass a saved session page: a plain text file)")
+
+
 def test_other_pages_of_the_same_format_parse():
     page = HEADER + GOOD_BLOCK.format(board=7) + "Oral Poster\n#8\nBest Paper\nT2\n\nB\n\nC.\n"
     session = parse_session(page, "other.txt")

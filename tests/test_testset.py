@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from assistant.route import fold
+from assistant.catalog import fold
 from eval.testset import DEFAULT_TESTSET, TestsetError, load_testset
 
 
@@ -20,14 +20,39 @@ def rows():
 
 def test_size_and_kinds(rows):
     kinds = Counter(r.kind for r in rows)
-    assert len(rows) >= 150
+    assert len(rows) >= 400
     assert kinds["lookup"] >= 40 and kinds["topic"] >= 15 and kinds["unanswerable"] >= 15
-    assert set(kinds) == {"lookup", "author", "topic", "detail", "meta", "unanswerable"}
+    for kind in ("combo", "count", "compare", "similar", "poster_question", "title_lookup",
+                 "typo"):
+        assert kinds[kind] >= 15, kind
+    assert kinds["conversation"] >= 25 and kinds["near_miss"] >= 25
+
+
+def test_every_kind_is_split_in_halves_for_dev_and_test(rows):
+    for kind in {r.kind for r in rows}:
+        splits = Counter(r.split for r in rows if r.kind == kind)
+        assert set(splits) == {"dev", "test"} and abs(splits["dev"] - splits["test"]) <= 1, kind
+
+
+def test_conversation_turns_and_answers_are_grounded(rows, bundled):
+    abstracts = {p.board: f"{p.title} {p.abstract} {' · '.join(p.authors)}"
+                 for p in bundled.posters}
+    conversations = [r for r in rows if r.turns]
+    assert all(len(r.turns) >= 2 for r in conversations)
+    for turn in (t for r in conversations for t in r.turns):
+        assert set(turn.gold_boards) <= set(abstracts), turn.id
+
+
+def test_poster_question_answers_occur_in_their_poster(rows, bundled):
+    texts = {p.board: f"{p.title} {p.abstract}" for p in bundled.posters}
+    for row in (r for r in rows if r.kind == "poster_question"):
+        assert row.answer and row.answer in texts[row.gold_boards[0]], row.id
 
 
 def test_gold_boards_exist(rows, bundled):
     boards = {p.board for p in bundled.posters}
     assert all(set(r.gold_boards) <= boards for r in rows)
+    assert all(set(t.gold_boards) <= boards for r in rows for t in r.turns)
 
 
 def test_author_gold_is_an_exact_recount(rows, bundled):
@@ -56,10 +81,14 @@ def test_topic_rows_say_which_keywords_built_them(rows):
 @pytest.mark.parametrize("line, message", [
     ("not json", "not valid JSON"),
     (json.dumps({"id": "x", "kind": "lookup", "question": "q"}), "missing field(s) gold_boards"),
-    (json.dumps({"id": "x", "kind": "guess", "question": "q", "gold_boards": [1],
+    (json.dumps({"id": "x", "kind": "", "question": "q", "gold_boards": [1],
                  "accept_any": True}), "field 'kind'"),
     (json.dumps({"id": "x", "kind": "unanswerable", "question": "q", "gold_boards": [1],
-                 "accept_any": False}), "empty exactly for unanswerable"),
+                 "accept_any": False}), "must be empty for unanswerable rows"),
+    (json.dumps({"id": "x", "kind": "lookup", "question": "q", "gold_boards": [],
+                 "accept_any": False}), "'gold_boards' is empty"),
+    (json.dumps({"id": "x", "kind": "conversation", "turns": [{"question": "q"}]}),
+     "turn 1: missing field(s) gold_boards"),
 ])
 def test_bad_rows_name_file_and_line(tmp_path, line, message):
     path = tmp_path / "t.jsonl"
@@ -68,3 +97,40 @@ def test_bad_rows_name_file_and_line(tmp_path, line, message):
     path.write_text(good + "\n" + line + "\n", encoding="utf-8")
     with pytest.raises(TestsetError, match=rf"{re.escape(str(path))}:2: .*{re.escape(message)}"):
         load_testset(path)
+
+
+GOOD_ROW = {"id": "b", "kind": "lookup", "question": "q", "gold_boards": [100],
+            "accept_any": True}
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("answer", 5, "field 'answer' is 5; it must be a string, or left out"),
+    ("id", ["a", "b"], 'field \'id\' is ["a", "b"]; it must be a non-empty string'),
+    ("id", "", "field 'id' is \"\"; it must be a non-empty string"),
+    ("accept_any", "no", "field 'accept_any' is \"no\"; it must be true or false"),
+    ("accept_any", 0, "field 'accept_any' is 0; it must be true or false"),
+    ("gold_boards", [True], "field 'gold_boards' is [true]; it must be a list of board numbers"),
+    ("gold_boards", ["812"], "field 'gold_boards' is [\"812\"]; it must be a list of board"),
+    ("gold_boards", 812, "field 'gold_boards' is 812; it must be a list of board numbers"),
+    ("question", 7, "field 'question' is 7; it must be a non-empty string"),
+    ("kind", ["lookup"], "field 'kind' is [\"lookup\"]; it must be a string, e.g. one of lookup"),
+    ("notes", {"a": 1}, "field 'notes' is {\"a\": 1}; it must be a string, or left out"),
+    ("split", "train", "field 'split' is \"train\"; it must be \"dev\" (for fitting) or \"test\""),
+])
+def test_a_field_of_the_wrong_type_is_named_with_its_value_and_the_fix(tmp_path, field, value,
+                                                                       message):
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps(GOOD_ROW) + "\n" + json.dumps({**GOOD_ROW, "id": "c", field: value})
+                    + "\n", encoding="utf-8")
+    with pytest.raises(TestsetError, match=rf"^{re.escape(str(path))}:2: {re.escape(message)}"):
+        load_testset(path)
+
+
+def test_rows_of_the_right_types_load(tmp_path):
+    path = tmp_path / "t.jsonl"
+    rows = [GOOD_ROW, {**GOOD_ROW, "id": "u", "kind": "unanswerable", "gold_boards": [],
+                       "accept_any": False, "answer": None, "notes": "n", "split": "dev"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    loaded = load_testset(path)
+    assert [(r.id, r.gold_boards, r.accept_any) for r in loaded] == [
+        ("b", [100], True), ("u", [], False)]
