@@ -153,7 +153,10 @@ class OpenedStore:
     def vocabulary(self) -> Vocabulary:
         """The session's words, for correcting typos in a question."""
         if self._vocabulary is None:
-            self._vocabulary = Vocabulary.of(f"{c['title']} {c['abstract']}" for c in self.cards)
+            from assistant.embedding import dictionary_words
+
+            self._vocabulary = Vocabulary.of(
+                (f"{c['title']} {c['abstract']}" for c in self.cards), dictionary_words())
         return self._vocabulary
 
     @classmethod
@@ -383,16 +386,14 @@ class Assistant:
 
     def abstain_with_related(self, candidates: list[Candidate], plan: Plan | None = None,
                              topic: str = "") -> Answer:
-        """The session does not cover it: say so, and list the closest posters apart."""
-        related = [self.index.cards[c.key] for c in candidates[:3]]
+        """The session does not cover it: say so, and offer the closest posters as related
+        (apart from the answer: `related`, never citations), when any is even loosely close."""
         reason = ""
-        if plan is not None and plan.has_filters() | (plan.within is not None) and topic:
+        if plan is not None and (plan.has_filters() or plan.within is not None) and topic:
             reason = f"None of the {scope(plan)} seems to be about “{topic}”."
         answer = abstain(reason)
-        if related:
-            answer.answer += "\n\nClosest posters (not a match):\n" + "\n".join(
-                f"- {c['title']} (board {c['board']})" for c in related)
-        answer.related = [c["board"] for c in related]
+        answer.related = [self.index.cards[c.key]["board"] for c in candidates[:3]
+                          if c.cosine >= self.settings.min_relevance]
         return answer
 
     def count_answer(self, plan: Plan, where: PosterFilter, retriever: str, k: int) -> Answer:

@@ -83,9 +83,6 @@ def named_answer(cards: list[dict]) -> Answer:
 def not_in_session(name: str, related: list[dict]) -> Answer:
     """A named paper the session does not have: a plain no, and related posters apart."""
     text = f"{CANNOT_ANSWER} No poster in this session is called “{quoted(name)}”."
-    if related:
-        text += "\n\nRelated posters (not what you named):\n" + "\n".join(
-            f"- {quoted(c['title'])} (board {c['board']})" for c in related)
     return _answer(text, [], abstained=True, related=related)
 
 

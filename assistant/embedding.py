@@ -34,6 +34,14 @@ def _counting_tokenizer() -> Any:
     return tokenizer
 
 
+@cache
+def dictionary_words() -> frozenset[str]:
+    """The whole words of the model's WordPiece vocabulary (about 20k common English words):
+    what a typo corrector must leave alone even when the session never uses them."""
+    return frozenset(w for w in _counting_tokenizer().get_vocab()
+                     if w.isalpha() and w.islower())
+
+
 def count_model_tokens(text: str) -> list[int]:
     """Token ids without special tokens, however long the text."""
     return _counting_tokenizer().encode(text, add_special_tokens=False).ids

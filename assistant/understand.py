@@ -243,10 +243,13 @@ def index_titles(cards: Iterable[dict]) -> TitleIndex:
             candidates.add(" ".join(_title_words(head)))
         for token in re.findall(r"[A-Za-z0-9][\w$^{}-]*", title):
             plain = "".join(_title_words(token))
-            # A coined name: capitals inside, or letters with digits ("Uni3DETR", "LinkerNet").
-            if len(plain) >= 4 and (re.search(r"[a-z].*[A-Z]|[A-Z].*[A-Z]", token[1:] or "")
-                                    or (re.search(r"\d", token) and re.search(r"[A-Za-z]",
-                                                                              token))):
+            # A coined name turns to a capital mid-word or mixes letters and digits
+            # ("LinkerNet", "QLoRA", "Uni3DETR"); an all-capital acronym ("MILP") names a
+            # field and a capitalised word ("In-Context") is title case, unless either heads
+            # the title.
+            coined = re.search(r"[a-z][A-Z]", token) or (
+                re.search(r"\d", token) and re.search(r"[A-Za-z]", token))
+            if len(plain) >= 4 and coined:
                 candidates.add(plain)
         for name in candidates - {""}:
             names.setdefault(name, set()).add(card["board"])
@@ -294,15 +297,16 @@ class Vocabulary:
     """The session's own words and how often they occur: the spelling dictionary."""
 
     counts: dict[str, int]
+    dictionary: frozenset[str] = frozenset()  # words known to be spelt right anyway
     _deletes: dict[str, list[str]] | None = None
 
     @classmethod
-    def of(cls, texts: Iterable[str]) -> Vocabulary:
+    def of(cls, texts: Iterable[str], dictionary: Iterable[str] = ()) -> Vocabulary:
         counts: dict[str, int] = {}
         for text in texts:
             for word in re.findall(r"[a-z]+", fold(text)):
                 counts[word] = counts.get(word, 0) + 1
-        return cls(counts)
+        return cls(counts, frozenset(dictionary))
 
     def _variants(self) -> dict[str, list[str]]:
         """Each word of five letters or more under every one-letter deletion (built once)."""
@@ -318,8 +322,9 @@ class Vocabulary:
     def correct(self, word: str) -> str:
         """The word, or the session word one typo away from it (the most frequent; a tie
         is not clear enough to correct)."""
-        if len(word) < 5 or word in self.counts or not word.isalpha():
-            return word
+        if len(word) < 5 or word in self.counts or word in self.dictionary or (
+                not word.isalpha()):
+            return word  # "parties" is a word, not a typo of the session's "parities"
         variants = self._variants()
         keys = {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
         found = {w for key in keys for w in variants.get(key, []) if _near(word, w)}

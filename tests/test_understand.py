@@ -140,6 +140,12 @@ def test_lukasz_finds_lukasz_with_stroke():
     assert fold("Łukasz Dębowski") == "lukasz debowski"
 
 
+def test_capitalised_title_words_and_field_acronyms_are_not_paper_names(catalog):
+    for question in ["Can a model learn in-context by filling templates?",
+                     "Is there a poster on generating synthetic MILP instances?"]:
+        assert plan_of(catalog, question).boards == (), question
+
+
 def test_kinds_and_awards_without_a_topic_are_listings(catalog):
     assert plan_of(catalog, "Which posters are orals?").kinds == frozenset({"oral"})
     assert plan_of(catalog, "list the spotlight posters").topic == ""
@@ -147,11 +153,14 @@ def test_kinds_and_awards_without_a_topic_are_listings(catalog):
 
 
 def test_typos_are_corrected_from_the_session_vocabulary(bundled):
+    from assistant.embedding import dictionary_words
     from assistant.understand import Vocabulary, correct_typos
 
-    vocabulary = Vocabulary.of(f"{p.title} {p.abstract}" for p in bundled.posters)
+    vocabulary = Vocabulary.of((f"{p.title} {p.abstract}" for p in bundled.posters),
+                               dictionary_words())
     assert correct_typos("grpah contrastive lerning", vocabulary) == (
         "graph contrastive learning")
     assert correct_typos("spiking nueral netwroks", vocabulary) == "spiking neural networks"
     # Known words, short words and names stay as typed.
     assert correct_typos("diffusion for LiDAR in 3D", vocabulary) == "diffusion for LiDAR in 3D"
+    assert correct_typos("across parties", vocabulary) == "across parties"  # not "parities"
