@@ -265,6 +265,8 @@ class Assistant:
             yield from _pieces(answer)
         answer.plan = plan
         answer.question = question
+        if not answer.retrieved:  # an exact answer (a board, a filter): its posters, in order
+            answer.retrieved = list(dict.fromkeys([*answer.citations, *answer.results]))
 
     def plan(self, question: str, previous: Turn | None,
              where: PosterFilter = ANY_POSTER) -> Plan:
@@ -300,9 +302,17 @@ class Assistant:
             name = named_paper(question)
             related = self.candidates(strip_frame(name), where, retriever)[:3]
             return compose.not_in_session(name, [self.index.cards[c.key] for c in related])
+        if plan.intent in ("similar", "poster", "compare") and plan.topic and (
+                len(cards) < (2 if plan.intent == "compare" else 1)):
+            # A poster described, not named ("posters like the EGG one on ...", "who wrote
+            # Rotating Features?", "QLoRA vs PEQA"): the best match to its words.
+            found = [self.index.cards[c.key] for c in self.candidates(plan.topic, where,
+                                                                       retriever)]
+            cards += [c for c in found if c not in cards][:1]
         if plan.intent in ("poster", "compare", "similar") and not cards:
             boards = sorted(self.index.by_board)
-            return abstain(f"There is no board {', '.join(plan.missing)} in this session "
+            missing = ", ".join(plan.missing) or "like that"
+            return abstain(f"There is no board {missing} in this session "
                            f"(boards run from #{boards[0]} to #{boards[-1]}).")
         if plan.intent == "compare":
             return compose.compare_answer(cards)

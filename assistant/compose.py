@@ -118,7 +118,8 @@ def similar_answer(source: dict, cards: list[tuple[dict, float]]) -> Answer:
     intro = f"Posters closest to **{quoted(source['title'])}** [#{source['board']}]:"
     answer = _answer("\n".join([intro, *lines]), [source, *(c for c, _ in cards)],
                      [1.0, *(s for _, s in cards)])
-    answer.results = [c["board"] for c, _ in cards]
+    # The poster asked about is named, but the answer is its neighbours.
+    answer.citations = answer.results = [c["board"] for c, _ in cards]
     return answer
 
 

@@ -27,9 +27,10 @@ INTENTS = ("search", "count", "named", "poster", "compare", "similar", "summariz
 # --- patterns -------------------------------------------------------------------------------
 _NUM = r"#?\s*(\d{1,7})"
 _RANGE = re.compile(
-    rf"(?:\bbetween\s+(?:boards?\s+|posters?\s+)?{_NUM}\s+and\s+{_NUM})"
-    rf"|(?:(?:\bboards?|\bposters?|\bfrom|#)\s*#?\s*(\d{{1,7}})\s*(?:-|–|—|to|through|thru|"
-    rf"until)\s*{_NUM})", re.IGNORECASE)
+    rf"(?:\bbetween\s+(?:boards?\s+|posters?\s+|numbers?\s+)?{_NUM}\s+and\s+{_NUM})"
+    rf"|(?:(?:\bboards?|\bposters?|\bfrom|\bnumbered|\bnumbers|\brange|#)\s*#?\s*(\d{{1,7}})"
+    rf"\s*(?:-|–|—|to|through|thru|until)\s*{_NUM})"
+    rf"|(?:\b(\d{{3,7}})\s*[-–—]\s*#?(\d{{3,7}})\b)", re.IGNORECASE)
 _DECADE = re.compile(r"\b(?:in\s+)?the\s+#?(\d{1,2}00)s\b", re.IGNORECASE)
 _ABOVE = re.compile(rf"\b(?:above|over|after|beyond)\s+(?:boards?\s+)?{_NUM}(?!\s*\d)",
                     re.IGNORECASE)
@@ -44,10 +45,24 @@ _AUTHOR_CUE = re.compile(r"\b(by|author(?:s|ed)?|present(?:s|ing|ed)?|wrote|writ
                          r"papers? of|posters? of|from)\b|'s\b", re.IGNORECASE)
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount (?:the|of)\b|\bhow much work\b",
                     re.IGNORECASE)
+# "How many posters/orals/of them ..." counts posters; "how many videos ..." asks a figure.
+_COUNTS_POSTERS = re.compile(
+    r"\b(?:how many|number of|count (?:the|of))\s+(?:[\w-]+\s+){0,4}?(?:posters?|papers?|"
+    r"works?|orals?|spotlights?|ones|talks?|presentations?|boards?|submissions?|of (?:them|"
+    r"those|these))\b|\bcount of\b", re.IGNORECASE)
 _COMPARE = re.compile(r"\b(compare|comparison|contrast|differ(?:s|ence|ent)?|versus|vs\.?)\b",
                       re.IGNORECASE)
+# A bare number names a board after a word that compares ("like 624", "624 vs 625").
+_BARE_BOARD = re.compile(r"\b(?:like|than|to|vs\.?|versus|and|with|compare)\s+(\d{3,7})\b|"
+                         r"\b(\d{3,7})(?=\s+(?:vs\.?|versus|and)\b)", re.IGNORECASE)
 _SIMILAR = re.compile(r"\b(similar|like|related to|close to|resembl\w*|along the lines of|"
+                      r"(?:in )?the spirit of|reminiscent of|akin to|"
                       r"in the same vein|same (?:topic|area) as)\b", re.IGNORECASE)
+# Asking for posters like one described in words (not "is anyone doing X like Y").
+_SIMILAR_ONLY = re.compile(r"\b(?:similar (?:to|posters?)|what else is similar|(?:posters?|"
+                           r"papers?|anything|something|more|others?) (?:like|similar to) the\b|"
+                           r"(?:in )?the spirit of|reminiscent of|along the lines of|"
+                           r"more like (?:this|that|the))", re.IGNORECASE)
 _SUMMARY = re.compile(
     r"^\s*(?:please\s+|can you\s+)?(?:summari[sz]e|give (?:me )?(?:a |an )?(?:summary|overview) "
     r"of|(?:a |an )?(?:summary|overview) of)\s+(?:all\s+)?(?:the\s+)?"
@@ -59,8 +74,8 @@ _OVERVIEW = re.compile(
     r"(?:summari[sz]e|overview of) (?:this|the) (?:whole )?session", re.IGNORECASE)
 # "Is X in this session?", "Where is the X poster?", "Is there a paper called X?"
 _NAMED_FRAME = re.compile(
-    r"^(?:is|was|are)\s+(?P<a>.+?)\s+(?:in|at|part of|presented (?:in|at))\s+(?:this|the)\s+"
-    r"(?:session|conference|hall|poster session)\b"
+    r"^(?:is|was|are)\s+(?P<a>.+?)\s+(?:(?:in|at|part of|presented (?:in|at))\s+(?:this|the)\s+"
+    r"(?:session|conference|hall|poster session)\b|(?:here|presented here|around)\s*[?.!]*$)"
     r"|^where(?:'s| is| can i find)\s+(?:the\s+)?(?P<b>.+?)(?:\s+(?:poster|paper))?\s*[?.!]*$"
     r"|\b(?:called|titled|named)\s+(?P<c>.+?)\s*[?.!]*$", re.IGNORECASE)
 # Words that frame a request and carry no topic ("Which posters are about ...").
@@ -232,6 +247,7 @@ def _title_words(text: str) -> list[str]:
 
 
 def index_titles(cards: Iterable[dict]) -> TitleIndex:
+    cards = list(cards)
     words: dict[int, list[str]] = {}
     names: dict[str, set[int]] = {}
     for card in cards:
@@ -253,6 +269,14 @@ def index_titles(cards: Iterable[dict]) -> TitleIndex:
                 candidates.add(plain)
         for name in candidates - {""}:
             names.setdefault(name, set()).add(card["board"])
+    # "NeRF" turns to a capital mid-word too, but many posters use it: a field's term, not a
+    # paper's name. A name is kept when at most one poster's text uses it.
+    used: dict[str, int] = {}
+    for card in cards:
+        for word in set(_title_words(f"{card['title']} {card['abstract']}")):
+            used[word] = used.get(word, 0) + 1
+    names = {name: boards for name, boards in names.items()
+             if " " in name or used.get(name, 0) <= 1}
     return TitleIndex(words, names)
 
 
@@ -260,7 +284,7 @@ def _near(a: str, b: str) -> bool:
     """Equal, or one edit apart for words of five letters or more (a typo)."""
     if a == b:
         return True
-    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+    if max(len(a), len(b)) < 5 or min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
@@ -268,6 +292,17 @@ def _near(a: str, b: str) -> bool:
                                   and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
     short, long_ = sorted((a, b), key=len)
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def _near_phrase(name: str, words: list[str]) -> bool:
+    """A name of two or more words said with a typo ("monarch mixr")."""
+    parts = name.split()
+    if len(parts) < 2:
+        return False
+    return any(all(_near(part, word) for part, word in zip(parts, words[i:i + len(parts)],
+                                                            strict=False))
+               and len(words[i:i + len(parts)]) == len(parts)
+               for i in range(len(words)))
 
 
 def match_titles(question: str, titles: TitleIndex) -> list[int]:
@@ -279,7 +314,8 @@ def match_titles(question: str, titles: TitleIndex) -> list[int]:
     spaced = {" ".join(words[i:j]) for i in range(len(words))
               for j in range(i + 1, min(len(words), i + 4) + 1)}
     found = [b for name, boards in titles.names.items()
-             if name in joined or name in spaced for b in sorted(boards)]
+             if name in joined or name in spaced or _near_phrase(name, words)
+             for b in sorted(boards)]
     for board, title in titles.words.items():
         content = [w for w in title if w not in STOP]
         if len(content) < 3 or board in found:
@@ -362,6 +398,8 @@ def _ranges(question: str) -> tuple[int | None, int | None, str]:
     if match:
         numbers = [int(n) for n in match.groups() if n]
         lo, hi = min(numbers), max(numbers)
+        if match.group(0)[0].isdigit() and numbers[0] >= numbers[1]:
+            lo = hi = match = None  # "1100-1000" is no range; nor a year span backwards
     elif decade := _DECADE.search(question):
         lo = int(decade.group(1))
         hi, match = lo + 99, decade
@@ -389,12 +427,24 @@ anyone somebody interested interesting cool good best new recent latest by from 
 authors authored wrote written""".split())
 
 
+# Chat filler that is never part of a topic, wherever it stands ("list em all pls").
+_FILLER = frozenset("""posters poster papers paper works stuff things thing ones few some list
+em all pls plz please which that are is there any anything something numbered lol thx thanks
+hey hi ok okay so just really kinda sorta maybe talks talk catch visit check should would could
+i i'm im me my mine into vs versus actually compare comparison what's whats""".split())
+_QUOTED = re.compile(r"[\"“'‘]([^\"”'’]{3,80})[\"”'’]")
+
+
 def _topic(text: str, drop: Iterable[str] = ()) -> str:
     """The words of the question that say what it is about: framing, names already matched
-    (`drop`) and noise at either end removed; "" when nothing is left."""
+    (`drop`), filler and noise at either end removed; "" when nothing is left. A quoted
+    phrase is the topic itself."""
+    quoted = _QUOTED.search(text)
+    if quoted:
+        text = quoted.group(1)
     dropped = {fold(w) for w in drop}
-    words = [w.strip("?.!,;:'\"()") for w in strip_frame(text).split()]
-    words = [w for w in words if w and fold(w) not in dropped]
+    words = [w.strip("?.!,;:'\"()—–-/") for w in strip_frame(text).split()]
+    words = [w for w in words if w and fold(w) not in dropped and fold(w) not in _FILLER]
     while words and fold(words[0]).split("'")[0] in _NOISE:
         words.pop(0)
     while words and fold(words[-1]).split("'")[0] in _NOISE:
@@ -419,6 +469,8 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
         return Plan(intent="summarize", topic=summary.group("area"))
     lo, hi, rest = _ranges(question)
     numbers = [int(n) for n in _BOARD.findall(rest)]
+    numbers += [int(a or b) for a, b in _BARE_BOARD.findall(rest)
+                if int(a or b) in catalog.boards and int(a or b) not in numbers]
     named = [n for n in numbers if n in catalog.boards]
     missing = tuple(f"#{n}" for n in numbers if n not in catalog.boards)
     title_hits = [b for b in match_titles(rest, titles) if b not in named]
@@ -430,8 +482,11 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
     if author is not None:
         drop += author.label.replace(" and ", " ").split()
     cleaned = _BOARD.sub(" ", rest)
+    for board in named:  # a bare number that named a board is not part of the topic
+        cleaned = re.sub(rf"\b{board}\b", " ", cleaned)
     for board in title_hits:  # the title's words name the poster, they are not the topic
-        drop += [w for w in titles.words[board] if w not in STOP]
+        title = [w for w in titles.words[board] if w not in STOP]
+        drop += title + [w for w in _title_words(cleaned) if any(_near(w, t) for t in title)]
     if award:
         cleaned = _AWARD.sub(" ", cleaned)
     topic = _topic(cleaned, drop)
@@ -439,21 +494,26 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
                 authors=(author.label,) if author else (),
                 author_boards=frozenset(author.boards) if author else None,
                 boards=tuple(dict.fromkeys(named)), missing=missing)
-    return replace(plan, intent=_intent(question, plan, titles), asks=_asks(question, plan))
+    plan = replace(plan, intent=_intent(question, plan, titles))
+    return replace(plan, asks=_asks(question, plan))
 
 
 def _intent(question: str, plan: Plan, titles: TitleIndex) -> str:
     named_frame = _NAMED_FRAME.search(question.strip()) and not plan.has_filters()
     if named_frame and len(plan.boards) == 1:  # "Where is the Monarch Mixer poster?"
         return "named"
-    if len(plan.boards) >= 2 and _COMPARE.search(question):
-        return "compare"
+    if _COMPARE.search(question) and (len(plan.boards) >= 2 or (plan.boards and plan.topic)):
+        return "compare"  # "QLoRA vs PEQA": the side not named is found by its words
     if len(plan.boards) == 1 and _SIMILAR.search(question) and not _CARD.search(question):
         return "similar"
     if plan.boards:  # "how many epochs does #813 say ..." asks the poster, not for a count
         return "poster"
+    if plan.topic and _SIMILAR_ONLY.search(question) and not _COUNT.search(question):
+        return "similar"  # "posters like the EGG one on ...": the one described, found first
     if _COUNT.search(question):
         return "count"
+    if _WHO.search(question) and plan.topic and plan.author_boards is None:
+        return "poster"  # "who wrote Rotating Features?": the poster found by its words
     if plan.missing and not plan.topic:
         return "poster"
     if named_frame:
@@ -463,11 +523,20 @@ def _intent(question: str, plan: Plan, titles: TitleIndex) -> str:
 
 def _asks(question: str, plan: Plan) -> str:
     """For a question about named posters, what is asked of them ("" = show the card)."""
+    if plan.intent == "poster" and not plan.boards and _WHO.search(question):
+        return "authors"
     if plan.intent not in ("poster", "compare") and not plan.boards:
         return ""
     if _CARD.search(question) and not plan.topic:
         return ""
-    return plan.topic
+    return _with_quantity(question, plan.topic)
+
+
+def _with_quantity(question: str, asks: str) -> str:
+    """Keep "how many" in what is asked: the answer is then the sentence with the figure."""
+    quantity = re.search(r"\b(how (?:many|much|large|big|fast|long)|what (?:percentage|"
+                         r"fraction|accuracy|speedup))\b", question, re.IGNORECASE)
+    return f"{quantity.group(1)} {asks}".strip() if quantity and asks else asks
 
 
 def named_paper(question: str) -> str:
@@ -502,8 +571,13 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
     only = _ONLY.search(question)
     if only and fresh.kinds and not fresh.topic:
         return replace(previous.plan, kinds=fresh.kinds, within=None)
-    if (len(results) == 1 or previous.plan.intent == "poster") and (
-            _IT.search(question) or _WHO.search(question) or _CARD.search(question)):
+    described = _THE_ONE.search(question)
+    if described and (board := _best_title(described.group(1), results, titles)):
+        rest = question.replace(described.group(0), " ")
+        return Plan(intent="poster", boards=(board,), asks=_about_one(rest))
+    about_one = len(results) == 1 or previous.plan.intent in ("poster", "named")
+    if about_one and (_IT.search(question) or _WHO.search(question) or _CARD.search(question)
+                      or (_COUNT.search(question) and not _COUNTS_POSTERS.search(question))):
         return Plan(intent="poster", boards=(results[0],), asks=_about_one(question))
     what_about = _WHAT_ABOUT.match(question.strip())
     if what_about:
@@ -520,4 +594,20 @@ def _about_one(question: str) -> str:
     rest = _IT.sub(" ", question)
     if _CARD.search(rest.strip()) and not _topic(_CARD.sub(" ", rest.strip())):
         return ""
-    return _topic(rest)
+    return _with_quantity(question, _topic(rest))
+
+
+# "the object search one", "that POMDP paper": one of the previous posters, by its words.
+_THE_ONE = re.compile(r"\b(?:the|that|this)\s+((?:[\w-]+\s+){0,4}?[\w-]+)\s+(?:one|poster|"
+                      r"paper)\b", re.IGNORECASE)
+
+
+def _best_title(words: str, boards: list[int], titles: TitleIndex) -> int | None:
+    """The one board among `boards` whose title shares the most of these words (a tie or
+    no shared word: None)."""
+    wanted = {w for w in _title_words(words) if w not in STOP}
+    scores = sorted(((sum(any(_near(w, t) for t in titles.words.get(b, [])) for w in wanted),
+                      b) for b in boards), reverse=True)
+    if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+        return None
+    return scores[0][1]
