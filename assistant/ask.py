@@ -31,6 +31,7 @@ from assistant.understand import (
     Plan,
     TitleIndex,
     Vocabulary,
+    alternatives,
     correct_typos,
     fresh_plan,
     index_titles,
@@ -38,6 +39,7 @@ from assistant.understand import (
     previous_of,
     strip_frame,
     understand,
+    with_quantity,
 )
 from prompts import load_prompt
 
@@ -330,7 +332,8 @@ class Assistant:
             admitted = self.admitted(where)
             return compose.listing(f"The {scope(plan, len(admitted))}:", "", admitted)
         return self.search_answer(plan, where, retriever, k,
-                                  query=plan.topic or strip_frame(question))
+                                  query=plan.topic or strip_frame(question),
+                                  asks=with_quantity(question, plan.topic))
 
     def plan_filter(self, plan: Plan, where: PosterFilter) -> PosterFilter:
         where = plan.poster_filter(where)
@@ -346,7 +349,24 @@ class Assistant:
 
     def relevant(self, query: str, where: PosterFilter, retriever: str,
                  inclusive: bool = False) -> tuple[list[Candidate], list[Candidate], bool]:
-        """(candidates, those relevant enough to cite, whether to abstain)."""
+        """(candidates, those relevant enough to cite, whether to abstain). A disjunction
+        ("speech or audio") is each of its topics in turn: a poster about either answers."""
+        parts = alternatives(query)
+        if len(parts) == 1:
+            return self._relevant_one(query, where, retriever, inclusive)
+        found = [self._relevant_one(part, where, retriever, inclusive) for part in parts]
+        best: dict[str, Candidate] = {}
+        for candidates, _kept, _abstains in found:
+            for c in candidates:
+                if c.key not in best or c.fused > best[c.key].fused:
+                    best[c.key] = c
+        merged = sorted(best.values(), key=lambda c: -c.fused)
+        kept = {c.key for _c, kept, abstains in found if not abstains for c in kept}
+        return (merged, [c for c in merged if c.key in kept],
+                all(abstains for _c, _k, abstains in found))
+
+    def _relevant_one(self, query: str, where: PosterFilter, retriever: str,
+                      inclusive: bool) -> tuple[list[Candidate], list[Candidate], bool]:
         candidates = self.candidates(query, where, retriever)
         evidence = self.evidence(query, candidates)
         kept = self.gate(candidates, inclusive=inclusive)
@@ -364,7 +384,7 @@ class Assistant:
         return candidates, kept, False
 
     def search_answer(self, plan: Plan, where: PosterFilter, retriever: str, k: int,
-                      query: str | None = None) -> Answer:
+                      query: str | None = None, asks: str = "") -> Answer:
         """Posters about the plan's topic within its filters; relevance is judged among the
         posters the filters admit, so a small set (the 11 orals) keeps its best hits."""
         query = query or plan.topic
@@ -374,7 +394,9 @@ class Assistant:
         else:
             scored = [(self.index.cards[c.key], c.cosine) for c in kept]
             intro = f"Among the {scope(plan)}:" if plan.has_filters() else ""
-            answer = extractive_answer(query, scored[:k], intro=intro)
+            # Each poster's sentence is chosen for the question ("how much ..." wants the
+            # sentence with the figure), the posters for its topic.
+            answer = extractive_answer(asks or query, scored[:k], intro=intro)
             answer.results = [card["board"] for card, _ in scored]
         answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
         return answer

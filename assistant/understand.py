@@ -40,7 +40,7 @@ _BOARD = re.compile(r"(?:#\s*|\b(?:board|poster|number|no\.?)\s*#?\s*)(\d{1,7})\
 _KINDS = {"oral": re.compile(r"\borals?\b", re.IGNORECASE),
           "spotlight": re.compile(r"\bspotlights?\b", re.IGNORECASE)}
 _AWARD = re.compile(r"\b(awards?|awarded|prizes?|outstanding|best paper|honou?rable mention|"
-                    r"runner[- ]up)\b", re.IGNORECASE)
+                    r"runner[- ]up|award[- ]winn\w*|winners?|winning)\b", re.IGNORECASE)
 _AUTHOR_CUE = re.compile(r"\b(by|author(?:s|ed)?|present(?:s|ing|ed)?|wrote|written|work of|"
                          r"papers? of|posters? of|from)\b|'s\b", re.IGNORECASE)
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount (?:the|of)\b|\bhow much work\b",
@@ -391,6 +391,20 @@ def strip_frame(text: str) -> str:
     return stripped or text.strip(" ?.!")
 
 
+def alternatives(topic: str) -> list[str]:
+    """The topics a disjunction asks about ("speech or audio" -> speech, audio); a shared
+    last word goes to a lone first one ("continual / class-incremental learning" ->
+    continual learning, class-incremental learning). One topic: [topic]."""
+    parts = [p.strip(" ,") for p in re.split(r"\s+(?:and/)?or\s+|\s*/\s*|\s*,\s*", topic)]
+    parts = [p for p in parts if p and any(w not in STOP for w in p.lower().split())]
+    if not 2 <= len(parts) <= 4 or any(len(p.split()) > 5 for p in parts):
+        return [topic]
+    last = parts[-1].split()
+    if len(parts[0].split()) == 1 and len(last) > 1:
+        parts[0] = f"{parts[0]} {last[-1]}"
+    return parts
+
+
 def _ranges(question: str) -> tuple[int | None, int | None, str]:
     """(board_min, board_max, question without the range words)."""
     lo = hi = None
@@ -529,10 +543,10 @@ def _asks(question: str, plan: Plan) -> str:
         return ""
     if _CARD.search(question) and not plan.topic:
         return ""
-    return _with_quantity(question, plan.topic)
+    return with_quantity(question, plan.topic)
 
 
-def _with_quantity(question: str, asks: str) -> str:
+def with_quantity(question: str, asks: str) -> str:
     """Keep "how many" in what is asked: the answer is then the sentence with the figure."""
     quantity = re.search(r"\b(how (?:many|much|large|big|fast|long)|what (?:percentage|"
                          r"fraction|accuracy|speedup))\b", question, re.IGNORECASE)
@@ -594,7 +608,7 @@ def _about_one(question: str) -> str:
     rest = _IT.sub(" ", question)
     if _CARD.search(rest.strip()) and not _topic(_CARD.sub(" ", rest.strip())):
         return ""
-    return _with_quantity(question, _topic(rest))
+    return with_quantity(question, _topic(rest))
 
 
 # "the object search one", "that POMDP paper": one of the previous posters, by its words.
