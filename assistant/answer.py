@@ -1,9 +1,19 @@
-"""Answers: their shape, the "cannot answer" sentence, and the extractive (no-LLM) answerer."""
+"""Answers: their shape, the "cannot answer" sentence, and the extractive (no-LLM) answerer.
+
+Text quoted from the data (titles, abstracts, authors, awards) goes through `quoted`, so a
+board-like reference in it (`[#105]`, `#9999`) is shown as plain text and never becomes a
+citation; every composed answer then passes the citation guard with its own boards.
+"""
 
 from __future__ import annotations
 
+import copy
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from assistant.citations import guard_citations, neutralise_references
 
 CANNOT_ANSWER = "The posters in this session do not seem to cover that."
 
@@ -49,13 +59,48 @@ class Answer:
     notice: str = ""
     dropped_citations: list[int] = field(default_factory=list)
     retrieved: list[int] = field(default_factory=list)  # ranked boards, for evaluation
+    related: list[int] = field(default_factory=list)  # offered apart when abstaining
+    results: list[int] = field(default_factory=list)  # the whole result set, cited first
+    question: str = ""
+    plan: Any = None  # the Plan the answer followed
+
+    def guarded(self, allowed: Iterable[int] | None = None) -> Answer:
+        """This answer with its text through the citation guard. Only `allowed` boards may be
+        cited (default: the answer's own citations and sources); any other reference is
+        removed and reported in `dropped_citations` and the notice. An abstention cites
+        nothing: its text is ours (the cannot-answer sentence and why) and is kept as is."""
+        if self.abstained:
+            return self
+        if allowed is None:
+            allowed = [*self.citations, *(source.board for source in self.sources)]
+        result = guard_citations(self.answer, allowed)
+        guarded = copy.copy(self)  # a copy keeps any attribute a caller set on the answer
+        guarded.answer = result.text
+        if result.dropped:
+            guarded.dropped_citations = [
+                *self.dropped_citations,
+                *(b for b in result.dropped if b not in self.dropped_citations)]
+            removed = ("Removed citations to boards that were not among this answer's sources: "
+                       + ", ".join(f"#{b}" for b in result.dropped) + ".")
+            guarded.notice = f"{self.notice} {removed}".strip()
+        return guarded
 
     def to_json(self) -> dict:
-        data = asdict(self)
+        """What `ask --json` prints; fed back with `--history`, it continues the conversation
+        (`plan` and `results` are what follow-ups read)."""
+        data = asdict(replace(self, plan=None))
         del data["retrieved"]
         data["sources"] = [{k: s[k] for k in ("board", "kind", "title", "score")}
                            for s in data["sources"]]
-        return data
+        data["plan"] = self.plan.to_json() if self.plan is not None else None
+        return {"question": self.question, **{k: v for k, v in data.items()
+                                               if k != "question"}}
+
+
+def quoted(text: str) -> str:
+    """Text quoted from the data, with its board-like references as plain text
+    (`[#105]` -> `(No. 105)`, `#9999` -> `No. 9999`): a quote never cites a poster."""
+    return neutralise_references(text)
 
 
 def content_words(text: str) -> list[str]:
@@ -90,7 +135,7 @@ def best_sentence(question: str, abstract: str) -> str:
         score -= 0.01 * position + (0.3 if len(sentence) > 400 else 0.0)
         if score > best_score:
             best, best_score = sentence, score
-    return best
+    return quoted(best)
 
 
 def contribution_sentence(topic: str, abstract: str) -> str:
@@ -100,7 +145,7 @@ def contribution_sentence(topic: str, abstract: str) -> str:
     stated = [s for s in split_sentences(abstract) if _CONTRIBUTION.search(s) and len(s) < 400]
     if not stated:
         return best_sentence(topic, abstract)
-    return max(stated, key=lambda s: len(wanted & {stem(w) for w in content_words(s)}))
+    return quoted(max(stated, key=lambda s: len(wanted & {stem(w) for w in content_words(s)})))
 
 
 def card_source(card: dict, score: float) -> Source:
@@ -110,9 +155,18 @@ def card_source(card: dict, score: float) -> Source:
 
 
 def poster_line(card: dict, sentence: str) -> str:
-    award = f" ({card['award']})" if card["award"] else ""
+    """One poster in a list: title, board, kind, award and a sentence of its abstract."""
+    award = f" ({quoted(card['award'])})" if card["award"] else ""
     kind = "" if card["kind"] == "poster" else f", {card['kind']}"
-    return f"- **{card['title']}** [#{card['board']}]{kind}{award}: {sentence}"
+    return f"- **{quoted(card['title'])}** [#{card['board']}]{kind}{award}: {quoted(sentence)}"
+
+
+def card_summary(card: dict) -> str:
+    """One poster in full ("what is at #812?"): title, board, kind, award, authors, abstract;
+    the quoted fields with their board-like references as plain text."""
+    award = f", {quoted(card['award'])}" if card["award"] else ""
+    return (f"**{quoted(card['title'])}** [#{card['board']}] ({card['kind']}{award})\n"
+            f"Authors: {quoted(card['authors'])}\n{quoted(card['abstract'])}")
 
 
 def abstain(reason: str = "") -> Answer:
@@ -122,11 +176,14 @@ def abstain(reason: str = "") -> Answer:
 
 def extractive_answer(question: str, cards: list[tuple[dict, float]],
                       intro: str = "") -> Answer:
-    """Per relevant poster: its title, board and the abstract sentence closest to the question."""
+    """Per relevant poster: its title, board and the abstract sentence closest to the question.
+
+    Guarded like any answer: only these posters' boards are cited."""
     if not cards:
         return abstain()
     lines = [poster_line(card, best_sentence(question, card["abstract"])) for card, _ in cards]
     intro = intro or ("Relevant posters:" if len(cards) > 1 else "The closest poster:")
     return Answer(answer="\n".join([intro, *lines]),
                   citations=[card["board"] for card, _ in cards],
-                  sources=[card_source(card, score) for card, score in cards], abstained=False)
+                  sources=[card_source(card, score) for card, score in cards],
+                  abstained=False).guarded()

@@ -19,7 +19,7 @@ import gradio as gr
 
 from assistant.answer import Answer
 from assistant.ask import Assistant, QuestionError
-from assistant.followup import Turn
+from assistant.followup import Turn, cited_boards
 from assistant.retrieve import PosterFilter
 
 KINDS = ["poster", "spotlight", "oral"]
@@ -103,7 +103,7 @@ def previous_turn(history: list[dict], kept: dict | None = None) -> Turn | None:
     for message in reversed(history or []):
         text = text_of(message.get("content"))
         if message.get("role") == "assistant" and boards is None:
-            boards = list(dict.fromkeys(int(b) for b in CITATION.findall(text)))
+            boards = cited_boards(text)  # a tooltip quoting a title cites nothing
         elif message.get("role") == "user" and boards is not None:
             question = plain_text(text)
             break

@@ -94,10 +94,9 @@ def repeats_instructions(text: str, span: int = 8) -> bool:
     return any(" ".join(said[i:i + span]) in grams for i in range(len(said) - span + 1))
 
 
-def _pieces(answer: Answer) -> Iterator[str | Answer]:
-    """An answer that is ready at once, streamed line by line, then the answer itself."""
+def _lines(answer: Answer) -> Iterator[str]:
+    """An answer that is ready at once, streamed line by line."""
     yield from answer.answer.splitlines(keepends=True)
-    yield answer
 
 
 def should_abstain(ev: Evidence, s: Settings) -> bool:
@@ -260,15 +259,16 @@ class Assistant:
                 yield searched
             answer = yield from self.llm_search_answer(
                 plan, self.plan_filter(plan, where), retriever, k)
-            answer.answer = searched + answer.answer
         else:
-            answer = self.execute(plan, question, where, retriever, k)
-            answer.answer = searched + answer.answer
-            yield from _pieces(answer)
+            # Every answer passes the citation guard, whoever composed it (summaries too).
+            answer = self.execute(plan, question, where, retriever, k).guarded()
+            yield from _lines(replace(answer, answer=searched + answer.answer))
+        answer.answer = searched + answer.answer
         answer.plan = plan
         answer.question = question
         if not answer.retrieved:  # an exact answer (a board, a filter): its posters, in order
             answer.retrieved = list(dict.fromkeys([*answer.citations, *answer.results]))
+        yield answer  # complete before it is yielded: the app stops reading here
 
     def plan(self, question: str, previous: Turn | None,
              where: PosterFilter = ANY_POSTER) -> Plan:
@@ -407,12 +407,11 @@ class Assistant:
         candidates, kept, abstains = self.relevant(plan.topic, where, retriever)
         if abstains:
             answer = self.abstain_with_related(candidates, plan, plan.topic)
-            yield from _pieces(answer)
+            yield from _lines(answer)
         else:
             scored = [(self.index.cards[c.key], c.cosine) for c in kept]
             answer = yield from self.llm_answer(plan.topic, scored[:k])
             answer.results = [card["board"] for card, _ in scored]
-            yield answer
         answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
         return answer
 

@@ -4,19 +4,81 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
+import typing
+from collections.abc import Collection
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
+from assistant.safe_text import Scanner, terminal_safe
 from assistant.settings import BUNDLED_SESSION, Settings, apply_offline_env
+
+_KINDS = {int: "a whole number", float: "a number", str: "text", Path: "a folder path"}
 
 
 def _settings(store: Path | None, **overrides) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
     if store is not None:
         values["store"] = store
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as err:
+        _fail(settings_problem(err, flags=set(values)))
+
+
+def _accepted(name: str) -> str:
+    """What a setting accepts, read from its field: "a whole number from 1 to 50"."""
+    info = Settings.model_fields[name]
+    if typing.get_origin(info.annotation) is typing.Literal:
+        return "one of " + ", ".join(map(str, typing.get_args(info.annotation)))
+    kind = _KINDS.get(info.annotation, "a valid value")
+    bounds = {key: getattr(rule, key) for rule in info.metadata
+              for key in ("ge", "gt", "le", "lt") if getattr(rule, key, None) is not None}
+    if "ge" in bounds and "le" in bounds:
+        return f"{kind} from {bounds['ge']} to {bounds['le']}"
+    words = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
+    return " ".join([kind, *(f"{words[key]} {value}" for key, value in bounds.items())])
+
+
+def settings_problem(err: ValidationError, flags: Collection[str] = ()) -> str:
+    """One line per invalid setting, naming the variable (or flag), what is wrong, the fix:
+    "POSTERS_TOP_K=0: input should be greater than or equal to 1; set POSTERS_TOP_K to a
+    whole number from 1 to 50, or unset it to use the default (12)"."""
+    problems = []
+    for error in err.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        value = str(error.get("input", ""))
+        value = value if len(value) <= 40 else value[:40] + "..."
+        what = error["msg"][:1].lower() + error["msg"][1:]
+        if name not in Settings.model_fields:
+            problems.append(f"{name or 'settings'}: {what}")
+        elif name in flags:
+            flag = "--" + name.replace("_", "-")
+            problems.append(f"{flag} {value}: {what}; pass {_accepted(name)}")
+        else:
+            variable = f"POSTERS_{name.upper()}"
+            info = Settings.model_fields[name]
+            default = "the default" if info.default_factory else f"the default ({info.default})"
+            problems.append(f"{variable}={value}: {what}; set {variable} to {_accepted(name)}, "
+                            f"or unset it to use {default}")
+    return ". ".join(problems)
+
+
+def png_out_problem(out: Path) -> str | None:
+    """Why the session map cannot be written to `out`, or None: checked before any work."""
+    if out.suffix.lower() != ".png":
+        return (f"--out {out}: the session map is a PNG image, so the file name must end in "
+                f".png; e.g. --out {out.with_suffix('.png') if out.name else 'session_map.png'}")
+    folder = out.parent
+    if not folder.exists():
+        return (f"--out {out}: the folder {folder} does not exist; create it first "
+                f"(mkdir -p {shlex.quote(str(folder))}) or choose another --out")
+    if not folder.is_dir():
+        return f"--out {out}: {folder} is a file, not a folder; choose another --out"
+    return None
 
 
 def exposure_warning(host: str, credentials: tuple[str, str] | None) -> str | None:
@@ -26,13 +88,19 @@ def exposure_warning(host: str, credentials: tuple[str, str] | None) -> str | No
             "app. Add --auth USER:PASS (or POSTERS_AUTH).")
 
 
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
+def _show(text: str, err: bool = False, nl: bool = True, scanner: Scanner | None = None) -> None:
+    """Print text that may carry data or a model's words (titles, abstracts, answers, session
+    names): terminal escape sequences in it are removed (see assistant/safe_text.py)."""
+    click.echo(terminal_safe(text, scanner), err=err, nl=nl)
+
+
+def _fail(message: str) -> typing.NoReturn:
+    _show(f"Error: {message}", err=True)
     sys.exit(1)
 
 
 def _echo_err(message: str) -> None:
-    click.echo(message, err=True)
+    _show(message, err=True)
 
 
 backend_option = click.option(
@@ -116,7 +184,7 @@ def ingest(sources: tuple[Path, ...], store: Path | None, rebuild: bool,
     except OSError as err:
         _fail(f"{err.filename or settings.store}: {err.strerror}; check the path and "
               "permissions, or pass another --store")
-    click.echo(report.summary())
+    _show(report.summary())
 
 
 @cli.command()
@@ -126,51 +194,93 @@ def ingest(sources: tuple[Path, ...], store: Path | None, rebuild: bool,
               help="Posters to cite at most [env POSTERS_TOP_K; default 12].")
 @click.option("--session", default=None, metavar="NAME",
               help="Only the posters of this session (a store can hold several).")
+@click.option("--history", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=None, metavar="FILE",
+              help="Earlier turns: a JSON list of `ask --json` outputs, oldest first. The "
+              "question is then a follow-up to the last one ('which of those ...').")
 @backend_option
 @store_option
-def ask(question: str, as_json: bool, k: int | None, session: str | None, backend: str | None,
-        store: Path | None) -> None:
+def ask(question: str, as_json: bool, k: int | None, session: str | None,
+        history: Path | None, backend: str | None, store: Path | None) -> None:
     """Answer one QUESTION about the posters, citing boards like [#812].
 
     \b
     Examples:
         posters ask "diffusion models for video editing"
         posters ask "who presents at board 455?" --json
+        posters ask "which posters between #300 and #350 are about language models?"
+        posters ask "how many orals are about diffusion?"
+        posters ask "which of those use transformers?" --history turns.json --json
         OPENAI_BASE_URL=http://127.0.0.1:8080/v1 posters ask "..."   # a local LLM
+
+    A conversation from a script: append each `--json` output to a JSON list and pass it
+    with --history for the next question.
     """
-    from assistant.answer import Answer
-    from assistant.ask import Assistant, QuestionError
+    from assistant.answer import Answer, quoted
+    from assistant.ask import Assistant, QuestionError, clean_question
     from assistant.retrieve import PosterFilter
     from assistant.store import StoreError
 
     settings = _settings(store, backend=backend)
+    try:  # a question with no words is refused before any model or store is loaded
+        question = clean_question(question)
+    except QuestionError as err:
+        _fail(str(err))
+    previous = _previous_turn(history) if history else None
     try:
         assistant = Assistant(settings, echo=_echo_err)
         if session is not None and session not in assistant.sessions:
             _fail(f"no session {session!r} in the store {settings.store}; it holds: "
                   + ", ".join(repr(name) for name in assistant.sessions))
-        shown = ""
-        for event in assistant.ask_stream(question, k=k, where=PosterFilter(session=session)):
+        shown, scanner = "", Scanner()  # one scanner: a sequence split between pieces goes whole
+        for event in assistant.ask_stream(question, k=k, where=PosterFilter(session=session),
+                                          previous=previous):
             if isinstance(event, Answer):
                 answer = event
             elif not as_json:
-                click.echo(event, nl=False)
+                _show(event, nl=False, scanner=scanner)
                 shown += event
     except (QuestionError, StoreError) as err:
         _fail(str(err))
-    if as_json:
-        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
+    if as_json:  # ASCII: no control character from the data reaches the terminal raw
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=True, indent=1))
         return
     if answer.answer.strip() != shown.strip():  # the LLM failed midway: show what replaced it
-        click.echo(("\n\n" if shown else "") + answer.answer, nl=False)
+        _show(("\n\n" if shown else "") + answer.answer, nl=False)
     click.echo()
     if answer.notice:
-        click.echo(f"\nNote: {answer.notice}", err=True)
+        _show(f"\nNote: {answer.notice}", err=True)
+    related = [assistant.index.by_board[b] for b in answer.related
+               if b in assistant.index.by_board]
+    if related:  # offered apart from the answer: close to the question, not an answer to it
+        _show("\nRelated posters (not an answer to this):")
+        for card in related:
+            _show(f"  board {card['board']:<5} {quoted(card['title'])}")
     if answer.sources:
-        click.echo(f"\nSources ({answer.backend}):")
+        _show(f"\nSources ({answer.backend}):")
         for s in answer.sources:
             where = f"  [{s.session}]" if len(assistant.sessions) > 1 else ""
-            click.echo(f"  #{s.board:<5} {s.kind:<9} {s.title}  (score {s.score:.2f}){where}")
+            _show(f"  #{s.board:<5} {s.kind:<9} {quoted(s.title)}  (score {s.score:.2f}){where}")
+
+
+def _previous_turn(path: Path):
+    """The last turn of a --history file (a JSON list of `ask --json` outputs)."""
+    from assistant.followup import Turn
+
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        _fail(f"{path}: not a readable JSON file ({err}); pass a JSON list of `posters ask "
+              "--json` outputs, oldest first")
+    if not isinstance(turns, list):
+        _fail(f"{path}: expected a JSON list of `posters ask --json` outputs, oldest first")
+    if not turns:
+        return None
+    try:
+        return Turn.from_json(turns[-1])
+    except ValueError as err:
+        _fail(f"{path}: turn {len(turns)}: {err}; pass outputs of `posters ask --json` as "
+              "they were printed")
 
 
 @cli.command()
@@ -207,8 +317,8 @@ def chat(host: str, port: int, auth: str | None, backend: str | None,
         _fail(str(err))
     from assistant.app import launch
 
-    click.echo(f"Serving {len(assistant.cards)} posters on http://{host}:{port} "
-               "(Ctrl-C to stop)", err=True)
+    _show(f"Serving {len(assistant.cards)} posters on http://{host}:{port} (Ctrl-C to stop)",
+          err=True)
     try:
         launch(assistant, host=host, port=port, auth=credentials)
     except OSError as err:
@@ -248,9 +358,9 @@ def summarize(area: str, as_json: bool, max_posters: int, backend: str | None,
     if as_json:
         click.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=1))
         return
-    click.echo(summary.markdown())
+    _show(summary.markdown())
     if summary.notice:
-        click.echo(f"\nNote: {summary.notice}", err=True)
+        _show(f"\nNote: {summary.notice}", err=True)
 
 
 @cli.command(name="map")
@@ -265,12 +375,16 @@ def session_map(out: Path, highlight: str | None, store: Path | None) -> None:
     Themes and coordinates are computed at ingest time (clusters of the poster embeddings,
     named by their distinctive terms, on a 2-D PCA projection).
     """
+    problem = png_out_problem(out)
+    if problem:
+        _fail(problem)
+    settings = _settings(store, backend="extractive")
     from assistant.ask import Assistant, QuestionError
     from assistant.store import StoreError
     from assistant.themes import plot_map
 
     try:
-        assistant = Assistant(_settings(store, backend="extractive"), echo=_echo_err)
+        assistant = Assistant(settings, echo=_echo_err)
         theme_map = assistant.index.theme_map
         marked = assistant.ask(highlight).citations if highlight else []
     except (QuestionError, StoreError) as err:
@@ -285,7 +399,7 @@ def session_map(out: Path, highlight: str | None, store: Path | None) -> None:
     plot_map(np.array(theme_map.coords), np.array(theme_map.labels), names, out,
              highlight=[index[b] for b in marked if b in index],
              title=f"{session}: {len(theme_map.boards)} posters in {len(names)} themes")
-    click.echo(f"Wrote {out}")
+    _show(f"Wrote {out}")
 
 
 @cli.command(name="eval")
@@ -302,12 +416,16 @@ def session_map(out: Path, highlight: str | None, store: Path | None) -> None:
               help="Posters an answer may cite at most [default: POSTERS_TOP_K].")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("eval/out"),
               show_default=True, help="Where to write metrics.json, report.md and plot.png.")
+@click.option("--split", type=click.Choice(["test", "dev", "all"]), default="test",
+              show_default=True, help="Rows of this split: 'test' is what is reported, 'dev' "
+              "what thresholds and rules are tuned on.")
 @store_option
 def evaluate(testset: Path | None, retriever: str, compare: bool, backend: str, k: int | None,
-             out: Path, store: Path | None) -> None:
+             out: Path, split: str, store: Path | None) -> None:
     """Score the answers on a test set: retrieval, citations, abstention, latency.
 
-    Every question goes through the same path as `posters ask`. Metric definitions are in
+    Every question goes through the same path as `posters ask`; a conversation row is asked
+    turn by turn, each turn a follow-up to the answer before. Metric definitions are in
     eval/README.md.
     """
     from assistant.ask import Assistant
@@ -316,19 +434,24 @@ def evaluate(testset: Path | None, retriever: str, compare: bool, backend: str, 
     from eval.testset import DEFAULT_TESTSET, TestsetError, load_testset
 
     path = testset or DEFAULT_TESTSET
+    settings = _settings(store, backend=backend)
     try:
         rows = load_testset(path)
-        assistant = Assistant(_settings(store, backend=backend), echo=_echo_err)
+        if split != "all":  # a test set without splits is used whole
+            rows = [r for r in rows if r.split in (split, None)]
+        if not rows:
+            _fail(f"{path}: no rows of the {split!r} split; pass --split all")
+        assistant = Assistant(settings, echo=_echo_err)
     except (TestsetError, StoreError) as err:
         _fail(str(err))
     names = [retriever] + ([r for r in RETRIEVERS if r != retriever] if compare else [])
     runs = {name: run_testset(assistant, rows, name, k) for name in names}
-    config = {"testset": str(path), "backend": assistant.backend_label,
+    config = {"testset": str(path), "split": split, "backend": assistant.backend_label,
               "k": k or assistant.settings.top_k,
               "embed_model": assistant.settings.embed_model}
     metrics = write_outputs(out, retriever, runs, rows, config)
-    click.echo(metrics_table({**metrics["by_kind"], "overall": metrics["overall"]}))
-    click.echo(f"\nWrote {out / 'metrics.json'}, {out / 'report.md'} and {out / 'plot.png'}")
+    _show(metrics_table({**metrics["by_kind"], "overall": metrics["overall"]}))
+    _show(f"\nWrote {out / 'metrics.json'}, {out / 'report.md'} and {out / 'plot.png'}")
 
 
 def main() -> None:

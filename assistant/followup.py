@@ -1,29 +1,28 @@
-"""Follow-up questions without an LLM: resolve references to the previous answer's posters.
+"""The previous turn of a conversation, as follow-up questions read it.
 
-"tell me more about the second one", "who wrote it?", "which of those use transformers?",
-"and the last one?" refer to the posters the previous answer cited. `resolve_followup` is pure:
-it reads the question and the previous turn and says what the question is really about.
+What a follow-up means ("the second one", "which of those ...", "what about X?") is decided in
+`assistant.understand`; this module only says what a turn was. A turn the app or
+`ask --json --history` kept has its plan and whole result set; one read back from a transcript
+has its question and the boards its answer cited, read with `cited_boards` from the text a
+reader sees: quoted data shows board-like text as plain text (see `assistant.answer.quoted`),
+and HTML attributes such as a tooltip quoting a poster's title are not text, so nothing quoted
+ever adds a board to a follow-up.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
-            "4th": 3, "fifth": 4, "5th": 4, "sixth": 5, "seventh": 6, "eighth": 7, "ninth": 8,
-            "tenth": 9, "last": -1}
-_ORDINAL = re.compile(r"\b(" + "|".join(ORDINALS) + r")\b(?: (?:one|poster|paper|result))?",
-                      re.IGNORECASE)
-_AMONG = re.compile(r"\b(?:which|what|any|how many) (?:of )?(?:those|these|them|the above)\b|"
-                    r"\b(?:of|among) (?:those|these|them)\b", re.IGNORECASE)
-_ABOUT_IT = re.compile(r"\b(it|that one|this one|that poster|this poster|that paper|this paper|"
-                       r"the poster|the paper)\b", re.IGNORECASE)
-_WHO = re.compile(r"\b(who (wrote|authored|made|presents|is presenting|did)|authors?|written by)\b",
-                  re.IGNORECASE)
-_MORE = re.compile(r"\b(tell me more|more about|more on|details|explain|elaborate|abstract)\b",
-                   re.IGNORECASE)
-_CONTINUATION = re.compile(r"^(and|what about|how about|also)\b", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")  # the app's answers are HTML; text in `<` `>` is escaped
+_CITED = re.compile(r"\[#([0-9]{1,7})\]")  # the guard's output form; boards have 1-7 digits
+
+
+def cited_boards(answer: str) -> list[int]:
+    """The boards an answer cites, in order of first use: its `[#812]` citations outside HTML
+    tags (a tooltip's `title="... [#105] ..."` quotes data and cites nothing)."""
+    return list(dict.fromkeys(int(board) for board in _CITED.findall(_TAG.sub(" ", answer))))
 
 
 @dataclass
@@ -33,36 +32,31 @@ class Turn:
     question: str
     boards: list[int]
     answer: str = ""
+    plan: Any = None  # its Plan (or the plan's JSON), when the turn kept it
+    results: list[int] = field(default_factory=list)  # its whole result set, shown first
 
+    @classmethod
+    def from_answer(cls, question: str, answer: str) -> Turn:
+        """The turn as a conversation shows it: the question and the answer's text (HTML
+        or not), its boards being the answer's citations (see `cited_boards`)."""
+        text = _TAG.sub("", answer)
+        return cls(question, cited_boards(answer), text)
 
-@dataclass
-class FollowUp:
-    """What a follow-up is about: one poster, a subset of the previous posters, or a topic."""
-
-    kind: str  # "poster" | "authors" | "among" | "expand"
-    boards: list[int]
-    question: str  # the question to retrieve with
-
-
-def resolve_followup(question: str, previous: Turn | None) -> FollowUp | None:
-    if previous is None:
-        return None
-    boards = previous.boards
-    ordinal = _ORDINAL.search(question)
-    if boards and ordinal:
-        index = ORDINALS[ordinal.group(1).lower()]
-        if index < len(boards):
-            target = [boards[index]]
-            kind = "authors" if _WHO.search(question) else "poster"
-            return FollowUp(kind, target, question)
-    if boards and _AMONG.search(question):
-        rest = _AMONG.sub(" ", question)
-        return FollowUp("among", boards, rest)
-    if boards and _WHO.search(question) and _ABOUT_IT.search(question):
-        return FollowUp("authors", boards[:1], question)
-    if boards and _MORE.search(question) and (_ABOUT_IT.search(question) or len(boards) == 1):
-        return FollowUp("poster", boards[:1], question)
-    if _CONTINUATION.search(question) and len(question.split()) <= 8:
-        # "and for graphs?": the new words, in the frame of the previous question
-        return FollowUp("expand", [], f"{previous.question} {question}")
-    return None
+    @classmethod
+    def from_json(cls, data: dict) -> Turn:
+        """A turn as `posters ask --json` printed it (question, answer, citations, plan,
+        results); raises ValueError naming what is missing or of the wrong type."""
+        if not isinstance(data, dict):
+            raise ValueError("each turn must be a JSON object as `posters ask --json` prints")
+        missing = [k for k in ("question", "answer", "citations") if k not in data]
+        if missing:
+            raise ValueError(f"a turn lacks {', '.join(missing)}")
+        boards = data["citations"]
+        results = data.get("results") or []
+        if not all(isinstance(b, int) and not isinstance(b, bool) for b in [*boards, *results]):
+            raise ValueError("'citations' and 'results' must be lists of board numbers")
+        if not isinstance(data["question"], str) or not isinstance(data["answer"], str):
+            raise ValueError("'question' and 'answer' must be strings")
+        plan = data.get("plan")
+        return cls(data["question"], list(boards), data["answer"],
+                   plan if isinstance(plan, dict) else None, list(results))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from assistant.answer import CANNOT_ANSWER, Answer, card_source, contribution_sentence
+from assistant.answer import CANNOT_ANSWER, Answer, card_source, contribution_sentence, quoted
 from assistant.retrieve import ANY_POSTER, PosterFilter
 
 MAX_THEMES = 6
@@ -79,7 +79,7 @@ def group_posters(vectors, texts: list[str]) -> list[tuple[list[int], list[str]]
 
 def digest(area: str, cards: list[dict]) -> str:
     """Each poster's board, title and the sentence that best states its contribution."""
-    return "\n".join(f"- [#{c['board']}] **{c['title']}** — "
+    return "\n".join(f"- [#{c['board']}] **{quoted(c['title'])}** — "
                      f"{contribution_sentence(area, c['abstract'])}" for c in cards)
 
 

@@ -196,8 +196,13 @@ class Previous:
 def previous_of(turn: Any, catalog: CardIndex, titles: TitleIndex) -> Previous:
     """The previous turn for follow-ups: its own plan and result set when it kept them (the
     app, `ask --history`), else re-read from its question and the boards its answer cited."""
-    plan = turn.plan if isinstance(turn.plan, Plan) else (
-        Plan.from_json(turn.plan) if turn.plan else fresh_plan(turn.question, catalog, titles))
+    plan = turn.plan if isinstance(turn.plan, Plan) else None
+    if plan is None and isinstance(turn.plan, dict):
+        try:
+            plan = Plan.from_json(turn.plan)
+        except (TypeError, ValueError):  # a hand-edited history: read the question again
+            plan = None
+    plan = plan or fresh_plan(turn.question, catalog, titles)
     results = list(dict.fromkeys([*turn.boards, *(turn.results or [])]))
     return Previous(turn.question, plan, results)
 
