@@ -432,13 +432,12 @@ class Assistant:
         the (area-wide) relevance bar among those the filters admit."""
         if not plan.topic:
             admitted = self.admitted(where)
-            return compose.count_answer("", f"in the session are {scope(plan, 2)}", admitted, k)
+            return compose.count_answer("", scope(plan, len(admitted)), admitted, k)
         candidates, kept, abstains = self.relevant(plan.topic, where, retriever,
                                                    inclusive=True)
         scored = [] if abstains else [(self.index.cards[c.key], c.cosine) for c in kept]
         within = f" among the {scope(plan)}" if plan.has_filters() else ""
-        answer = compose.count_answer(plan.topic, f"are about “{plan.topic}”{within}", scored,
-                                      k)
+        answer = compose.count_answer(plan.topic, within, scored, k)
         answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
         return answer
 

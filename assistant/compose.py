@@ -123,12 +123,18 @@ def similar_answer(source: dict, cards: list[tuple[dict, float]]) -> Answer:
     return answer
 
 
-def count_answer(topic: str, described: str, cards: list[tuple[dict, float]],
+def count_answer(topic: str, subject: str, cards: list[tuple[dict, float]],
                  shown: int) -> Answer:
-    """The number first, then the posters (the first `shown` of them)."""
+    """The number first, then the posters (the first `shown` of them). `subject` follows the
+    number: "oral posters" (a count of a filter), or for a topic, "" for "N posters are
+    about “topic”" with `topic` given."""
     n = len(cards)
-    noun = "poster" if n == 1 else "posters"
-    head = f"**{n}** {noun} {described}" + (":" if n else ".")
+    if topic:
+        noun, verb = ("poster", "is") if n == 1 else ("posters", "are")
+        head = f"**{n}** {noun} {verb} about “{quoted(topic)}”{subject}"
+    else:
+        head = f"**{n}** {subject}"
+    head += ":" if n else "."
     lines = [poster_line(c, best_sentence(topic, c["abstract"]) if topic else
                          contribution_sentence(c["title"], c["abstract"]))
              for c, _ in cards[:shown]]

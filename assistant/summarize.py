@@ -113,11 +113,13 @@ def write_theme(assistant, area: str, label: str, cards: list[dict], summary: Su
     if assistant.llm is None:
         return digest(area, cards)
     from assistant.citations import guard_citations
-    from assistant.llm import LLMError, poster_block
+    from assistant.llm import LLMError, fit_posters
     from prompts import load_prompt
 
+    fitted = fit_posters(cards)  # a bounded prompt; only the posters in it may be cited
+    cards = [card for card, _ in fitted]
     prompt = load_prompt("summary_theme").render(
-        area=area, theme=label, posters="\n\n".join(poster_block(c) for c in cards),
+        area=area, theme=label, posters="\n\n".join(block for _, block in fitted),
         valid_citations=" ".join(f"[#{c['board']}]" for c in cards))
     try:
         written = assistant.llm.complete([{"role": "user", "content": prompt}])

@@ -120,3 +120,13 @@ def test_a_session_keeps_no_copy_of_each_answer(real_assistant):
         client.close()
     finally:
         demo.close()
+
+
+def test_a_follow_up_in_the_app_reads_the_whole_previous_result_set(client):
+    """The session keeps the last turn's plan and results: "only the orals" narrows the
+    previous question, and "which of those" looks among all its posters."""
+    history, _, _ = ask(client, "Which posters are about diffusion models?")
+    history, orals, _ = ask(client, "only the orals", history)
+    assert cited(orals) == [615]
+    _, spotlights, _ = ask(client, "which of those are spotlights?", history[:2])
+    assert cited(spotlights) and not set(cited(spotlights)) & {615}

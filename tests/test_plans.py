@@ -1,0 +1,124 @@
+"""Plans executed on the real store: filters compose with topics, counts state the number,
+named papers are found or plainly absent, and conversations keep their whole result set."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.answer import CANNOT_ANSWER
+from assistant.cli import cli
+from assistant.followup import Turn
+
+pytestmark = pytest.mark.slow
+
+
+def turn_of(question: str, answer) -> Turn:
+    return Turn(question, answer.citations, answer.answer, answer.plan, answer.results)
+
+
+def test_a_kind_with_a_topic_is_judged_among_that_kind(real_assistant):
+    answer = real_assistant.ask("orals about diffusion")
+    assert answer.citations == [615]  # the one oral on diffusion, though it scores low overall
+
+
+def test_a_board_range_with_a_topic_stays_in_the_range(real_assistant):
+    answer = real_assistant.ask("Which posters between #300 and #350 are about language models?")
+    assert answer.citations and all(300 <= b <= 350 for b in answer.citations)
+    assert 329 in answer.citations  # "Grammar Prompting ... with Large Language Models"
+
+
+def test_a_count_states_the_number_first(real_assistant):
+    answer = real_assistant.ask("how many orals are there?")
+    assert answer.answer.startswith("**11** oral posters") and len(answer.citations) == 11
+    topical = real_assistant.ask("How many posters are about federated learning?")
+    number = int(re.match(r"\*\*(\d+)\*\*", topical.answer).group(1))
+    assert number == len(topical.citations) >= 5
+
+
+def test_a_named_paper_is_found_or_plainly_absent(real_assistant):
+    present = real_assistant.ask("Where is the Monarch Mixer poster?")
+    assert present.citations == [509] and "oral" in present.answer
+    absent = real_assistant.ask("Is LLaMA-Adapter in this session?")
+    assert absent.abstained and absent.citations == []
+    assert "LLaMA-Adapter" in absent.answer and absent.related  # offered apart, not cited
+    assert not re.search(r"\[#\d+\]", absent.answer)
+
+
+def test_a_question_about_one_poster_is_answered_from_its_sentences(real_assistant):
+    answer = real_assistant.ask(
+        "How many epochs of repeated data does the poster at #813 say are fine?")
+    assert answer.citations == [813] and "4 epochs" in answer.answer
+    assert "Authors:" not in answer.answer  # its answer, not its whole card
+
+
+def test_similar_and_compare(real_assistant):
+    similar = real_assistant.ask("anything like #813?")
+    assert 813 not in similar.citations and 725 in similar.citations
+    compared = real_assistant.ask("compare #813 and #509")
+    assert compared.citations == [813, 509] and compared.answer.count("Method:") == 2
+
+
+def test_a_follow_up_sees_the_whole_result_set_not_only_what_was_shown(real_assistant):
+    first = real_assistant.ask("Which posters are about diffusion models?", k=3)
+    assert len(first.citations) == 3 and len(first.results) > 3
+    among = real_assistant.ask("which of those are spotlights?", previous=turn_of(
+        "Which posters are about diffusion models?", first))
+    assert among.citations and set(among.citations) <= set(first.results)
+    assert not set(among.citations) <= set(first.citations)  # found beyond the three shown
+
+
+def test_what_about_keeps_the_filters_and_changes_the_topic(real_assistant):
+    first = real_assistant.ask("which spotlights are about federated learning?")
+    then = real_assistant.ask("what about reinforcement learning?",
+                              previous=turn_of("which spotlights ...", first))
+    assert then.plan.kinds == frozenset({"spotlight"})
+    assert then.citations and all(
+        real_assistant.index.by_board[b]["kind"] == "spotlight" for b in then.citations)
+
+
+def test_a_typo_is_corrected_and_said(real_assistant):
+    answer = real_assistant.ask("grpah contrastive lerning")
+    assert 617 in answer.citations
+    assert answer.answer.startswith("_Searched for: graph contrastive learning_")
+
+
+def test_ask_history_replays_a_conversation_from_json(real_store, tmp_path):
+    runner = CliRunner()
+    first = runner.invoke(cli, ["ask", "Tell me about the Monarch Mixer paper", "--json",
+                                "--store", str(real_store)])
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.output)
+    assert data["question"] and data["plan"]["intent"] == "poster" and data["results"] == [509]
+    history = tmp_path / "turns.json"
+    history.write_text(json.dumps([data]), encoding="utf-8")
+    then = runner.invoke(cli, ["ask", "who wrote it?", "--json", "--history", str(history),
+                               "--store", str(real_store)])
+    assert then.exit_code == 0, then.output
+    answer = json.loads(then.output)
+    assert answer["citations"] == [509] and "Christopher Ré" in answer["answer"]
+    fresh = runner.invoke(cli, ["ask", "who wrote it?", "--json", "--store", str(real_store)])
+    assert json.loads(fresh.output)["citations"] != [509]  # without --history: a new question
+
+
+def test_a_bad_history_file_is_one_clear_line(real_store, tmp_path):
+    history = tmp_path / "turns.json"
+    history.write_text('{"not": "a list"}', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ask", "who wrote it?", "--history", str(history),
+                                      "--store", str(real_store)])
+    assert result.exit_code == 1 and "expected a JSON list" in result.output
+
+
+def test_an_empty_question_is_refused_before_anything_loads(tmp_path):
+    store = tmp_path / "never-made"
+    result = CliRunner().invoke(cli, ["ask", "   ", "--store", str(store)])
+    assert result.exit_code == 1 and "no words" in result.output
+    assert not store.exists()  # nothing was ingested for a question that cannot be asked
+
+
+def test_off_topic_still_abstains_plainly(real_assistant):
+    answer = real_assistant.ask("What is the Wi-Fi password?")
+    assert answer.abstained and answer.answer == CANNOT_ANSWER and answer.related == []
