@@ -492,7 +492,8 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
                 if int(a or b) in catalog.boards and int(a or b) not in numbers]
     named = [n for n in numbers if n in catalog.boards]
     missing = tuple(f"#{n}" for n in numbers if n not in catalog.boards)
-    title_hits = [b for b in match_titles(rest, titles) if b not in named]
+    title_hits = [b for b in match_titles(rest, titles)  # in the catalog's session(s) only
+                  if b not in named and b in catalog.boards]
     named += title_hits
     author = match_author(rest, catalog)
     kinds = frozenset(k for k, pattern in _KINDS.items() if pattern.search(rest)) or None
