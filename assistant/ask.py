@@ -39,7 +39,6 @@ from assistant.understand import (
     previous_of,
     strip_frame,
     understand,
-    with_quantity,
 )
 from prompts import load_prompt
 
@@ -331,9 +330,11 @@ class Assistant:
         if not plan.topic and plan.has_filters():
             admitted = self.admitted(where)
             return compose.listing(f"The {scope(plan, len(admitted))}:", "", admitted)
+        # Posters are found by the topic; each one's sentence is chosen by the question as
+        # asked ("what accuracy ...", "by what factor ..." want the sentence with the figure).
         return self.search_answer(plan, where, retriever, k,
                                   query=plan.topic or strip_frame(question),
-                                  asks=with_quantity(question, plan.topic))
+                                  asks=strip_frame(question))
 
     def plan_filter(self, plan: Plan, where: PosterFilter) -> PosterFilter:
         where = plan.poster_filter(where)

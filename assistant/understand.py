@@ -572,12 +572,19 @@ def named_paper(question: str) -> str:
 def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
                previous: Previous | None) -> Plan | None:
     """A plan built on the previous turn, or None when the question starts afresh."""
-    if previous is None or not previous.results:
+    if previous is None:
         return None
     fresh = fresh_plan(question, catalog, titles)
     if fresh.boards or fresh.missing or fresh.intent in ("summarize", "overview"):
         return None  # it names its own posters
     results = previous.results
+    what_about = _WHAT_ABOUT.match(question.strip())
+    if what_about:  # the previous filters with a new topic, even after "none of them"
+        topic = strip_frame(what_about.group("t") or what_about.group("u") or "")
+        if previous.plan.intent in ("search", "count") and topic and not fresh.has_filters():
+            return replace(previous.plan, topic=topic, within=None, boards=(), missing=())
+    if not results:
+        return None
     ordinal = _ORDINAL.search(question)
     if ordinal and (index := ORDINALS[ordinal.group(1).lower()]) < len(results):
         board = results[index]
@@ -599,11 +606,6 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
     if about_one and (_IT.search(question) or _WHO.search(question) or _CARD.search(question)
                       or (_COUNT.search(question) and not _COUNTS_POSTERS.search(question))):
         return Plan(intent="poster", boards=(results[0],), asks=_about_one(question))
-    what_about = _WHAT_ABOUT.match(question.strip())
-    if what_about:
-        topic = strip_frame(what_about.group("t") or what_about.group("u") or "")
-        if previous.plan.intent in ("search", "count") and topic:
-            return replace(previous.plan, topic=topic, within=None, boards=(), missing=())
     return None
 
 
