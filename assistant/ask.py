@@ -28,6 +28,7 @@ from assistant.followup import Turn
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.settings import BUNDLED_SESSION, Settings
 from assistant.understand import (
+    LLMReading,
     Plan,
     TitleIndex,
     Vocabulary,
@@ -35,6 +36,7 @@ from assistant.understand import (
     correct_typos,
     fresh_plan,
     index_titles,
+    llm_plan,
     named_paper,
     previous_of,
     strip_frame,
@@ -278,9 +280,11 @@ class Assistant:
         titles = self._opened.titles()
         before = previous_of(previous, catalog, titles) if previous is not None else None
         plan = understand(question, catalog, titles, before)
-        if before is not None and self.llm is not None and plan == fresh_plan(
-                question, catalog, titles) and plan.intent == "search":
+        fresh = before is None or plan == fresh_plan(question, catalog, titles)
+        if before is not None and self.llm is not None and fresh and plan.intent == "search":
             plan = fresh_plan(self.condense(question, previous), catalog, titles)
+        if fresh and self.llm is not None and self.settings.llm_planner:
+            plan = self.llm_plan(question, plan)
         corrected = correct_typos(plan.topic, self._opened.vocabulary())
         if corrected != plan.topic:
             plan = replace(plan, topic=corrected, typed=plan.topic)
@@ -335,6 +339,18 @@ class Assistant:
         return self.search_answer(plan, where, retriever, k,
                                   query=plan.topic or strip_frame(question),
                                   asks=strip_frame(question))
+
+    def llm_plan(self, question: str, rules: Plan) -> Plan:
+        """The model's reading of the intent and topic on top of the rules' plan; the rules'
+        plan when the model fails or its reply is not a valid reading."""
+        from assistant.llm import LLMError
+
+        messages = [{"role": "user", "content": load_prompt("plan").render(question=question)}]
+        try:
+            reply = self.llm.structured(messages, "plan", LLMReading.model_json_schema())
+        except LLMError:
+            return rules
+        return llm_plan(reply, rules) or rules
 
     def plan_filter(self, plan: Plan, where: PosterFilter) -> PosterFilter:
         where = plan.poster_filter(where)

@@ -125,7 +125,8 @@ class OpenAIBackend:
     def max_reply_chars(self) -> int:
         return self.settings.llm_max_tokens * CHARS_PER_TOKEN
 
-    def stream(self, messages: list[dict]) -> Iterator[str]:
+    def stream(self, messages: list[dict], response_format: dict | None = None
+               ) -> Iterator[str]:
         """Text pieces of the model's reply; raises LLMError on any failure, even mid-stream.
 
         The whole call (waiting, retries, streaming) ends within `llm_timeout` seconds: the
@@ -138,7 +139,8 @@ class OpenAIBackend:
         deadline = time.monotonic() + budget
         inbox: queue.SimpleQueue[str | _End] = queue.SimpleQueue()
         stop = threading.Event()
-        threading.Thread(target=self._read, args=(messages, deadline, inbox, stop),
+        threading.Thread(target=self._read,
+                         args=(messages, deadline, inbox, stop, response_format),
                          name="llm-reader", daemon=True).start()
         answered = False
         try:
@@ -159,7 +161,7 @@ class OpenAIBackend:
             stop.set()  # the reader stops at its next piece and closes the connection
 
     def _read(self, messages: list[dict], deadline: float, inbox: queue.SimpleQueue,
-              stop: threading.Event) -> None:
+              stop: threading.Event, response_format: dict | None = None) -> None:
         """Stream the reply into `inbox`, ending with an `_End`; never raises (a thread)."""
         cap, received, finished = self.max_reply_chars, 0, False
         _reader.call = (deadline, stop)
@@ -168,7 +170,8 @@ class OpenAIBackend:
                 model=self.model, messages=messages, stream=True,
                 temperature=self.settings.llm_temperature,
                 max_tokens=self.settings.llm_max_tokens,
-                timeout=max(deadline - time.monotonic(), 0.01))
+                timeout=max(deadline - time.monotonic(), 0.01),
+                **({"response_format": response_format} if response_format else {}))
             with response:
                 for chunk in response:
                     if stop.is_set():
@@ -199,8 +202,14 @@ class OpenAIBackend:
                 "server ignores max_tokens (the cap is POSTERS_LLM_MAX_TOKENS x "
                 f"{CHARS_PER_TOKEN} characters; raise POSTERS_LLM_MAX_TOKENS for longer answers)")
 
-    def complete(self, messages: list[dict]) -> str:
-        return "".join(self.stream(messages)).strip()
+    def complete(self, messages: list[dict], response_format: dict | None = None) -> str:
+        return "".join(self.stream(messages, response_format)).strip()
+
+    def structured(self, messages: list[dict], name: str, schema: dict) -> str:
+        """The reply under a JSON schema (OpenAI's structured output; llama.cpp's server
+        enforces it too). The caller validates it: a server may ignore the schema."""
+        return self.complete(messages, {"type": "json_schema", "json_schema": {
+            "name": name, "schema": schema, "strict": True}})
 
     def describe(self, err: Exception) -> str:
         import openai

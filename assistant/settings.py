@@ -115,6 +115,11 @@ class Settings(BaseSettings):
         default=2, ge=0, le=10,
         description="Retries, with exponential backoff, on 429, 5xx and connection errors.")
     llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0, description="Sampling temperature.")
+    llm_planner: bool = Field(
+        default=False,
+        description="With an LLM configured, ask it (JSON schema output) what each new "
+        "question asks, its intent and topic; the rules still read boards, ranges, kinds, "
+        "authors and titles, and decide alone when the model's reply is invalid or fails.")
     llm_max_tokens: int = Field(default=600, ge=16, description="Longest answer, in tokens.")
 
     def resolved_backend(self) -> str:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.catalog import CardIndex, fold, folded_words, index_cards
 from assistant.retrieve import PosterFilter
@@ -144,6 +146,7 @@ class Plan:
     within: frozenset[int] | None = None  # only these: "which of those ..."
     asks: str = ""  # for a named poster: the question asked of it ("" = show its card)
     typed: str = ""  # the topic as typed, when a typo in it was corrected
+    by: str = "rules"  # who read the intent: "rules", or "llm" (POSTERS_LLM_PLANNER)
 
     def poster_filter(self, base: PosterFilter) -> PosterFilter:
         """The plan's filters on top of the user's (the app's checkboxes, --session)."""
@@ -205,6 +208,36 @@ def previous_of(turn: Any, catalog: CardIndex, titles: TitleIndex) -> Previous:
     plan = plan or fresh_plan(turn.question, catalog, titles)
     results = list(dict.fromkeys([*turn.boards, *(turn.results or [])]))
     return Previous(turn.question, plan, results)
+
+
+# --- the plan an LLM reads ---------------------------------------------------------------
+
+class LLMReading(BaseModel):
+    """What a model says a question asks: the intent and the topic. Boards, ranges, kinds,
+    authors and titles stay with the rules (they have a fixed form and the session's lists)."""
+
+    model_config = ConfigDict(extra="forbid")
+    intent: Literal["search", "count", "named", "poster", "compare", "similar", "summarize",
+                    "overview"]
+    topic: str
+
+
+def llm_plan(reply: str, rules: Plan) -> Plan | None:
+    """The rules' plan with the model's intent and topic, or None when the reply is not a
+    valid reading or does not fit what the rules found (a comparison of one poster)."""
+    try:
+        reading = LLMReading.model_validate_json(reply)
+    except ValidationError:
+        return None
+    topic = reading.topic.strip()
+    if len(topic) > 300:  # not a topic: the model rambled
+        return None
+    needs = {"poster": 1, "compare": 2, "similar": 1}.get(reading.intent, 0)
+    if len(rules.boards) < needs and not topic:
+        return None
+    if reading.intent == "summarize" and not topic:
+        return None
+    return replace(rules, intent=reading.intent, topic=topic, by="llm")
 
 
 # --- authors ---

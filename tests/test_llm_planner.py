@@ -1,0 +1,89 @@
+"""The LLM planner (POSTERS_LLM_PLANNER): the model reads the intent and topic through JSON
+schema output, the rules keep the slots, and an invalid or failed reading falls back to the
+rules. Real `openai` client against llama.cpp's server and a misbehaving local server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.ask import Assistant
+from assistant.catalog import index_cards
+from assistant.settings import Settings
+from assistant.understand import LLMReading, fresh_plan, index_titles, llm_plan
+from ingest.chunk import poster_record
+from tests import local_llm
+from tests.fault_server import FaultServer
+
+QUESTION = "Which orals are about diffusion?"
+
+
+@pytest.fixture(scope="module")
+def rules_plan(bundled):
+    cards = [poster_record(p) for p in bundled.posters]
+    return fresh_plan(QUESTION, index_cards(cards), index_titles(cards))
+
+
+@pytest.mark.parametrize("reply", [
+    "This poster is the closest [#615].",  # prose, not JSON
+    '{"intent": "search"}',  # a field missing
+    '{"intent": "guess", "topic": "diffusion"}',  # not an intent
+    '{"intent": "search", "topic": "diffusion", "boards": [9999]}',  # a slot it may not set
+    '{"intent": "compare", "topic": ""}',  # a comparison of no poster
+])
+def test_an_invalid_reading_is_refused(rules_plan, reply):
+    assert llm_plan(reply, rules_plan) is None
+
+
+def test_a_valid_reading_sets_intent_and_topic_and_the_rules_keep_the_slots(rules_plan):
+    plan = llm_plan('{"intent": "count", "topic": "denoising diffusion"}', rules_plan)
+    assert (plan.intent, plan.topic, plan.by) == ("count", "denoising diffusion", "llm")
+    assert plan.kinds == rules_plan.kinds == frozenset({"oral"})
+
+
+@pytest.fixture
+def planner(real_store, real_assistant, monkeypatch):
+    def make(base_url: str) -> Assistant:
+        monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        settings = Settings(store=real_store, backend="openai", llm_planner=True,
+                            llm_max_tokens=64, llm_timeout=20, top_k=3)
+        return Assistant(settings, embedder=real_assistant.embedder)
+    return make
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["badjson", "500"])
+def test_a_failed_planner_falls_back_to_the_rules(planner, rules_plan, mode):
+    server = FaultServer()
+    try:
+        server.mode = mode
+        answer = planner(server.base_url).ask(QUESTION)
+    finally:
+        server.shutdown()
+    assert answer.plan.by == "rules" and answer.plan.kinds == frozenset({"oral"})
+    assert answer.citations == [615]  # the extractive fallback, within the orals
+
+
+@pytest.mark.slow
+def test_the_local_model_answers_under_the_plan_schema(planner):
+    """llama.cpp enforces the JSON schema: the tiny model's reading is valid JSON of the
+    right shape (whatever it says), and the answer built on it cites only given posters."""
+    process, url = local_llm.start()
+    try:
+        assistant = planner(url)
+        reply = assistant.llm.structured(
+            [{"role": "user", "content": f"Question: {QUESTION}"}], "plan",
+            LLMReading.model_json_schema())
+        reading = LLMReading.model_validate_json(reply)
+        assert reading.intent in {"search", "count", "named", "poster", "compare", "similar",
+                                  "summarize", "overview"}
+        answer = assistant.ask(QUESTION)
+    finally:
+        process.kill()
+        process.wait()
+    assert answer.plan.kinds == frozenset({"oral"})  # the slot stays with the rules
+    assert answer.plan.by in {"llm", "rules"}
+    assert set(answer.citations) <= {s.board for s in answer.sources}
+    assert json.loads(reply)
