@@ -244,3 +244,18 @@ def test_a_long_abstract_is_embedded_to_its_end(tmp_path, bundled, hash_embedder
     got = assistant.index._collection.get(where={"board": long.board}, include=["documents"])
     assert len(got["ids"]) >= 2
     assert any("zebrafish" in text for text in got["documents"])
+
+
+def test_the_manifest_is_read_only_under_the_ingest_lock(tmp_path, small_store, small_page):
+    """Another ingest may publish until the lock is taken: what this one diffs against must be
+    read after it. Seen from outside: while another ingest holds the lock, this one says so,
+    before it has read (here: a manifest that would not even parse)."""
+    import fcntl
+
+    manifest = st.current_generation(small_store) / "manifest.json"
+    manifest.write_text('{"broken')
+    with (small_store / st.LOCK_FILE).open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = run("ingest", "--source", str(retitled(tmp_path, small_page, 100, "New")),
+                     "--store", str(small_store))
+    assert result.exit_code == 1 and "another `posters ingest` is writing" in result.output
