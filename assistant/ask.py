@@ -310,14 +310,20 @@ class Assistant:
         if plan.intent in ("similar", "poster", "compare") and plan.topic and (
                 len(cards) < (2 if plan.intent == "compare" else 1)):
             # A poster described, not named ("posters like the EGG one on ...", "who wrote
-            # Rotating Features?", "QLoRA vs PEQA"): the best match to its words.
-            found = [self.index.cards[c.key] for c in self.candidates(plan.topic, where,
-                                                                       retriever)]
+            # Rotating Features?", "QLoRA vs PEQA"): the best match to its words. A fact
+            # claimed of one poster needs it relevant enough to cite; a comparison or a list of
+            # neighbours shows which poster it took.
+            if plan.intent == "poster":
+                _candidates, kept, abstains = self.relevant(plan.topic, where, retriever)
+            else:
+                kept, abstains = self.candidates(plan.topic, where, retriever), False
+            found = [] if abstains else [self.index.cards[c.key] for c in kept]
             cards += [c for c in found if c not in cards][:1]
         if plan.intent in ("poster", "compare", "similar") and not cards:
+            if not plan.missing:  # described in words that no poster answers
+                return abstain()
             boards = sorted(self.index.by_board)
-            missing = ", ".join(plan.missing) or "like that"
-            return abstain(f"There is no board {missing} in this session "
+            return abstain(f"There is no board {', '.join(plan.missing)} in this session "
                            f"(boards run from #{boards[0]} to #{boards[-1]}).")
         if plan.intent == "compare":
             return compose.compare_answer(cards)

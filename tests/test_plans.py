@@ -123,3 +123,10 @@ def test_an_empty_question_is_refused_before_anything_loads(tmp_path):
 def test_off_topic_still_abstains_plainly(real_assistant):
     answer = real_assistant.ask("What is the Wi-Fi password?")
     assert answer.abstained and answer.answer == CANNOT_ANSWER and answer.related == []
+
+
+def test_a_fact_about_a_described_poster_needs_a_relevant_poster(real_assistant):
+    found = real_assistant.ask("who wrote Rotating Features?")
+    assert found.citations == [702] and "Max Welling" in found.answer
+    nothing = real_assistant.ask("who wrote the paper on quantum gravity in black holes?")
+    assert nothing.abstained and nothing.citations == []  # no authors claimed of a stranger
