@@ -213,8 +213,8 @@ def previous_of(turn: Any, catalog: CardIndex, titles: TitleIndex) -> Previous:
 # --- the plan an LLM reads ---------------------------------------------------------------
 
 class LLMReading(BaseModel):
-    """What a model says a question asks: the intent and the topic. Boards, ranges, kinds,
-    authors and titles stay with the rules (they have a fixed form and the session's lists)."""
+    """What a model says a question asks: the intent (one of INTENTS) and the topic. Boards,
+    ranges, kinds, authors and titles stay with the rules (a fixed form, the session's lists)."""
 
     model_config = ConfigDict(extra="forbid")
     intent: Literal["search", "count", "named", "poster", "compare", "similar", "summarize",

@@ -11,7 +11,7 @@ import pytest
 from assistant.ask import Assistant
 from assistant.catalog import index_cards
 from assistant.settings import Settings
-from assistant.understand import LLMReading, fresh_plan, index_titles, llm_plan
+from assistant.understand import INTENTS, LLMReading, fresh_plan, index_titles, llm_plan
 from ingest.chunk import poster_record
 from tests import local_llm
 from tests.fault_server import FaultServer
@@ -77,8 +77,7 @@ def test_the_local_model_answers_under_the_plan_schema(planner):
             [{"role": "user", "content": f"Question: {QUESTION}"}], "plan",
             LLMReading.model_json_schema())
         reading = LLMReading.model_validate_json(reply)
-        assert reading.intent in {"search", "count", "named", "poster", "compare", "similar",
-                                  "summarize", "overview"}
+        assert reading.intent in INTENTS
         answer = assistant.ask(QUESTION)
     finally:
         process.kill()
@@ -87,3 +86,9 @@ def test_the_local_model_answers_under_the_plan_schema(planner):
     assert answer.plan.by in {"llm", "rules"}
     assert set(answer.citations) <= {s.board for s in answer.sources}
     assert json.loads(reply)
+
+
+def test_the_schema_offers_the_intents_the_executor_runs():
+    from typing import get_args
+
+    assert set(get_args(LLMReading.model_fields["intent"].annotation)) == set(INTENTS)
