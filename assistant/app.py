@@ -1,22 +1,30 @@
-"""The Gradio chat app: the same `Assistant.ask` as the CLI, with cards, filters and a reading list.
+"""The Gradio chat app: the same `Assistant.ask` as the CLI, with cards, a map, filters and a
+reading list that lasts, laid out for a phone in the hall as well as a laptop.
 
-Endpoints for gradio_client: `/chat` (message, history, kinds, board_min, board_max) ->
-(history, sources_html, star choices), `/star` (boards) -> reading list, `/export` -> files.
+Endpoints for gradio_client: `/chat` (message, history, kinds, board_min, board_max[,
+session]) -> (history, sources_html, star choices), `/star` (boards) -> reading list HTML,
+`/export` -> files (.md, .csv), `/map` -> the map's HTML. The page itself uses private
+endpoints of its own (the chat, stop/retry/undo, thumbs up/down, the reading list kept in the
+browser); the typed API (`/ask`, `/similar`, ...) is `assistant.api`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import html
+import logging
 import re
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from assistant import feedback
 from assistant.answer import Answer
 from assistant.ask import Assistant, QuestionError
 from assistant.followup import Turn, cited_boards
@@ -33,53 +41,218 @@ EXAMPLES = [
     "Which posters are orals?",
     "Which posters are about diffusion models for video?",
 ]
+log = logging.getLogger(__name__)
 
 CSS = """
 .poster-card{border:1px solid var(--border-color-primary);border-radius:8px;padding:8px 10px;
   margin:6px 0;background:var(--background-fill-secondary)}
 .poster-card.flash{outline:3px solid var(--color-accent)}
-.pc-head{font-size:.8em;opacity:.75}.pc-title{font-weight:600;margin:2px 0}
+.pc-head{font-size:.8em;opacity:.75}.pc-title{font-weight:700;margin:2px 0}
 .pc-authors{font-style:italic;font-size:.88em}.pc-abstract{font-size:.86em;margin-top:4px;
   max-height:9em;overflow:auto}
+.pc-actions{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
+.pc-actions button,.rl-item button,.theme-ask{font-size:.8em;padding:3px 9px;border-radius:14px;
+  border:1px solid var(--border-color-primary);background:var(--background-fill-primary);
+  cursor:pointer;color:var(--body-text-color)}
+.pc-actions button[data-act=unstar]{background:var(--color-accent-soft)}
 abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--color-accent);
-  font-weight:600}
-#cite-pop{position:fixed;z-index:9999;max-width:420px;display:none;
-  box-shadow:0 4px 18px rgba(0,0,0,.25);border-radius:8px;background:var(--background-fill-primary)}
+  font-weight:700}
+#cite-pop{position:fixed;z-index:100000;max-width:440px;display:none;overflow:auto;
+  max-height:70vh;box-shadow:0 4px 18px rgba(0,0,0,.3);border-radius:10px;
+  background:var(--background-fill-primary)}
 #cite-pop .pc-abstract{max-height:14em}
-.sources-h{font-weight:600;margin-top:8px}
+#cite-pop .pop-close{position:absolute;right:6px;top:4px;border:0;background:none;
+  font-size:1.3em;cursor:pointer;color:var(--body-text-color)}
+.sources-h{font-weight:700;margin-top:8px}
+#sources-box{max-height:72vh;overflow:auto}
+.filters-line{font-size:.85em;opacity:.8}
+.typing{opacity:.7;font-style:italic;animation:typing 1.2s ease-in-out infinite}
+@keyframes typing{50%{opacity:.25}}
+.map-svg{width:100%;height:auto;display:block;touch-action:manipulation}
+.map-svg circle{cursor:pointer}
+.map-svg .theme-no{font:700 13px sans-serif;fill:#111;stroke:#fff;stroke-width:3px;
+  paint-order:stroke;pointer-events:none}
+.map-svg .hit-label{font:700 11px sans-serif;fill:#000;stroke:#fff;stroke-width:3px;
+  paint-order:stroke;pointer-events:none}
+.map-legend{display:flex;flex-wrap:wrap;gap:4px 6px;margin-top:6px}
+.theme-ask{display:inline-flex;align-items:center;gap:5px;text-align:left;white-space:normal}
+.theme-ask .sw{width:11px;height:11px;border-radius:50%;flex:none;display:inline-block}
+.map-note{font-size:.85em;margin:4px 0}
+.rl-h{font-weight:700;margin:8px 0 2px}
+.rl-item{display:flex;gap:8px;align-items:baseline;justify-content:space-between;
+  border-bottom:1px solid var(--border-color-primary);padding:3px 0}
+#share-box{font-size:.88em;word-break:break-all}
+/* the page's side margins shrink with the screen: a phone gives the chat its width */
+.main.fillable.app{padding-left:clamp(6px,2.5vw,32px) !important;
+  padding-right:clamp(6px,2.5vw,32px) !important}
+@media (max-width: 760px){
+  #chatbot{height:58vh !important;max-height:58vh}
+  #sources-box{max-height:none}
+  #sources-box .pc-abstract,#sources-box .pc-authors{display:none}
+  #examples{max-height:96px;overflow-y:auto}
+  .pc-actions button,.rl-item button{font-size:.9em;padding:6px 11px}
+  .theme-ask{font-size:.78em;padding:4px 8px}
+  .map-svg circle.pt{r:5.5px}
+  .map-svg circle.hit{r:11px}
+  .map-svg .hit-label{font-size:16px}
+  .map-svg .theme-no{font-size:18px}
+}
 """
 
-# Document-level listeners survive the chatbot re-rendering while it streams. The popover is a
-# clone of the (server-escaped) card in the sources panel: no string becomes HTML here.
-HEAD = """
+# Document-level listeners survive the chatbot and panels re-rendering while an answer streams.
+# The pop-over is a clone of a (server-escaped) card, or one built with textContent from a map
+# point's attributes: no string becomes HTML here. Buttons on cards and the map talk to the
+# server through the message box (a question) or the hidden #act box (star / unstar).
+HEAD = r"""
 <script>
 (function () {
   if (window.__postersCite) return; window.__postersCite = true;
+  var pinned = false;
+  function phone() { return window.innerWidth < 760; }
   function pop() {
     var el = document.getElementById('cite-pop');
     if (!el) { el = document.createElement('div'); el.id = 'cite-pop';
+      el.setAttribute('role', 'dialog');
       (document.querySelector('.gradio-container') || document.body).appendChild(el); }
     return el;
   }
+  function hide() { pop().style.display = 'none'; pinned = false; }
+  function starred() {
+    var r = document.querySelector('#reading-list [data-boards]');
+    return r ? r.getAttribute('data-boards').split(',').filter(Boolean) : [];
+  }
+  function button(act, board, label) {
+    var b = document.createElement('button'); b.type = 'button';
+    b.setAttribute('data-act', act); b.setAttribute('data-board', board);
+    b.textContent = label; return b;
+  }
+  function miniCard(pt) {
+    var board = pt.getAttribute('data-board');
+    var card = document.getElementById('poster-' + board);
+    if (card) return card.cloneNode(true);
+    var d = document.createElement('div'); d.className = 'poster-card';
+    var head = document.createElement('div'); head.className = 'pc-head';
+    head.textContent = '#' + board + ' · ' + pt.getAttribute('data-kind') + ' · theme ' +
+      pt.getAttribute('data-theme');
+    var t = document.createElement('div'); t.className = 'pc-title';
+    t.textContent = ((pt.querySelector('title') || {}).textContent || '')
+      .replace(/^#\d+ · /, '');
+    var a = document.createElement('div'); a.className = 'pc-authors';
+    a.textContent = pt.getAttribute('data-authors');
+    var acts = document.createElement('div'); acts.className = 'pc-actions';
+    var on = starred().indexOf(board) >= 0;
+    acts.append(on ? button('unstar', board, '★ Starred') : button('star', board, '☆ Star'),
+      button('similar', board, 'Similar posters'), button('ask', board, 'Ask about this'));
+    d.append(head, t, a, acts); return d;
+  }
+  function place(p, r) {
+    if (phone()) {  // a sheet along the bottom of the screen, over the chat, within view
+      Object.assign(p.style, {left: '8px', right: '8px', top: 'auto', bottom: '8px',
+        maxWidth: 'none', maxHeight: '55vh'});
+      return;
+    }
+    Object.assign(p.style, {right: 'auto', bottom: 'auto', maxWidth: '440px',
+      maxHeight: '70vh'});
+    p.style.left = Math.max(8, Math.min(r.left, window.innerWidth - 450)) + 'px';
+    var below = r.bottom + 6, h = p.offsetHeight;
+    p.style.top = (below + h > window.innerHeight - 8 ? Math.max(8, r.top - h - 6) : below)
+      + 'px';
+  }
+  function show(node, anchor, pin) {
+    var p = pop(); var close = document.createElement('button');
+    close.className = 'pop-close'; close.type = 'button'; close.textContent = '×';
+    close.setAttribute('aria-label', 'Close');
+    Object.assign(close.style, {position: 'absolute', right: '6px', top: '2px', zIndex: 2});
+    node.removeAttribute('id'); p.replaceChildren(node, close); p.style.display = 'block';
+    place(p, anchor.getBoundingClientRect()); pinned = !!pin;
+  }
   function citeOf(t) { return t && t.closest ? t.closest('abbr.cite') : null; }
-  function boardOf(c) { return (c.textContent.match(/#(\\d+)/) || [])[1]; }
-  function show(c) {
-    var card = document.getElementById('poster-' + boardOf(c)); if (!card) return;
-    var p = pop(); p.replaceChildren(card.cloneNode(true)); p.firstChild.removeAttribute('id');
-    var r = c.getBoundingClientRect();
-    p.style.left = Math.max(8, Math.min(r.left, window.innerWidth - 430)) + 'px';
-    p.style.top = (r.bottom + 6) + 'px'; p.style.display = 'block';
+  function boardOf(c) { return (c.textContent.match(/#(\d+)/) || [])[1]; }
+  function cardOf(c) { return document.getElementById('poster-' + boardOf(c)); }
+  function setBox(sel, text) {
+    var box = document.querySelector(sel + ' textarea, ' + sel + ' input');
+    if (!box) return null;
+    var proto = box.tagName === 'TEXTAREA' ? HTMLTextAreaElement : HTMLInputElement;
+    Object.getOwnPropertyDescriptor(proto.prototype, 'value').set.call(box, text);
+    box.dispatchEvent(new Event('input', {bubbles: true})); return box;
+  }
+  function later(sel) { setTimeout(function () {
+    var b = document.querySelector(sel); if (b) b.click(); }, 120); }
+  function ask(text) { hide(); if (setBox('#msg', text)) later('#send'); }
+  function act(el) {
+    var what = el.getAttribute('data-act'), board = el.getAttribute('data-board');
+    if (what === 'star' || what === 'unstar') {
+      setBox('#act', what + ':' + board + ':' + Date.now()); later('#act-go');
+      document.querySelectorAll('[data-board="' + board + '"][data-act=' + what + ']')
+        .forEach(function (b) { b.setAttribute('data-act', what === 'star' ? 'unstar' : 'star');
+          if (b.closest('.pc-actions')) b.textContent = what === 'star' ? '★ Starred' : '☆ Star';
+        });
+    } else if (what === 'similar') { ask('Which posters are similar to #' + board + '?'); }
+    else if (what === 'ask') { hide(); var box = setBox('#msg', 'About #' + board + ': ');
+      if (box) { box.focus(); box.setSelectionRange(box.value.length, box.value.length); } }
+    else if (what === 'theme') { ask('Summarize the work on ' + el.getAttribute('data-topic')); }
   }
   document.addEventListener('mouseover', function (e) {
-    var c = citeOf(e.target); if (c) show(c); });
-  document.addEventListener('mouseout', function (e) {
-    if (citeOf(e.target)) pop().style.display = 'none'; });
-  document.addEventListener('click', function (e) {
-    var c = citeOf(e.target); if (!c) return; e.preventDefault(); show(c);
-    var card = document.getElementById('poster-' + boardOf(c));
-    if (card) { card.scrollIntoView({block: 'nearest'}); card.classList.add('flash');
-      setTimeout(function () { card.classList.remove('flash'); }, 1500); }
+    if (phone() || pinned) return;
+    var c = citeOf(e.target); if (c && cardOf(c)) show(cardOf(c).cloneNode(true), c, false);
   });
+  document.addEventListener('mouseout', function (e) {
+    if (!pinned && citeOf(e.target)) pop().style.display = 'none'; });
+  document.addEventListener('click', function (e) {
+    var t = e.target;
+    if (t.closest && t.closest('.pop-close')) { hide(); return; }
+    var a = t.closest ? t.closest('[data-act]') : null;
+    if (a) { e.preventDefault(); act(a); return; }
+    var c = citeOf(t);
+    if (c) {
+      e.preventDefault(); var card = cardOf(c); if (!card) return;
+      show(card.cloneNode(true), c, true);
+      // The card is shown where the citation is: the chat never scrolls away. On a wide
+      // screen the sources column also brings the card into its own view.
+      var box = document.getElementById('sources-box');
+      if (!phone() && box && box.offsetParent) {
+        box.scrollTop = card.offsetTop - box.offsetTop - 8;
+        card.classList.add('flash');
+        setTimeout(function () { card.classList.remove('flash'); }, 1500);
+      }
+      return;
+    }
+    var pt = t.closest ? t.closest('.map-svg circle[data-board]') : null;
+    if (pt) { show(miniCard(pt), pt, true); return; }
+    if (!(t.closest && t.closest('#cite-pop'))) hide();
+  });
+  document.addEventListener('keydown', function (e) { if (e.key === 'Escape') hide(); });
+  // Copy gives the text as read, not the message's markup (<abbr> citations, escapes):
+  // after Gradio's own copy, the clipboard gets the rendered text of the message(s).
+  function shownText(b) {
+    if (b.getAttribute('aria-label') !== 'Copy message') {
+      return [...document.querySelectorAll('#chatbot [data-testid=user], #chatbot ' +
+        '[data-testid=bot]')].map(function (m) {
+          return (m.getAttribute('data-testid') === 'user' ? 'You: ' : '') +
+            m.innerText.trim(); }).join('\n\n');
+    }
+    // A message's buttons follow it in the chat: the nearest message before them.
+    var row = b.closest('.message-buttons');
+    for (var n = row && row.previousElementSibling; n; n = n.previousElementSibling) {
+      var found = n.matches('[data-testid=user], [data-testid=bot]') ? [n] :
+        n.querySelectorAll('[data-testid=user], [data-testid=bot]');
+      if (found.length) return found[found.length - 1].innerText.trim();
+    }
+    return null;
+  }
+  document.addEventListener('click', function (e) {
+    var b = e.target.closest && e.target.closest('#chatbot button[aria-label="Copy ' +
+      'message"], #chatbot button[aria-label="Copy conversation"]');
+    if (!b || !navigator.clipboard) return;
+    var text = shownText(b);
+    if (text) setTimeout(function () { navigator.clipboard.writeText(text).catch(
+      function () {}); }, 150);
+  }, true);
+  // The share link shows the whole address, so it can be copied as text.
+  new MutationObserver(function () {
+    var a = document.getElementById('share-link'), s = document.getElementById('share-url');
+    if (a && s && s.textContent !== a.href) s.textContent = a.href;
+  }).observe(document.documentElement, {childList: true, subtree: true});
 })();
 </script>
 """
@@ -124,7 +297,11 @@ def escape(value: object) -> str:
 # text or, at most, a link that needs a click.
 _INERT = str.maketrans({"\\": "\\\\", "[": "\\[", "]": "\\]", "&": "&amp;", "<": "&lt;",
                         ">": "&gt;"})
-_UNESCAPE = re.compile(r"\\([\\\[\]])")
+# Every backslash escape CommonMark knows (ASCII punctuation), undone when reading back.
+_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+# A question is shown exactly as typed: inert, and no Markdown either (`*x*`, `# x`, `1. x`).
+_VERBATIM = str.maketrans({**{c: "\\" + c for c in "\\`*_{}[]()#+-.!|~"}, "&": "&amp;",
+                           "<": "&lt;", ">": "&gt;"})
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -139,7 +316,23 @@ def plain_text(shown: str) -> str:
     return html.unescape(_UNESCAPE.sub(r"\1", _TAG.sub("", shown)))
 
 
-def card_html(card: dict, score: float | None = None) -> str:
+def question_markdown(message: str) -> str:
+    """The user's bubble: the question exactly as typed, markup and Markdown shown as text
+    (`plain_text` reads it back)."""
+    return message.strip().translate(_VERBATIM)
+
+
+def card_actions(board: int, starred: bool) -> str:
+    star = ('<button type="button" data-act="unstar" data-board="{b}">★ Starred</button>'
+            if starred else
+            '<button type="button" data-act="star" data-board="{b}">☆ Star</button>')
+    return ('<div class="pc-actions">' + star +
+            '<button type="button" data-act="similar" data-board="{b}">Similar posters</button>'
+            '<button type="button" data-act="ask" data-board="{b}">Ask about this</button>'
+            '</div>').format(b=int(board))
+
+
+def card_html(card: dict, score: float | None = None, starred: bool = False) -> str:
     award = f" · {escape(card['award'])}" if card["award"] else ""
     relevance = f" · relevance {score:.2f}" if score is not None else ""
     return (f'<div class="poster-card" id="poster-{card["board"]}">'
@@ -147,7 +340,8 @@ def card_html(card: dict, score: float | None = None) -> str:
             f'<span class="pc-session"> · {escape(card["session"])}</span>'
             f'</div><div class="pc-title">{escape(card["title"])}</div>'
             f'<div class="pc-authors">{escape(card["authors"])}</div>'
-            f'<div class="pc-abstract">{escape(card["abstract"])}</div></div>')
+            f'<div class="pc-abstract">{escape(card["abstract"])}</div>'
+            f'{card_actions(card["board"], starred)}</div>')
 
 
 def cite_html(card: dict) -> str:
@@ -169,7 +363,9 @@ def render_citations(text: str, by_board: dict[int, dict]) -> str:
     return "".join(parts)
 
 
-def answer_markdown(answer: Answer, by_board: dict[int, dict]) -> str:
+def answer_markdown(answer: Answer, by_board: dict[int, dict], filters: str = "") -> str:
+    """The answer as shown: the active filters above it, a notice, the text with its
+    citations, related posters apart, and which backend answered."""
     body = render_citations(answer.answer, by_board)
     related = [by_board[b] for b in answer.related if b in by_board]
     if related:  # offered apart from the answer: not citations, not what was asked
@@ -178,23 +374,31 @@ def answer_markdown(answer: Answer, by_board: dict[int, dict]) -> str:
     footer = f"answered by: {inert(answer.backend)}"
     if answer.notice:
         body = f"> {inert(answer.notice)}\n\n{body}"
-    return f"{body}\n\n<sub>{footer}</sub>"
+    return f"{filters_markdown(filters)}{body}\n\n<sub>{footer}</sub>"
 
 
-def sources_html(answer: Answer | None, cited: list[int], by_board: dict[int, dict]) -> str:
+def filters_markdown(filters: str) -> str:
+    return f'<sub class="filters-line">{escape(filters)}</sub>\n\n' if filters else ""
+
+
+def sources_html(answer: Answer | None, cited: list[int], by_board: dict[int, dict],
+                 starred: Iterable[int] = ()) -> str:
     """This answer's posters with their relevance, then earlier ones (their citations still
     open cards)."""
     if answer is None and not cited:
-        return '<div class="sources-h">Sources</div><p>Cited posters appear here.</p>'
+        return ('<div class="sources-h">Sources</div><p>The posters an answer cites appear '
+                'here, each with ☆ Star, Similar posters and Ask about this.</p>')
+    starred = set(starred)
     now = [s.board for s in answer.sources] if answer else []
     parts = ['<div class="sources-h">Sources of this answer</div>']
-    parts += [card_html(by_board[s.board], s.score) for s in (answer.sources if answer else [])]
+    parts += [card_html(by_board[s.board], s.score, s.board in starred)
+              for s in (answer.sources if answer else []) if s.board in by_board]
     if not now:
         parts.append("<p>No poster cited.</p>")
-    earlier = [b for b in reversed(cited) if b not in now][:EARLIER_CARDS]
+    earlier = [b for b in reversed(cited) if b not in now and b in by_board][:EARLIER_CARDS]
     if earlier:
         parts.append('<div class="sources-h">Earlier in this conversation</div>')
-        parts += [card_html(by_board[b]) for b in earlier]
+        parts += [card_html(by_board[b], starred=b in starred) for b in earlier]
     return "".join(parts)
 
 
@@ -202,12 +406,40 @@ def star_label(card: dict) -> str:
     return f"#{card['board']} · {card['title']}"
 
 
-def reading_markdown(boards: list[int], by_board: dict[int, dict]) -> str:
+def walking_groups(boards: Iterable[int]) -> list[tuple[str, list[int]]]:
+    """Boards in walking order, grouped by their hundreds: ("#100-#199", [100, 104]), ..."""
+    groups: dict[int, list[int]] = {}
+    for board in sorted(set(boards)):
+        groups.setdefault(board // 100, []).append(board)
+    return [(f"#{h * 100}-#{h * 100 + 99}", members) for h, members in groups.items()]
+
+
+def reading_html(boards: list[int], by_board: dict[int, dict], note: str = "") -> str:
+    """The reading list in walking order, each poster with a Remove button; `data-boards` on
+    the root tells the page's script which posters are starred."""
+    known = [b for b in boards if b in by_board]
+    head = (f'<div class="rl" data-boards="{",".join(map(str, sorted(known)))}">'
+            + (f'<p class="rl-note">{escape(note)}</p>' if note else ""))
+    if not known:
+        return head + ("<p><em>No posters starred yet: tap ☆ Star on a card (Sources tab or "
+                       "the map).</em></p></div>")
+    parts = [head, f"<p>{len(known)} poster(s), in walking order:</p>"]
+    for label, members in walking_groups(known):
+        parts.append(f'<div class="rl-h">{label}</div>')
+        parts += [f'<div class="rl-item"><span><b>#{b}</b> {escape(by_board[b]["title"])}'
+                  f'</span><button type="button" data-act="unstar" data-board="{b}" '
+                  f'aria-label="Remove #{b}">Remove</button></div>' for b in members]
+    return "".join([*parts, "</div>"])
+
+
+def share_html(boards: list[int]) -> str:
+    """A link that opens the app with this list (board numbers in the URL)."""
     if not boards:
-        return "_No posters starred yet: pick some from the answers above._"
-    lines = [f"{len(boards)} poster(s), in walking order:"]
-    lines += [f"- **#{b}** {inert(by_board[b]['title'])}" for b in sorted(boards)]
-    return "\n".join(lines)
+        return ""
+    query = ",".join(map(str, sorted(set(boards))))
+    return (f'Share this list: <a id="share-link" href="?list={query}" target="_blank" '
+            f'rel="noopener">open with {len(set(boards))} poster(s)</a>'
+            f'<br><code id="share-url">?list={query}</code>')
 
 
 # A cell a spreadsheet would read as a formula (`=HYPERLINK(...)`, `=cmd|...`, `@SUM(...)`):
@@ -223,12 +455,16 @@ def spreadsheet_cell(value: object) -> object:
 
 
 def write_reading_list(boards: list[int], by_board: dict[int, dict], session: str) -> list[str]:
-    """reading_list.md and reading_list.csv, sorted by board: a walking order."""
+    """reading_list.md (grouped by the boards' hundreds) and reading_list.csv, sorted by
+    board: a walking order."""
     folder = Path(tempfile.mkdtemp(prefix="posters-reading-"))
     ordered = [by_board[b] for b in sorted(boards)]
     md = folder / "reading_list.md"
-    lines = [f"# Reading list — {session}", ""]
-    lines += [f"- **#{c['board']}** ({c['kind']}) {c['title']} — {c['authors']}" for c in ordered]
+    lines = [f"# Reading list — {session}"]
+    for label, members in walking_groups(boards):
+        lines += ["", f"## {label}", ""]
+        lines += [f"- **#{c['board']}** ({c['kind']}) {c['title']} — {c['authors']}"
+                  for c in (by_board[b] for b in members)]
     md.write_text("\n".join(lines) + "\n", encoding="utf-8")
     table = folder / "reading_list.csv"
     with table.open("w", newline="", encoding="utf-8") as handle:
@@ -249,30 +485,236 @@ def parse_boards(values: list[str] | None, known: dict[int, dict]) -> list[int]:
     return boards
 
 
-HIGHLIGHT = "★ this answer"
+_LISTED = re.compile(r"#(\d+)")
+
+
+def boards_in_list(text: str, known: dict[int, dict]) -> list[int]:
+    """The boards of an exported (or hand-written) list: `#812` anywhere in Markdown or text,
+    or the first column of the CSV export."""
+    found = [int(b) for b in _LISTED.findall(text)]
+    if not found and text.lstrip().lower().startswith("board"):
+        found = [int(row[0]) for row in csv.reader(text.splitlines()[1:])
+                 if row and row[0].strip().isdigit()]
+    return [b for b in dict.fromkeys(found) if b in known]
+
+
+def shared_boards(query: str | None, known: dict[int, dict]) -> list[int]:
+    """`?list=812,100` from a shared link: the known boards, in order, once."""
+    found = [int(b) for b in re.findall(r"\d+", query or "")[:500]]
+    return [b for b in dict.fromkeys(found) if b in known]
+
+
+def conversation_markdown(history: list[dict], answers: dict[str, dict],
+                          by_board: dict[int, dict], session: str) -> str:
+    """The chat as Markdown: each question, each answer as composed (not as rendered), and
+    under it the posters it cites, resolved to their titles and authors."""
+    lines = [f"# Conversation — {session}", ""]
+    for index, message in enumerate(history):
+        text = plain_text(text_of(message.get("content")))
+        if message.get("role") == "user":
+            lines += [f"**You:** {text}", ""]
+            continue
+        record = answers.get(str(index))
+        if record is None:
+            lines += [f"**Assistant:** {text}", ""]
+            continue
+        if record.get("filters"):
+            lines += [f"_{record['filters']}_", ""]
+        lines += [f"**Assistant:** {record['answer']}", ""]
+        cited = [b for b in record.get("citations") or [] if b in by_board]
+        if cited:
+            lines += ["Posters cited:"] + [
+                f"- [#{b}] {by_board[b]['title']} — {by_board[b]['authors']}" for b in cited]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def write_conversation(text: str) -> str:
+    folder = Path(tempfile.mkdtemp(prefix="posters-chat-"))
+    path = folder / "conversation.md"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def read_filters(kinds: list[str] | None, board_min: float | None, board_max: float | None,
+                 only_session: str | None, boards: list[int]) -> tuple[PosterFilter, str]:
+    """The filter widgets as a PosterFilter, and a line saying what they hide ("" when they
+    hide nothing). A range given backwards (900 -> 100) is swapped and says so."""
+    lo = int(board_min) if board_min is not None else None
+    hi = int(board_max) if board_max is not None else None
+    swapped = lo is not None and hi is not None and lo > hi
+    if swapped:
+        lo, hi = hi, lo
+    where = PosterFilter(
+        kinds=frozenset(kinds) if kinds is not None and set(kinds) != set(KINDS) else None,
+        board_min=lo, board_max=hi,
+        session=None if only_session in (None, ALL_SESSIONS) else only_session)
+    said = []
+    if boards and ((lo is not None and lo > boards[0]) or (hi is not None and hi < boards[-1])
+                   or swapped):
+        said.append(f"boards #{lo if lo is not None else boards[0]}–"
+                    f"#{hi if hi is not None else boards[-1]}"
+                    + (f" (given as {hi} → {lo}: swapped)" if swapped else ""))
+    if where.kinds is not None:
+        said.append("kinds: " + (", ".join(k for k in KINDS if k in where.kinds) or "none"))
+    if where.session is not None:
+        said.append(f"session: {where.session}")
+    return where, ("Filters: " + " · ".join(said)) if said else ""
+
+
+@dataclass
+class Step:
+    """One update of a chat turn: the history so far and, at the end, the answer."""
+
+    history: list[dict]
+    answer: Answer | None = None
+    error: str = ""
+
+
+def run_turn(assistant: Assistant, message: str, history: list[dict], where: PosterFilter,
+             filters: str, kept: dict | None) -> Iterator[Step]:
+    """A chat turn: the question shows at once (the answer pending), then the answer streams
+    in, then the final answer with its filters line above it."""
+    history = list(history or [])
+    turn = previous_turn(history, kept)
+    history.append({"role": "user", "content": question_markdown(message)})
+    # Shown before anything is searched: an LLM may take seconds to its first token.
+    history.append({"role": "assistant", "content": filters_markdown(filters) + TYPING})
+    yield Step(list(history))
+    shown = ""
+    try:
+        for event in assistant.ask_stream(message, where=where, previous=turn):
+            if isinstance(event, Answer):
+                by_board = assistant.index.by_board
+                history[-1] = {"role": "assistant",
+                               "content": answer_markdown(event, by_board, filters)}
+                yield Step(history, event)
+                return
+            shown += event
+            history[-1] = {"role": "assistant", "content": filters_markdown(filters)
+                           + render_citations(shown, assistant.index.by_board)}
+            yield Step(history)
+    except QuestionError as err:
+        history[-1] = {"role": "assistant", "content": f"Error: {inert(err)}"}
+        yield Step(history, error=str(err))
+
+
+TYPING = '<span class="typing" aria-label="Answering">Answering…</span>'
+STOPPED = "*(stopped)*"
+
+
+def kept_turn(history: list[dict], message: str, answer: Answer) -> dict:
+    """The turn as follow-ups need it: its plan and whole result set, not only what shows."""
+    return {"length": len(history), "question": message, "boards": answer.citations,
+            "plan": answer.plan.to_json() if answer.plan else None, "results": answer.results}
+
+
+def answer_record(answer: Answer, history: list[dict], filters: str) -> dict:
+    """What feedback and the conversation export keep of an answer: `Answer.to_json()`, the
+    earlier questions of the conversation and the filters it was asked under."""
+    earlier = [plain_text(text_of(m.get("content"))) for m in history[:-2]
+               if m.get("role") == "user"]
+    return {**answer.to_json(), "history": earlier, "filters": filters}
+
+
+def last_user_message(history: list[dict]) -> tuple[list[dict], str]:
+    """The history without its last question and the answers after it, and that question."""
+    i = len(history) - 1
+    while i >= 0 and history[i].get("role") == "assistant":
+        i -= 1
+    if i < 0:
+        return history, ""
+    return history[:i], plain_text(text_of(history[i].get("content")))
+
+
 MAP_POINTS = 4000
 EARLIER_CARDS = 20  # cards kept from earlier turns: older citations keep their tooltip
+# 20 colours that stay apart on white (Tableau 10, then darker and lighter companions);
+# themes beyond 20 reuse them, and every theme's number sits at its centre on the map.
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
+           "#7b4173", "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8", "#000000"]
+MAP_W, MAP_H, MAP_PAD = 640.0, 440.0, 16.0
 
 
-def map_frame(assistant: Assistant, highlight: list[int]) -> Any:
-    """The session map as a table for gr.ScatterPlot; this answer's posters stand out."""
-    import pandas as pd
+def theme_colour(theme_id: int) -> str:
+    return PALETTE[theme_id % len(PALETTE)]
 
+
+def theme_topic(theme: dict) -> str:
+    """What "ask about this theme" asks: the theme's two most distinctive terms."""
+    return " ".join(theme["terms"][:2]) or theme["label"]
+
+
+def map_html(assistant: Assistant, highlight: Iterable[int]) -> str:
+    """The session map as SVG drawn here, not by a charting library: every poster a dot in its
+    theme's colour; this answer's posters larger, filled and outlined, the rest muted; each
+    theme's number at its centre and a legend whose entries ask about the theme. A dot opens
+    its card (the page's script reads the data attributes as text)."""
     theme_map = assistant.index.theme_map
-    columns = ["x", "y", "theme", "board", "title"]
-    if theme_map is None:
-        return pd.DataFrame(columns=columns)
-    names = {t["id"]: f"{t['id'] + 1} {t['label']}" for t in theme_map.themes}
-    marked = set(highlight)
-    # A whole conference is too many points for a browser: an even sample, and every
-    # poster of this answer.
-    every = max(1, len(theme_map.boards) // MAP_POINTS)
-    rows = [(x, y, HIGHLIGHT if board in marked else names[label], board,
-             assistant.index.by_board[board]["title"])
-            for i, ((x, y), label, board) in enumerate(zip(
-                theme_map.coords, theme_map.labels, theme_map.boards, strict=True))
-            if i % every == 0 or board in marked]
-    return pd.DataFrame(rows, columns=columns)
+    by_board = assistant.index.by_board
+    if theme_map is None or not theme_map.boards:
+        return ('<p class="map-note">No session map in this store: rebuild it with '
+                '<code>posters ingest --rebuild</code>.</p>')
+    marked = {b for b in highlight if b in by_board}
+    xs = [x for x, _ in theme_map.coords]
+    ys = [y for _, y in theme_map.coords]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return (MAP_PAD + (x - x0) / ((x1 - x0) or 1) * (MAP_W - 2 * MAP_PAD),
+                MAP_H - MAP_PAD - (y - y0) / ((y1 - y0) or 1) * (MAP_H - 2 * MAP_PAD))
+
+    names = {t["id"]: t for t in theme_map.themes}
+    every = max(1, len(theme_map.boards) // MAP_POINTS)  # a whole conference is too many
+    rest, hits, labels = [], [], []
+    sums: dict[int, list[float]] = {}
+    for i, ((x, y), label, board) in enumerate(zip(
+            theme_map.coords, theme_map.labels, theme_map.boards, strict=True)):
+        px, py = at(x, y)
+        total = sums.setdefault(label, [0.0, 0.0, 0])
+        total[0] += px
+        total[1] += py
+        total[2] += 1
+        if board not in by_board or (i % every and board not in marked):
+            continue
+        card = by_board[board]
+        hit = board in marked
+        # What a tapped dot's card shows (title in <title>, the hover tooltip; the first
+        # authors): the map is re-sent after every answer, so each dot carries little.
+        authors = card["authors"].split(" · ")
+        short = " · ".join(authors[:3]) + (" et al." if len(authors) > 3 else "")
+        attrs = (f'cx="{px:.1f}" cy="{py:.1f}" fill="{theme_colour(label)}" '
+                 f'data-board="{board}" data-theme="{label + 1}" '
+                 f'data-kind="{escape(card["kind"])}" data-authors="{escape(short)}"')
+        tip = f"<title>#{board} · {escape(card['title'])}</title>"
+        if hit:
+            hits.append(f'<circle class="pt hit" r="7" {attrs} fill-opacity="1" '
+                        f'stroke="#111" stroke-width="1.8">{tip}</circle>')
+            labels.append(f'<text class="hit-label" x="{px + 9:.1f}" y="{py + 4:.1f}">'
+                          f"#{board}</text>")
+        else:
+            opacity = "0.28" if marked else "0.85"
+            rest.append(f'<circle class="pt" r="{3 if marked else 4}" {attrs} '
+                        f'fill-opacity="{opacity}">{tip}</circle>')
+    centres = [f'<text class="theme-no" x="{sx / n:.1f}" y="{sy / n:.1f}" '
+               f'text-anchor="middle">{label + 1}</text>'
+               for label, (sx, sy, n) in sorted(sums.items())]
+    svg = (f'<svg class="map-svg" viewBox="0 0 {MAP_W:.0f} {MAP_H:.0f}" role="img" '
+           f'aria-label="Session map: posters by theme">'
+           + "".join(rest) + "".join(centres) + "".join(hits)
+           + "".join(labels[:40]) + "</svg>")
+    note = (f"<b>{len(marked)}</b> poster(s) of the last answer are the large outlined dots."
+            if marked else "Each dot is a poster, coloured by theme; ask a question to mark "
+            "its posters.")
+    legend = "".join(
+        f'<button type="button" class="theme-ask" data-act="theme" '
+        f'data-topic="{escape(theme_topic(t))}" title="Ask about this theme">'
+        f'<span class="sw" style="background:{theme_colour(t["id"])}"></span>'
+        f'{t["id"] + 1} {escape(t["label"])} ({len(t["boards"])})</button>'
+        for t in (names[k] for k in sorted(names)))
+    return (f'<div id="map-view"><p class="map-note">{note} Tap a dot for its card; tap a theme '
+            f"to ask about it.</p>{svg}<div class=\"map-legend\">{legend}</div></div>")
 
 
 def welcome(assistant: Assistant) -> str:
@@ -286,9 +728,16 @@ def welcome(assistant: Assistant) -> str:
     names = inert(", ".join(sessions))
     return (f"**{names}**{where}: {len(cards)} posters ({spotlights} spotlights, "
             f"{orals} orals).\n\nAsk about a topic, a board (`#813`), an author or the orals. "
-            "Every answer cites boards like [#100]: hover a citation for the poster card, star "
-            "posters for a reading list you can download in walking order. Follow-ups work: "
+            "Every answer cites boards like [#100]: tap a citation for the poster card, star "
+            "posters for a reading list that stays in this browser. Follow-ups work: "
             "*which of those use transformers?*, *tell me more about the second one*.")
+
+
+def reading_secret(assistant: Assistant) -> str:
+    """The key the browser's copy of the reading list is sealed with: fixed per store, so the
+    list survives a restart of the app (Gradio's default is a new key at every start). The
+    list is only board numbers, read back through the known boards."""
+    return hashlib.sha256(f"posters-reading:{assistant.settings.store}".encode()).hexdigest()
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
@@ -302,7 +751,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
              only_session: str | None = ALL_SESSIONS,
              cited: list[int] | None = None, panel: str | None = None,
              kept: dict | None = None) -> Iterator[tuple]:
-        history = list(history or [])
+        """One chat turn (the `/chat` endpoint): the history with the answer, the sources
+        panel and the posters to star."""
         # An ingest may publish meanwhile: the cards are read where they are used.
         by_board = assistant.index.by_board
         # The sources panel is re-sent unchanged while the answer streams, never gr.skip():
@@ -310,46 +760,135 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         # value is then stored under that id in the session, one orphan copy per request.
         panel = panel or sources_html(None, [], by_board)
         cited = list(cited or [])
-        where = PosterFilter(
-            kinds=frozenset(kinds) if kinds is not None and set(kinds) != set(KINDS) else None,
-            board_min=int(board_min) if board_min is not None else None,
-            board_max=int(board_max) if board_max is not None else None,
-            session=None if only_session in (None, ALL_SESSIONS) else only_session)
-        turn = previous_turn(history, kept)
-        history.append({"role": "user", "content": inert(message)})
-        history.append({"role": "assistant", "content": ""})
-        shown = ""
-        try:
-            for event in assistant.ask_stream(message, where=where, previous=turn):
-                if isinstance(event, Answer):
-                    answer = event
-                    break
-                shown += event
-                partial = render_citations(shown, by_board)
-                history[-1] = {"role": "assistant", "content": partial}
-                yield history, panel, gr.skip(), cited, gr.skip(), panel, gr.skip()
-        except QuestionError as err:
-            history[-1] = {"role": "assistant", "content": f"Error: {inert(err)}"}
-            panel = sources_html(None, cited, by_board)
-            yield history, panel, gr.skip(), cited, [], panel, None
+        where, filters = read_filters(kinds, board_min, board_max, only_session, sorted(by_board))
+        for step in run_turn(assistant, message, history, where, filters, kept):
+            if step.error:
+                panel = sources_html(None, cited, by_board)
+                yield step.history, panel, gr.skip(), cited, [], panel, None
+                return
+            if step.answer is None:
+                yield step.history, panel, gr.skip(), cited, gr.skip(), panel, gr.skip()
+                continue
+            answer, by_board = step.answer, assistant.index.by_board
+            cited = [b for b in dict.fromkeys([*cited, *answer.citations]) if b in by_board]
+            panel = sources_html(answer, cited, by_board)
+            yield (step.history, panel, gr.update(choices=[star_label(by_board[b])
+                                                           for b in cited]),
+                   cited, answer.citations, panel, kept_turn(step.history, message, answer))
+
+    def chat_ui(message: str, history: list[dict], kinds: list[str] | None,
+                board_min: float | None, board_max: float | None, only_session: str | None,
+                cited: list[int] | None, panel: str | None, kept: dict | None,
+                answers: dict | None, reading: list[int] | None) -> Iterator[tuple]:
+        """The page's chat turn: nothing for an empty box; the question shows at once; the
+        answer is kept for thumbs up/down and the conversation export."""
+        skip = (gr.skip(),) * 7
+        if not (message or "").strip():
+            yield skip
             return
         by_board = assistant.index.by_board
-        cited = [b for b in dict.fromkeys([*cited, *answer.citations]) if b in by_board]
-        history[-1] = {"role": "assistant", "content": answer_markdown(answer, by_board)}
-        choices = [star_label(by_board[b]) for b in cited]
-        panel = sources_html(answer, cited, by_board)
-        # The turn as follow-ups need it: its plan and whole result set, not only what shows.
-        kept = {"length": len(history), "question": message, "boards": answer.citations,
-                "plan": answer.plan.to_json() if answer.plan else None,
-                "results": answer.results}
-        yield (history, panel, gr.update(choices=choices), cited, answer.citations, panel,
-               kept)
+        panel = panel or sources_html(None, [], by_board)
+        cited = list(cited or [])
+        answers = {k: v for k, v in (answers or {}).items() if int(k) < len(history or [])}
+        where, filters = read_filters(kinds, board_min, board_max, only_session, sorted(by_board))
+        steps = run_turn(assistant, message, history, where, filters, kept)
+        shown = [*(history or []), {"role": "user", "content": question_markdown(message)},
+                 {"role": "assistant", "content": ""}]
+        while True:
+            try:
+                step = next(steps)
+            except StopIteration:
+                return
+            except Exception as err:  # a bug must not leave "Answering…" up for good
+                shown = [*shown[:-1], {"role": "assistant", "content": inert(
+                    f"Error: this answer failed ({type(err).__name__}: {err}). Retry (↻) "
+                    "or ask again.")}]
+                log.exception("answering %r failed", message)
+                yield shown, panel, cited, gr.skip(), panel, gr.skip(), answers
+                return
+            shown = step.history
+            if step.error or step.answer is None:
+                yield step.history, panel, cited, gr.skip(), panel, gr.skip(), answers
+                continue
+            answer, by_board = step.answer, assistant.index.by_board
+            cited = [b for b in dict.fromkeys([*cited, *answer.citations]) if b in by_board]
+            panel = sources_html(answer, cited, by_board, reading or [])
+            answers = {**answers, str(len(step.history) - 1):
+                       answer_record(answer, step.history, filters)}
+            yield (step.history, panel, cited, answer.citations, panel,
+                   kept_turn(step.history, message, answer), answers)
+
+    def stopped(history: list[dict]) -> list[dict]:
+        history = list(history or [])
+        if len(history) > 1 and history[-1].get("role") == "assistant" and (
+                history[-2].get("role") == "user"):  # never the welcome message
+            text = text_of(history[-1].get("content")).replace(TYPING, "")
+            history[-1] = {"role": "assistant", "content": f"{text}\n\n{STOPPED}".strip()}
+        return history
+
+    def undo(history: list[dict]) -> tuple[list[dict], str]:
+        return last_user_message(list(history or []))
+
+    def liked(answers: dict | None, like: gr.LikeData) -> None:
+        record = (answers or {}).get(str(like.index))
+        if record is None or like.liked not in (True, False):
+            return  # the welcome message, or a verdict taken back
+        feedback.record(assistant.settings.store, liked=bool(like.liked), answer=record)
+
+    def export_chat(history: list[dict], answers: dict | None) -> str:
+        return write_conversation(conversation_markdown(
+            list(history or []), answers or {}, assistant.index.by_board, session))
 
     def star(selected: list[str] | None, reading: list[int] | None) -> tuple:
         by_board = assistant.index.by_board
         reading = sorted(set(reading or []) | set(parse_boards(selected, by_board)))
         reading = [b for b in reading if b in by_board]
-        return reading_markdown(reading, by_board), reading
+        return reading_html(reading, by_board), reading
+
+    def listed(reading: list[int], note: str = "") -> tuple:
+        """The outputs of every change to the reading list: shown, kept in the session and
+        in the browser, and its share link."""
+        by_board = assistant.index.by_board
+        reading = sorted(b for b in set(reading) if b in by_board)
+        return reading_html(reading, by_board, note), reading, reading, share_html(reading)
+
+    def act(command: str, reading: list[int] | None) -> tuple:
+        what, _, rest = (command or "").partition(":")
+        board = int(rest.partition(":")[0]) if rest.partition(":")[0].isdigit() else None
+        reading = list(reading or [])
+        if board is not None and what == "star":
+            reading.append(board)
+        elif board is not None and what == "unstar":
+            reading = [b for b in reading if b != board]
+        return listed(reading)
+
+    def star_ui(selected: list[str] | None, reading: list[int] | None) -> tuple:
+        return listed([*(reading or []), *parse_boards(selected, assistant.index.by_board)])
+
+    def import_list(path: str | None, reading: list[int] | None) -> tuple:
+        if not path:
+            return listed(reading or [])
+        try:
+            text = Path(path).read_text(encoding="utf-8", errors="replace")[:1_000_000]
+        except OSError as err:
+            return listed(reading or [], f"Could not read that file ({err}).")
+        found = boards_in_list(text, assistant.index.by_board)
+        note = (f"Imported {len(found)} poster(s)." if found else
+                "No board numbers of this session in that file (expected #812 or a CSV "
+                "whose first column is board).")
+        return listed([*(reading or []), *found], note)
+
+    def opened(saved: list[int] | None, request: gr.Request) -> tuple:
+        """On load: the list this browser kept, with a shared link's boards added."""
+        by_board = assistant.index.by_board
+        kept_here = [b for b in saved or [] if isinstance(b, int) and b in by_board]
+        shared = shared_boards(request.query_params.get("list"), by_board) if request else []
+        if not shared:
+            return (*listed(kept_here), gr.skip())
+        new = [b for b in shared if b not in kept_here]
+        note = (f"Opened a shared list of {len(shared)} poster(s)"
+                + (f"; {len(new)} added to yours." if kept_here else "."))
+        return (*listed([*kept_here, *shared], note), gr.Tabs(selected="reading-tab"))
 
     def export(reading: list[int] | None) -> list[str]:
         by_board = assistant.index.by_board
@@ -357,29 +896,53 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                   session)
 
     with gr.Blocks(title=f"posters — {session}") as demo:
-        gr.Markdown(f"## Poster assistant — {escape(session)}")
-        with gr.Row():
-            with gr.Column(scale=3):
+        gr.Markdown(f"## Poster assistant — {escape(session)}", elem_id="title")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=340):
                 chatbot = gr.Chatbot(
                     value=[{"role": "assistant", "content": welcome(assistant)}],
-                    elem_id="chatbot", height=540, label="Chat", buttons=["copy"],
-                    # Messages are inert Markdown plus our own <abbr>/<sub> tags (see `inert`);
-                    # no other tag and no LaTeX renderer is needed on data or model text.
-                    sanitize_html=True, allow_tags=False, latex_delimiters=[])
-                with gr.Row():
+                    elem_id="chatbot", height=560, label="Chat", buttons=["copy", "copy_all"],
+                    # Messages are inert Markdown plus our own <abbr>/<sub>/<span> tags (see
+                    # `inert`); no other tag and no LaTeX renderer is needed on data or model
+                    # text.
+                    sanitize_html=True, allow_tags=False, latex_delimiters=[],
+                    feedback_options=["Like", "Dislike"])
+                with gr.Row(equal_height=True):
                     msg = gr.Textbox(elem_id="msg", show_label=False, scale=5, autofocus=True,
+                                     lines=1, max_lines=4, submit_btn=False,
                                      placeholder="Ask about the posters, e.g. "
                                      "'is anyone doing diffusion for video editing?'")
-                    send = gr.Button("Ask", elem_id="send", variant="primary", scale=1)
+                    send = gr.Button("Ask", elem_id="send", variant="primary", scale=1,
+                                     min_width=70)
+                    stop = gr.Button("Stop", elem_id="stop", variant="stop", scale=1,
+                                     min_width=70, visible=False)
                 gr.Examples(EXAMPLES, inputs=[msg], label="Try", elem_id="examples")
-                with gr.Accordion("Session map", open=True, elem_id="map-box"):
-                    session_map = gr.ScatterPlot(
-                        map_frame(assistant, []), x="x", y="y", color="theme",
-                        tooltip=["board", "title", "theme"], elem_id="map", height=460,
-                        x_title=" ", y_title=" ", label="Posters by theme (hover for the "
-                        "poster; ★ marks the last answer's posters)")
-            with gr.Column(scale=2):
-                with gr.Accordion("Filters", open=False, elem_id="filters"):
+                with gr.Row():
+                    export_chat_btn = gr.Button("Download conversation (.md)", size="sm",
+                                                elem_id="export-chat")
+                    chat_file = gr.File(label="Conversation", elem_id="chat-file",
+                                        visible=False)
+            with gr.Column(scale=2, min_width=340), gr.Tabs(elem_id="side") as tabs:
+                with gr.Tab("Sources", id="sources-tab", elem_id="sources-tab"):
+                    sources = gr.HTML(sources_html(None, [], by_board), elem_id="sources-box")
+                with gr.Tab("Map", id="map-tab", elem_id="map-tab"):
+                    session_map = gr.HTML(map_html(assistant, []), elem_id="map")
+                with gr.Tab("Reading list", id="reading-tab", elem_id="reading-tab"):
+                    reading_view = gr.HTML(reading_html([], by_board), elem_id="reading-list")
+                    share = gr.HTML("", elem_id="share-box")
+                    to_star = gr.Dropdown([], multiselect=True, allow_custom_value=True,
+                                          label="Star posters cited so far",
+                                          elem_id="to-star")
+                    star_btn = gr.Button("★ Add to reading list", elem_id="star", size="sm")
+                    with gr.Row():
+                        export_btn = gr.Button("Download (.md, .csv)", elem_id="export",
+                                               size="sm")
+                        import_btn = gr.UploadButton(
+                            "Import a list", file_types=[".md", ".csv", ".txt"],
+                            elem_id="import", size="sm")
+                    files = gr.File(label="Reading list", file_count="multiple",
+                                    elem_id="files")
+                with gr.Tab("Filters", id="filters-tab", elem_id="filters"):
                     kinds = gr.CheckboxGroup(KINDS, value=KINDS, label="Poster kind",
                                              elem_id="kinds")
                     only_session = gr.Dropdown(
@@ -391,43 +954,89 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                               precision=0, elem_id="board-min")
                         board_max = gr.Number(value=boards[-1], label="To board",
                                               precision=0, elem_id="board-max")
-                sources = gr.HTML(sources_html(None, [], by_board), elem_id="sources")
-                with gr.Accordion("Reading list", open=True, elem_id="reading"):
-                    to_star = gr.Dropdown([], multiselect=True, allow_custom_value=True,
-                                          label="Star posters from the answers",
-                                          elem_id="to-star")
-                    star_btn = gr.Button("★ Add to reading list", elem_id="star")
-                    reading_md = gr.Markdown(reading_markdown([], by_board), elem_id="reading-md")
-                    export_btn = gr.Button("Download reading list (.md, .csv)",
-                                           elem_id="export")
-                    files = gr.File(label="Reading list", file_count="multiple",
-                                    elem_id="files")
+                    gr.Markdown("Answers say which filters were active, above the answer.")
         gr.Markdown(f"<sub>Answers: {escape(assistant.backend_label)} · store "
                     f"{escape(assistant.settings.store)}</sub>")
+        # The page's own bridge: card and map buttons put `star:812` here and press go.
+        action = gr.Textbox(visible="hidden", elem_id="act")
+        action_go = gr.Button("go", visible="hidden", elem_id="act-go")
         cited = gr.State([])
         reading = gr.State([])
+        saved = gr.BrowserState([], storage_key="posters-reading-list",
+                                secret=reading_secret(assistant))
         pending = gr.State("")
         panel = gr.State("")  # the sources panel as last sent, re-sent while an answer streams
         kept = gr.State(None)  # the last turn's plan and results, for follow-ups
-        chat_inputs = [chatbot, kinds, board_min, board_max, only_session, cited, panel, kept]
+        answers = gr.State({})  # message index -> the answer's record (feedback, export)
         last_answer = gr.State([])  # boards of the last answer, for the map
-        chat_outputs = [chatbot, sources, to_star, cited, last_answer, panel, kept]
-        # Move the text aside and clear the box at once, then stream (see gradio notes).
-        gr.on([msg.submit, send.click], lambda m: ("", m), msg, [msg, pending], queue=False,
-              api_visibility="private").then(
-            chat, [pending, *chat_inputs], chat_outputs, api_visibility="private",
-            api_name="chat_ui", show_progress="minimal").then(
-            lambda boards: map_frame(assistant, boards), [last_answer], [session_map],
-            api_visibility="private", show_progress="hidden")
+        filter_inputs = [kinds, board_min, board_max, only_session]
+
+        # Move the text aside and clear the box at once, then stream with the Stop button up.
+        ui_turn = gr.on(
+            [msg.submit, send.click],
+            lambda m: ("", m, gr.update(visible=False), gr.update(visible=True)), msg,
+            [msg, pending, send, stop], queue=False, api_visibility="private").then(
+            chat_ui, [pending, chatbot, *filter_inputs, cited, panel, kept, answers, reading],
+            [chatbot, sources, cited, last_answer, panel, kept, answers],
+            api_visibility="private", api_name="chat_ui", show_progress="minimal",
+            show_progress_on=[chatbot])
+        ui_turn.then(lambda boards: map_html(assistant, boards), [last_answer], [session_map],
+                     api_visibility="private", show_progress="hidden")
+        ui_turn.then(lambda c: gr.update(choices=[star_label(assistant.index.by_board[b])
+                                                  for b in c if b in assistant.index.by_board]),
+                     [cited], [to_star], api_visibility="private", show_progress="hidden")
+        ui_turn.then(lambda: (gr.update(visible=True), gr.update(visible=False)), None,
+                     [send, stop], api_visibility="private", queue=False)
+        retry = chatbot.retry(
+            lambda h: (*last_user_message(list(h or [])), gr.update(visible=False),
+                       gr.update(visible=True)), [chatbot],
+            [chatbot, pending, send, stop], queue=False, api_visibility="private").then(
+            chat_ui, [pending, chatbot, *filter_inputs, cited, panel, kept, answers, reading],
+            [chatbot, sources, cited, last_answer, panel, kept, answers],
+            api_visibility="private", api_name="chat_retry", show_progress="minimal",
+            show_progress_on=[chatbot])
+        retry.then(lambda boards: map_html(assistant, boards), [last_answer], [session_map],
+                   api_visibility="private", show_progress="hidden")
+        retry.then(lambda: (gr.update(visible=True), gr.update(visible=False)), None,
+                   [send, stop], api_visibility="private", queue=False)
+        stop.click(stopped, [chatbot], [chatbot], cancels=[ui_turn, retry], queue=False,
+                   api_visibility="private").then(
+            lambda: (gr.update(visible=True), gr.update(visible=False)), None, [send, stop],
+            api_visibility="private", queue=False)
+        chatbot.undo(undo, [chatbot], [chatbot, msg], queue=False, api_visibility="private")
+        chatbot.like(liked, [answers], None, queue=False, api_visibility="private")
+        export_chat_btn.click(export_chat, [chatbot, answers], [chat_file],
+                              api_visibility="private").then(
+            lambda: gr.update(visible=True), None, [chat_file], api_visibility="private")
+
+        list_outputs = [reading_view, reading, saved, share]
+        action_go.click(act, [action, reading], list_outputs, queue=False,
+                        api_visibility="private")
+        star_btn.click(star_ui, [to_star, reading], list_outputs, api_visibility="private")
+        import_btn.upload(import_list, [import_btn, reading], list_outputs,
+                          api_visibility="private")
+        demo.load(opened, [saved], [*list_outputs, tabs], api_visibility="private")
+
+        # Endpoints for API clients (the tests and scripts), apart from the page's events.
         api_button = gr.Button(visible=False)
-        api_button.click(chat, [msg, *chat_inputs], chat_outputs, api_name="chat")
-        # The map is redrawn after each answer in the page; API clients ask for it.
+        api_button.click(chat, [msg, chatbot, *filter_inputs, cited, panel, kept],
+                         [chatbot, sources, to_star, cited, last_answer, panel, kept],
+                         api_name="chat")
         map_button = gr.Button(visible=False)
-        map_button.click(lambda boards: map_frame(assistant, boards), [last_answer],
+        map_button.click(lambda boards: map_html(assistant, boards), [last_answer],
                          [session_map], api_name="map")
-        star_btn.click(star, [to_star, reading], [reading_md, reading], api_name="star")
+        star_api = gr.Button(visible=False)
+        star_api.click(star, [to_star, reading], [reading_view, reading], api_name="star")
         export_btn.click(export, [reading], [files], api_name="export")
+        _register_api(assistant)
     return demo
+
+
+def _register_api(assistant: Assistant) -> None:
+    """The typed API (`/ask`, `/similar`, `/summarize`, `/poster`) beside the page's own."""
+    from assistant import api
+
+    api.register(assistant)
 
 
 # Fairness: Gradio's queue is one FIFO of QUEUE_SIZE turns for everyone, so one client sending
@@ -442,7 +1051,7 @@ TURNS_PER_SESSION = 2  # one turn answering, one typed meanwhile
 # of the queue, so other addresses always find room, and a small per-address cap does not
 # turn away a hall of real users.
 TURNS_PER_ADDRESS = QUEUE_SIZE // 2
-CHAT_ENDPOINTS = frozenset({"chat", "chat_ui"})
+CHAT_ENDPOINTS = frozenset({"chat", "chat_ui", "chat_retry", "ask", "summarize"})
 SESSION_BUSY = ("You already have {n} questions being answered: wait for one to finish, "
                 "then ask again.")
 ADDRESS_BUSY = ("{n} questions from your network address are being answered already: wait "
@@ -531,9 +1140,13 @@ def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860,
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)
     limit_turns_per_client(demo, turns_per_session, turns_per_address)
+    # Gradio's bundled Source Sans Pro SemiBold (weight 600) holds a handful of glyphs (A, B):
+    # bold text came out in two fonts. Regular and Bold are complete; 600 falls to Bold.
     theme = gr.themes.Default(
-        font=[gr.themes.LocalFont("Source Sans Pro"), "ui-sans-serif", "system-ui", "sans-serif"],
+        font=[gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif",
+              "system-ui", "sans-serif"],
         font_mono=[gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"])
     demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
-                quiet=not block, theme=theme, css=CSS, head=HEAD, show_error=False)
+                quiet=not block, theme=theme, css=CSS, head=HEAD, show_error=False,
+                pwa=True)  # installable: opens from a phone's home screen
     return demo

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from assistant import compose
+from assistant import compose, relevance
 from assistant import store as st
 from assistant.answer import (
     CANNOT_ANSWER,
@@ -25,6 +25,7 @@ from assistant.answer import (
 )
 from assistant.catalog import CardIndex, fold, index_cards
 from assistant.followup import Turn
+from assistant.relevance import Signals, aspects, supports, term_share
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.settings import BUNDLED_SESSION, Settings
 from assistant.understand import (
@@ -32,8 +33,10 @@ from assistant.understand import (
     Plan,
     TitleIndex,
     Vocabulary,
+    acronyms,
     alternatives,
     correct_typos,
+    expand_acronyms,
     fresh_plan,
     index_titles,
     llm_plan,
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
 
 MAX_QUESTION_CHARS = 2000
 _POOL = 30  # candidates each ranker contributes
+_SHORTLIST = 20  # candidates the relevance model judges for a plain question
 
 
 class QuestionError(ValueError):
@@ -72,6 +76,7 @@ class Evidence:
     top_cosine: float  # best dense cosine similarity
     top_bm25: float  # best BM25 score
     coverage: float  # share of the question's rare-term weight the best posters carry
+    gap: float = 0.0  # the best cosine minus the second best
 
 
 @cache
@@ -101,12 +106,15 @@ def _lines(answer: Answer) -> Iterator[str]:
 
 
 def should_abstain(ev: Evidence, s: Settings) -> bool:
-    """Abstain unless the best poster is close in meaning, or moderately close and backed by
-    matching words (a strong BM25 hit or most of the question's rare terms)."""
+    """Abstain unless the best poster is close in meaning, or moderately close and either
+    clearly ahead of the rest or backed by matching words (a strong BM25 hit or most of the
+    question's rare terms)."""
     if ev.top_cosine >= s.sure_relevance:
         return False
     if ev.top_cosine < s.min_relevance:
         return True
+    if ev.gap >= s.clear_gap and ev.top_cosine >= s.clear_cosine:
+        return False
     return not (ev.top_bm25 >= s.min_bm25 or ev.coverage >= s.min_coverage)
 
 
@@ -145,6 +153,24 @@ class OpenedStore:
     card_index_lock: threading.Lock = field(default_factory=threading.Lock)
     _titles: TitleIndex | None = None
     _vocabulary: Vocabulary | None = None
+    _acronyms: dict[str, str] | None = None
+    _terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    _title_terms: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def terms(self, key: str) -> frozenset[str]:
+        """A poster's title and abstract terms (computed once per generation)."""
+        found = self._terms.get(key)
+        if found is None:
+            found = self._terms[key] = self.index.poster_terms(key)  # saved at ingest
+        return found
+
+    def title_terms(self, board: int) -> frozenset[str]:
+        """A poster's title terms ("with 'distillation' in the title")."""
+        found = self._title_terms.get(board)
+        if found is None:
+            title = self.index.by_board[board]["title"]
+            found = self._title_terms[board] = frozenset(term_set(title))
+        return found
 
     def titles(self) -> TitleIndex:
         """The titles' words and coined names, for questions that name a paper."""
@@ -161,11 +187,17 @@ class OpenedStore:
                 (f"{c['title']} {c['abstract']}" for c in self.cards), dictionary_words())
         return self._vocabulary
 
+    def acronyms(self) -> dict[str, str]:
+        """The acronyms the session's abstracts define ("BO" -> "Bayesian optimization")."""
+        if self._acronyms is None:
+            self._acronyms = acronyms(f"{c['title']} {c['abstract']}" for c in self.cards)
+        return self._acronyms
+
     @classmethod
     def of(cls, index: PosterIndex) -> OpenedStore:
         cards = list(index.cards.values())
         return cls(index, cards, sorted({card["session"] for card in cards}),
-                   _document_frequencies(cards))
+                   index.document_frequencies)
 
 
 class Assistant:
@@ -177,7 +209,8 @@ class Assistant:
         from assistant.index import PosterIndex
 
         self.settings = settings
-        self.embedder = embedder or load_embedder(settings.embed_model, settings.embed_batch_size)
+        self.embedder = embedder or load_embedder(settings.embed_model, settings.embed_batch_size,
+                                                    settings=settings)
         ensure_store(settings, self.embedder, echo)
         self._opened = OpenedStore.of(PosterIndex(settings, self.embedder))
         self._reopen_lock = threading.Lock()
@@ -285,14 +318,30 @@ class Assistant:
             plan = fresh_plan(self.condense(question, previous), catalog, titles)
         if fresh and self.llm is not None and self.settings.llm_planner:
             plan = self.llm_plan(question, plan)
-        corrected = correct_typos(plan.topic, self._opened.vocabulary())
+        n = len(self.cards)
+        corrected = expand_acronyms(
+            correct_typos(plan.topic, self._opened.vocabulary()), self._opened.acronyms(),
+            lambda short: self._opened.df.get(fold(short), 0) <= max(2, n // 100))
         if corrected != plan.topic:
             plan = replace(plan, topic=corrected, typed=plan.topic)
         return plan
 
     def execute(self, plan: Plan, question: str, where: PosterFilter, retriever: str,
                 k: int) -> Answer:
-        """The extractive answer to a plan."""
+        """The extractive answer to a plan. A poster the question names is shown even when
+        the user's filters hide it, and the answer says that it is outside them."""
+        answer = self._execute(plan, question, where, retriever, k)
+        hidden = [b for b in plan.boards if b in self.index.by_board
+                  and not where.admits(self.index.by_board[b]) and b in answer.citations]
+        if hidden and plan.intent in ("poster", "named", "compare", "similar"):
+            names = " and ".join(f"#{b}" for b in hidden)
+            verb = "is" if len(hidden) == 1 else "are"
+            answer = replace(answer, answer=f"{names} {verb} outside your filters "
+                             f"({describe_filter(where)}); shown anyway.\n\n{answer.answer}")
+        return answer
+
+    def _execute(self, plan: Plan, question: str, where: PosterFilter, retriever: str,
+                 k: int) -> Answer:
         from assistant.summarize import session_overview, summarize, summary_answer
 
         where = self.plan_filter(plan, where)
@@ -364,6 +413,12 @@ class Assistant:
             awarded = frozenset(c["board"] for c in self.cards if c["award"])
             where = replace(where, boards=awarded if where.boards is None
                             else where.boards & awarded)
+        if plan.in_title:
+            wanted = term_set(plan.topic)
+            titled = frozenset(c["board"] for c in self.cards
+                               if wanted <= self._opened.title_terms(c["board"]))
+            where = replace(where, boards=titled if where.boards is None
+                            else where.boards & titled)
         return where
 
     def admitted(self, where: PosterFilter) -> list[tuple[dict, float]]:
@@ -398,13 +453,67 @@ class Assistant:
         narrowed = where != PosterFilter(session=where.session)
         if narrowed:
             terms = term_set(query)
-            carriers = [c for c in candidates if terms and terms <= term_set(self._text(c.key))]
+            carriers = [c for c in candidates if terms and terms <= self._opened.terms(c.key)]
             kept += [c for c in carriers if c not in kept]
             if carriers:
                 return candidates, kept, False
         if should_abstain(evidence, self.settings) or not kept:
             return candidates, [], True
-        return candidates, kept, False
+        # A subject with qualifiers ("NeRF for underwater scenes"): a poster about the subject
+        # alone does not answer; when none supports every aspect, they become related.
+        supported = {c.key for c, s in self.signals(query, kept) if supports(s)}
+        kept = [c for c in kept if c.key in supported]
+        return candidates, kept, not kept
+
+    def aspects(self, topic: str) -> list[str]:
+        """The topic's aspects that name something specific: a part whose every term is
+        common ("working on POMDPs" -> "working") qualifies nothing."""
+        n = len(self.cards)
+        df = self._opened.df
+        parts = [part for part in aspects(topic)
+                 if any(df.get(t, 0) <= n / 5 for t in term_set(part))]
+        return parts if len(parts) > 1 else [topic]
+
+    def signals(self, query: str, candidates: list[Candidate],
+                deep: bool = False) -> list[tuple[Candidate, Signals]]:
+        """The evidence per aspect (see `assistant.relevance`) for the best candidates: their
+        rankers' scores, and how well each one's own text supports the question's terms and
+        each of its aspects."""
+        shortlist = candidates[:_POOL if deep else _SHORTLIST]
+        if not shortlist:
+            return []
+        n = len(self.cards)
+        df = self._opened.df
+
+        def weights(text: str) -> dict[str, float]:
+            return {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in term_set(text)}
+
+        whole = weights(query)
+        parts = [weights(part) for part in self.aspects(query)]
+        keys = [c.key for c in shortlist]
+        dense = [c.cosine for c in shortlist]
+        if len(parts) > 1:  # each aspect's own meaning against each poster's vector
+            import numpy as np
+
+            vectors = np.asarray(self.index.vectors(keys), dtype=float)
+            per_aspect = []
+            for part in self.aspects(query):
+                q = np.asarray(self.embedder.get_query_embedding(part), dtype=float)
+                per_aspect.append(vectors @ (q / (np.linalg.norm(q) or 1.0)))
+            dense = [float(v) for v in np.min(np.vstack(per_aspect), axis=0)]
+        top_cosine = max(c.cosine for c in candidates)
+        top_bm25 = max(c.bm25 for c in candidates)
+        judged = []
+        for rank, (c, aspect_dense) in enumerate(zip(shortlist, dense, strict=True)):
+            terms = self._opened.terms(c.key)
+            signals = Signals(
+                cosine=c.cosine, top_cosine=top_cosine, bm25=c.bm25, top_bm25=top_bm25,
+                coverage=term_share(whole, terms),
+                aspect_terms=min(term_share(part, terms) for part in parts),
+                aspect_dense=aspect_dense, rank=rank, aspect_count=len(parts),
+                aspect_words=max(len(part.split()) for part in self.aspects(query)))
+            judged.append((c, signals))
+        return judged
 
     def search_answer(self, plan: Plan, where: PosterFilter, retriever: str, k: int,
                       query: str | None = None, asks: str = "") -> Answer:
@@ -443,11 +552,17 @@ class Assistant:
         """The session does not cover it: say so, and offer the closest posters as related
         (apart from the answer: `related`, never citations), when any is even loosely close."""
         reason = ""
+        related = [self.index.cards[c.key]["board"] for c in candidates[:3]
+                   if c.cosine >= self.settings.min_relevance]
+        parts = self.aspects(topic) if topic else []
         if plan is not None and (plan.has_filters() or plan.within is not None) and topic:
             reason = f"None of the {scope(plan)} seems to be about “{topic}”."
+        elif related and len(parts) > 1 and all(  # the subject is here, a qualifier is not
+                len(part.split()) <= relevance.ASPECT_BARS.max_words for part in parts):
+            reason = (f"No poster here is about “{topic}”; the related posters are about "
+                      f"“{parts[0]}”.")
         answer = abstain(reason)
-        answer.related = [self.index.cards[c.key]["board"] for c in candidates[:3]
-                          if c.cosine >= self.settings.min_relevance]
+        answer.related = related
         return answer
 
     def count_answer(self, plan: Plan, where: PosterFilter, retriever: str, k: int) -> Answer:
@@ -554,21 +669,20 @@ class Assistant:
     def evidence(self, question: str, candidates: list[Candidate]) -> Evidence:
         if not candidates:
             return Evidence(0.0, 0.0, 0.0)
-        texts = [self._text(c.key) for c in candidates[:5]]
-        return Evidence(max(c.cosine for c in candidates), max(c.bm25 for c in candidates),
-                        self.coverage(question, texts))
+        cosines = sorted((c.cosine for c in candidates), reverse=True)
+        return Evidence(cosines[0], max(c.bm25 for c in candidates),
+                        self.coverage(question, [c.key for c in candidates[:5]]),
+                        cosines[0] - cosines[1] if len(cosines) > 1 else 0.0)
 
-    def coverage(self, question: str, texts: list[str]) -> float:
-        """IDF-weighted share of the question's terms that the best-covering text contains."""
+    def coverage(self, question: str, keys: list[str]) -> float:
+        """IDF-weighted share of the question's terms that the best-covering poster carries."""
         terms = term_set(question)
         if not terms:
             return 0.0
         n = len(self.cards)
         df = self._opened.df
         weight = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
-        total = sum(weight.values())
-        return max(sum(v for t, v in weight.items() if t in term_set(text)) / total
-                   for text in texts)
+        return max(term_share(weight, self._opened.terms(key)) for key in keys)
 
     def gate(self, candidates: list[Candidate], inclusive: bool = False) -> list[Candidate]:
         """Posters to cite: close in meaning to the best one, or strong on its words.
@@ -584,10 +698,6 @@ class Assistant:
         bar = max(s.cite_floor, top_cosine * relative)
         return [c for c in candidates if c.cosine >= bar or (
             c.bm25 >= top_bm25 * relative_bm25 and c.cosine >= s.lexical_cite_floor)]
-
-    def _text(self, key: str) -> str:
-        card = self.index.cards[key]
-        return f"{card['title']} {card['abstract']}"
 
 
 def scope(plan: Plan, count: int = 2) -> str:
@@ -606,20 +716,32 @@ def scope(plan: Plan, count: int = 2) -> str:
         parts.append("by " + " and ".join(plan.authors))
     if plan.award:
         parts.append("with an award")
+    if plan.in_title:
+        parts.append(f"with “{plan.topic}” in the title")
     if plan.within is not None:
         parts.append("of the previous answer")
     return " ".join(parts)
+
+
+def describe_filter(where: PosterFilter) -> str:
+    """The user's filters in words: "board range 100–300, oral posters only"."""
+    parts = []
+    if where.board_min is not None or where.board_max is not None:
+        lo = "" if where.board_min is None else str(where.board_min)
+        hi = "" if where.board_max is None else str(where.board_max)
+        # Worded as scope() words it: the citation guard takes "boards 100" for a reference.
+        parts.append(f"board range {lo}–{hi}" if lo and hi else
+                     f"board range from {lo}" if lo else f"board range up to {hi}")
+    if where.kinds is not None:
+        parts.append(" and ".join(sorted(where.kinds)) + " posters only")
+    if where.session is not None:
+        parts.append(f"session {where.session}")
+    if where.boards is not None:
+        parts.append("the posters you chose")
+    return ", ".join(parts) or "none"
 
 
 def term_set(text: str) -> set[str]:
     """Stemmed content terms, hyphenated words split ("LLM-based" -> llm, based)."""
     return {stem(w) for w in re.findall(r"[a-z0-9]+", fold(text))
             if len(w) > 2 and w not in STOPWORDS}
-
-
-def _document_frequencies(cards: list[dict]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for card in cards:
-        for term in term_set(f"{card['title']} {card['abstract']}"):
-            counts[term] = counts.get(term, 0) + 1
-    return counts

@@ -176,7 +176,8 @@ def ingest(sources: tuple[Path, ...], store: Path | None, rebuild: bool,
 
     settings = _settings(store)
     try:
-        embedder = load_embedder(settings.embed_model, settings.embed_batch_size)
+        embedder = load_embedder(settings.embed_model, settings.embed_batch_size,
+                                 settings=settings)
         report = run_ingest(list(sources) or [BUNDLED_SESSION], settings, embedder,
                             rebuild=rebuild, progress=progress)
     except (SessionFormatError, StoreError) as err:
@@ -331,16 +332,17 @@ def chat(host: str, port: int, auth: str | None, backend: str | None,
 @click.argument("area")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--max", "max_posters", type=click.IntRange(2, 100), default=30,
-              show_default=True, help="Posters to include at most.")
+              show_default=True, help="Posters to show at most (all are counted).")
 @backend_option
 @store_option
 def summarize(area: str, as_json: bool, max_posters: int, backend: str | None,
               store: Path | None) -> None:
     """Summarize a research AREA across the session, grouped into sub-themes.
 
-    Gathers every poster that clears the relevance bar (up to --max), groups them into 2-6
-    sub-themes named by their distinctive terms, and writes each up with citations: an
-    extractive digest offline, a paragraph when an LLM is configured.
+    Gathers every poster whose subject is the area (all are counted, --max are shown),
+    groups them into 2-6 sub-themes named by a phrase their posters share, largest first, and
+    writes each up with citations: an overview built from the posters' contribution sentences
+    offline, a paragraph when an LLM is configured.
 
     \b
     Example:
@@ -452,6 +454,76 @@ def evaluate(testset: Path | None, retriever: str, compare: bool, backend: str, 
     metrics = write_outputs(out, retriever, runs, rows, config)
     _show(metrics_table({**metrics["by_kind"], "overall": metrics["overall"]}))
     _show(f"\nWrote {out / 'metrics.json'}, {out / 'report.md'} and {out / 'plot.png'}")
+
+
+@cli.command()
+@backend_option
+@store_option
+def mcp(backend: str | None, store: Path | None) -> None:
+    """Serve the assistant to MCP clients (Claude Desktop, IDEs, agents) over stdio.
+
+    Tools: ask, search_posters, get_poster, similar, summarize; resources: posters://session
+    and posters://poster/{board}. The store opens on the first call (an empty one is filled
+    with the bundled session first). Messages go to stderr; stdout carries the protocol.
+
+    \b
+    A client's configuration:
+        {"mcpServers": {"posters": {"command": "posters", "args": ["mcp"]}}}
+    """
+    from assistant.api import Posters
+    from assistant.mcp_server import serve_stdio
+
+    settings = _settings(store, backend=backend)
+
+    def open_posters() -> Posters:
+        from assistant.ask import Assistant
+
+        return Posters(Assistant(settings, echo=_echo_err))
+
+    serve_stdio(open_posters)
+
+
+@cli.group()
+def feedback() -> None:
+    """Thumbs up/down given in the app, kept in the store's feedback.jsonl."""
+
+
+@feedback.command(name="export")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              metavar="FILE", help="Write the draft rows here (JSONL) [default: print them].")
+@store_option
+def feedback_export(out: Path | None, store: Path | None) -> None:
+    """Turn thumbs-down answers into draft test rows (JSONL), one per question and answer.
+
+    Each draft has the test set's fields with `gold_boards` empty: fill in the boards that
+    should have been cited (or set kind "unanswerable"), then append the row to
+    eval/testset.jsonl; until then `posters eval` rejects it, naming its line.
+
+    \b
+    Example:
+        posters feedback export --out drafts.jsonl
+    """
+    from assistant.feedback import FEEDBACK_FILE, drafts
+
+    settings = _settings(store)
+    rows = drafts(settings.store)
+    if not rows:
+        _echo_err(f"No thumbs-down answers in {settings.store / FEEDBACK_FILE} yet: mark "
+                  "bad answers with 👎 in the app (`posters chat`), then export again.")
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    if out is None:
+        _show(text, nl=False)
+        return
+    if not out.parent.is_dir():
+        _fail(f"--out {out}: the folder {out.parent} does not exist; create it first or "
+              "choose another --out")
+    partial = out.with_name(out.name + ".partial")  # a reader never sees half a file
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(out)
+    except OSError as err:
+        _fail(f"--out {out}: {err.strerror}; check the path and permissions")
+    _echo_err(f"Wrote {len(rows)} draft row(s) to {out}")
 
 
 def main() -> None:

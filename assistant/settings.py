@@ -51,6 +51,21 @@ class Settings(BaseSettings):
         "a sentence-transformers / Hugging Face model name or path (needs `posters[hf]` and, "
         "for a hub name, network).",
     )
+    embed_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible embeddings server (e.g. "
+        "http://gpu-box:8080/v1); `embed_model` is then the model name sent to it, and the "
+        "store records it apart from a local model of the same name.")
+    embed_api_key: str | None = Field(
+        default=None, description="Bearer key for that server, when it needs one.")
+    embed_in_flight: int = Field(
+        default=4, ge=1, le=64, description="Embedding requests sent to that server at once.")
+    embed_retries: int = Field(
+        default=5, ge=0, le=20,
+        description="Retries of one embedding request (network errors, timeouts, 429, 5xx), "
+        "with exponential backoff.")
+    embed_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds one embedding request may take.")
     embed_batch_size: int = Field(
         default=16, ge=1,
         description="Texts per embedding batch (16 keeps an ingest near 1.2 GB of memory).")
@@ -75,6 +90,13 @@ class Settings(BaseSettings):
         default=0.6, ge=0.0, le=1.0,
         description="... or when one of the top 5 posters carries this share of the question's "
         "IDF-weighted terms.")
+    clear_gap: float = Field(
+        default=0.1, ge=0.0, le=1.0,
+        description="... or when the best poster's cosine is this far above the second's (one "
+        "poster clearly answers a described lookup) ...")
+    clear_cosine: float = Field(
+        default=0.45, ge=0.0, le=1.0,
+        description="... and at least this cosine.")
     relative_bar: float = Field(
         default=0.9, ge=0.0, le=1.0,
         description="Cite a poster whose cosine is at least this fraction of the best one's ...")

@@ -75,9 +75,14 @@ class Manifest:
 def check_model(manifest: Manifest, embed_model: str, store: Path) -> None:
     """Vectors of one model mean nothing to another: refuse, and say how to rebuild."""
     if manifest.embed_model != embed_model:
+        remote = " via /v1/embeddings"
+        hint = ""
+        if manifest.embed_model.endswith(remote):  # questions need the same server
+            hint = (f"set POSTERS_EMBED_URL to the server that embedded it and "
+                    f"POSTERS_EMBED_MODEL={manifest.embed_model.removesuffix(remote)}, or ")
         raise StoreError(f"{store}: the store was built with embedding model "
                          f"{manifest.embed_model!r}, but the current model is {embed_model!r}; "
-                         f"{REBUILD_HINT}")
+                         f"{hint}{REBUILD_HINT}")
 
 
 def live_name(store: Path) -> str | None:

@@ -1,110 +1,567 @@
 """Summaries of a research area, and of the whole session, grouped into sub-themes.
 
-An area's posters are all that clear the relevance bar (up to a cap), not a fixed top k; they
-are clustered on their stored embeddings, each sub-theme is named by its distinctive terms, and
-each is written up as an extractive digest, or by the LLM through the same citation guard.
+An area is every poster the area is about, found in the whole session (not a top k): each
+poster's closeness to the question and to the area's core (the centroid of the posters that
+plainly name the area), and whether it names the area (its words, their acronyms); a poster
+that uses a word in another sense ("graph diffusion") sits far from the core and is left out.
+The posters are clustered on their stored embeddings, each sub-theme named by a noun phrase its
+posters share, most typical poster first; the overview is written by rules offline, or each
+sub-theme by the LLM through the same citation guard.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import math
+import re
+import weakref
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-from assistant.answer import CANNOT_ANSWER, Answer, card_source, contribution_sentence, quoted
+import numpy as np
+
+from assistant.answer import (
+    CANNOT_ANSWER,
+    STOPWORDS,
+    Answer,
+    card_source,
+    contribution_sentence,
+    quoted,
+    split_sentences,
+    stem,
+)
 from assistant.retrieve import ANY_POSTER, PosterFilter
 
 MAX_THEMES = 6
+# Words that say what kind of thing an area is, not which area: "graph neural networks" is
+# about graphs; "reinforcement learning" is about reinforcement.
+GENERIC = frozenset("""
+model models modeling modelling learning network networks method methods approach approaches
+work works research posters poster paper papers technique techniques system systems task tasks
+machine deep algorithm algorithms application applications problem problems field area topic
+""".split())
+
+
+@dataclass(frozen=True)
+class AreaBars:
+    """When a poster belongs to an area: a logistic score over what the poster says and how
+    close it is, fitted on the dev split of the summary rows (see README), and its cut."""
+
+    # closeness to the core, the same relative to the closest poster, cosine to the question;
+    # the title names the area (by its words, by its phrase); log(1 + abstract sentences that
+    # do: by words, by phrase, with every word); the first sentence does; the contribution
+    # sentence does; log(1 + sentences with related words); the bias. Logistic regression on
+    # the 11 dev areas, each area weighted equally (its posters in and out half each).
+    weights: tuple[float, ...] = (2.91, 3.61, 3.08, 1.36, 1.03, 1.23, 0.54, 1.76, 0.35, -0.02,
+                                  1.26, -5.89)
+    cut: float = 0.7  # leave-one-area-out on dev: recall 0.90, precision 0.70
+    seed_share: float = 0.8  # the core: naming posters at least this share of the best cosine
+
+
+BARS = AreaBars()
 
 
 @dataclass
 class Theme:
     label: str
     terms: list[str]
-    boards: list[int]
+    boards: list[int]  # every poster of the sub-theme, most typical first
     summary: str
+    shown: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "terms": self.terms, "boards": self.shown,
+                "summary": self.summary, "count": len(self.boards), "area_boards": self.boards}
 
 
 @dataclass
 class Summary:
     area: str
     themes: list[Theme] = field(default_factory=list)
-    boards: list[int] = field(default_factory=list)
+    boards: list[int] = field(default_factory=list)  # every poster of the area, counted
     overview: str = ""
     backend: str = "extractive"
     notice: str = ""
+    header: str = ""
+    examples: list[int] = field(default_factory=list)  # boards the overview cites
+
+    @property
+    def shown(self) -> list[int]:
+        return [b for theme in self.themes for b in theme.shown]
+
+    @property
+    def cited(self) -> list[int]:
+        """Every board the text cites: the overview's examples and the posters shown."""
+        return list(dict.fromkeys([*self.examples, *self.shown]))
 
     def to_json(self) -> dict:
-        return {"area": self.area, "themes": [asdict(t) for t in self.themes],
-                "boards": self.boards, "overview": self.overview, "backend": self.backend}
+        """`boards` are the posters shown (at most --max), `count` and `area_boards` the whole
+        area; the same per theme."""
+        return {"area": self.area, "themes": [t.to_json() for t in self.themes],
+                "boards": self.shown, "count": len(self.boards), "area_boards": self.boards,
+                "header": self.header, "overview": self.overview, "backend": self.backend}
 
     def markdown(self) -> str:
         if not self.boards:
             return self.overview
-        parts = [f"**{self.area}** across the session — {self.overview}"]
+        parts = [f"**{self.area}** across the session — {self.header}", "", self.overview]
         for theme in self.themes:
-            parts.append(f"\n**{theme.label}** ({len(theme.boards)})\n{theme.summary}")
+            more = len(theme.boards) - len(theme.shown)
+            parts.append(f"\n**{theme.label}** ({len(theme.boards)}"
+                         f"{f', {more} more not shown' if more else ''})\n{theme.summary}")
         return "\n".join(parts)
 
 
-def board_ranges(boards: list[int], gap: int = 3) -> str:
-    """"#101–#108, #512, #903–#926": runs of nearby boards, so a visitor knows where to walk."""
+def board_ranges(boards: list[int]) -> str:
+    """"#101–#103, #512, #903": runs of consecutive boards, so a visitor knows where to walk;
+    a range never spans a board that is not in the list."""
     runs: list[list[int]] = []
-    for board in sorted(boards):
-        if runs and board - runs[-1][-1] <= gap:
+    for board in sorted(set(boards)):
+        if runs and board == runs[-1][-1] + 1:
             runs[-1].append(board)
         else:
             runs.append([board])
     return ", ".join(f"#{r[0]}" if len(r) == 1 else f"#{r[0]}–#{r[-1]}" for r in runs)
 
 
-def overview_line(cards: list[dict]) -> str:
+def overview_line(cards: list[dict], shown: int | None = None) -> str:
+    """"39 posters (1 oral, 5 spotlight); showing 30; boards ...": the count is the area's,
+    whatever --max shows."""
     orals = sum(c["kind"] == "oral" for c in cards)
     spotlights = sum(c["kind"] == "spotlight" for c in cards)
-    return (f"{len(cards)} posters ({orals} oral, {spotlights} spotlight); boards "
+    showing = f"; showing {shown}" if shown is not None and shown < len(cards) else ""
+    return (f"{len(cards)} posters ({orals} oral, {spotlights} spotlight){showing}; boards "
             f"{board_ranges([c['board'] for c in cards])}.")
 
 
-def group_posters(vectors, texts: list[str]) -> list[tuple[list[int], list[str]]]:
-    """Sub-themes as (indices, distinctive terms), largest first: 2-6 groups, or one when few."""
-    import numpy as np
+# --- the whole area -------------------------------------------------------------------------
 
-    from assistant.themes import choose_k, distinctive_terms, kmeans
+_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9]{1,7}?)s?\)")
+_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
+
+def area_parts(area: str) -> list[str]:
+    """The topics an area names: "speech and audio" is speech, audio."""
+    from assistant.understand import alternatives
+
+    return [p for part in alternatives(area)
+            for p in re.split(r"\s+(?:and|&)\s+", part) if p.strip()]
+
+
+def key_stems(part: str) -> list[str]:
+    """The stems that name a topic, its generic words ("models", "learning") left out."""
+    words = [w for w in _TOKEN.findall(part.lower())
+             if w not in STOPWORDS and w not in GENERIC and len(w) > 1]
+    return [stem(w) for w in words] or [stem(w) for w in _TOKEN.findall(part.lower())]
+
+
+def _stem_sequence(text: str) -> list[str]:
+    # Hyphenated words stay whole for phrases: a "vision-language model" is no "language
+    # model"; for words, their parts count too ("LLM-based" says LLM).
+    return [stem(w) for w in _TOKEN.findall(text.lower())]
+
+
+@dataclass(frozen=True)
+class Said:
+    """One sentence (or title) as the area matcher reads it."""
+
+    text: str
+    stems: frozenset[str]
+    sequence: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> Said:
+        sequence = tuple(_stem_sequence(text))
+        # "diffusion-based" says diffusion; "vision-language" does not say language
+        heads = {stem(w.split("-")[0]) for w in _TOKEN.findall(text.lower())
+                 if "-" in w and w.rsplit("-", 1)[1] in _MODIFIER_TAILS}
+        return cls(text, frozenset(sequence) | frozenset(heads), sequence)
+
+
+_MODIFIER_TAILS = frozenset("based driven guided aware free specific conditioned like level "
+                            "enhanced inspired oriented".split())
+
+
+@dataclass
+class Corpus:
+    """The session's posters as the area matcher reads them, built once per opened store."""
+
+    keys: list[str]
+    vectors: np.ndarray
+    texts: list[str]
+    titles: list[Said]
+    sentences: list[list[Said]]
+    df: dict[str, int]
+
+    @classmethod
+    def of(cls, index) -> Corpus:
+        keys = sorted(index.cards)
+        cards = [index.cards[k] for k in keys]
+        sentences = [[Said.of(s) for s in split_sentences(c["abstract"]) or [c["abstract"]]]
+                     for c in cards]
+        titles = [Said.of(c["title"]) for c in cards]
+        df: dict[str, int] = {}
+        for title, said in zip(titles, sentences, strict=True):
+            for term in title.stems.union(*(s.stems for s in said)):
+                df[term] = df.get(term, 0) + 1
+        return cls(keys, np.asarray(index.vectors(keys)), [f"{c['title']}. {c['abstract']}"
+                                                             for c in cards], titles, sentences, df)
+
+    def idf(self, term: str) -> float:
+        return max(0.0, math.log((len(self.keys) + 1) / (self.df.get(term, 0) + 0.5)))
+
+    def spellings(self, key: str) -> frozenset[str]:
+        """The session's words a key stands for: itself, and its longer forms when the key
+        is long enough to be a stem ("molecul": molecular, molecules)."""
+        if len(key) < 5:
+            return frozenset({key})
+        return frozenset(w for w in self.df if w == key or w.startswith(key))
+
+
+def acronyms(part: str, texts: list[str]) -> set[str]:
+    """Acronyms the session itself defines for a topic: "large language models (LLMs)" makes
+    LLM a name of "large language models"; "federated averaging (FedAvg)" is no name of
+    "federated learning" (it stands for more than the topic)."""
+    keys = set(key_stems(part))
+    allowed = keys | {stem(w) for w in _TOKEN.findall(part.lower())} | \
+        {stem(w) for w in GENERIC}
+    found: set[str] = set()
+    for text in texts:
+        for match in _ACRONYM.finditer(text):
+            acronym = match.group(1)
+            capitals = [c.lower() for c in acronym if c.isupper()]
+            # "NeRF" stands for three words, "LLM" for three
+            letters = capitals if len(capitals) >= 2 else [c.lower() for c in acronym
+                                                             if c.isalpha()]
+            before = _TOKEN.findall(text[max(0, match.start() - 120):match.start()].lower())
+            words = {stem(w) for w in before[-len(letters):]} if letters else set()
+            if (len(before) >= len(letters) and [w[0] for w in before[-len(letters):]] == letters
+                    and keys <= words <= allowed):
+                found.add(acronym)
+    return found
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How to tell that a sentence names a topic: its key stems (each with the session's
+    spellings of it), weighted by rarity; the acronyms the session uses for it; its phrases
+    (runs of two or more of its words that hold its rarest key: "language model" and "large
+    language model", not "large model")."""
+
+    keys: dict[str, float]
+    spellings: dict[str, frozenset[str]]
+    acronyms: frozenset[str]
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+    def _acronym(self, said: Said) -> bool:
+        pattern = _acronym_regex(self.acronyms)
+        return pattern is not None and pattern.search(said.text) is not None
+
+    def _spelt(self, word: str, key: str) -> bool:
+        return word in self.spellings[key] if key in self.spellings else word == key
+
+    def _held(self, said: Said) -> list[str]:
+        return [k for k in self.keys if self.spellings[k] & said.stems]
+
+    def read(self, said: Said) -> tuple[bool, bool, bool]:
+        """Whether a sentence names the topic: by most of its rare words, by its phrase, by
+        all its words (each also by its acronym)."""
+        if self._acronym(said):
+            return True, True, True
+        held = self._held(said)
+        total = sum(self.keys.values())
+        words = said.sequence
+        phrase = any(all(self._spelt(w, k) for w, k in zip(words[i:i + len(p)], p, strict=True))
+                     for p in self.phrases for i in range(len(words) - len(p) + 1)
+                     if self._spelt(words[i], p[0]))
+        return (total > 0 and sum(self.keys[k] for k in held) >= HALF * total, phrase,
+                len(held) == len(self.keys))
+
+
+@lru_cache(maxsize=256)
+def _acronym_regex(acronyms: frozenset[str]) -> re.Pattern | None:
+    if not acronyms:
+        return None
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(acronyms))) + r")s?\b")
+
+
+def phrases_of(part: str, keys: dict[str, float]) -> tuple[tuple[str, ...], ...]:
+    words = [stem(w) for w in _TOKEN.findall(part.lower()) if w not in STOPWORDS]
+    rarest = max(keys, key=keys.get) if keys else ""
+    runs = {tuple(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1)}
+    return tuple(sorted(r for r in runs if rarest in r))
+
+
+def namings(area: str, corpus: Corpus) -> list[Naming]:
+    result = []
+    for part in area_parts(area):
+        keys = key_stems(part)
+        result.append(Naming({k: corpus.idf(k) for k in keys},
+                             {k: corpus.spellings(k) for k in keys},
+                             frozenset(acronyms(part, corpus.texts)),
+                             phrases_of(part, {k: corpus.idf(k) for k in keys})))
+    return result
+
+
+def related_terms(corpus: Corpus, seed: list[int], naming: list[Naming],
+                  limit: int = 6) -> frozenset[str]:
+    """Words the area's closest posters share and the rest of the session seldom uses
+    ("Wasserstein" for optimal transport, "brain" for neuroscience): the area's own
+    vocabulary, read from its posters (pseudo-relevance feedback)."""
+    own = {w for n in naming for k in n.keys for w in n.spellings[k]}
+    held: dict[str, int] = {}
+    for i in seed:
+        for term in corpus.titles[i].stems.union(*(s.stems for s in corpus.sentences[i])):
+            held[term] = held.get(term, 0) + 1
+    picked = [t for t, n in held.items()
+              if n >= max(2, RELATED_SHARE * len(seed)) and n >= corpus.df[t] / 2
+              and len(t) > 3 and t not in own and t not in STOPWORDS and t not in GENERIC
+              and not t.isdigit()]
+    picked.sort(key=lambda t: (-held[t] * corpus.idf(t), t))
+    return frozenset(picked[:limit])
+
+
+# "Most" of a topic's weight: a bit under half, so that one of two equally rare words
+# ("3D vision") says it, and the commoner of two ("large" in "large language") does not.
+HALF = 0.47
+RELATED_SHARE = 0.3  # a related word is held by this share of the area's closest posters
+RELATED_SEED = 10  # ... of this many
+
+
+def mentions(naming: list[Naming], title: Said, sentences: list[Said],
+             related: frozenset[str] = frozenset()) -> tuple[float, ...]:
+    """What a poster says of an area: whether its title names it (by its words, by its
+    phrase), how many of the abstract's sentences do (by words, by phrase, by all its words),
+    whether its first sentence or the sentence stating its contribution does, and how many
+    sentences use the area's related words."""
+    def read(said: Said) -> tuple[bool, bool, bool]:
+        readings = [n.read(said) for n in naming]
+        return tuple(any(r[j] for r in readings) for j in range(3))  # type: ignore[return-value]
+
+    said = [read(s) for s in sentences]
+    loose, exact, every = (float(sum(r[j] for r in said)) for j in range(3))
+    in_title = read(title)
+    return (float(in_title[0]), float(in_title[1]), loose, exact, every, float(said[0][0]),
+            float(any(r[0] for r, s in zip(said, sentences, strict=True)
+                      if _CONTRIBUTION.search(s.text))),
+            float(sum(bool(related & s.stems) for s in [title, *sentences])))
+
+
+_CONTRIBUTION = re.compile(r"\b(?:we|this (?:paper|work))\s+(?:\w+\s+)?(?:propose|introduce|"
+                           r"present|develop|design|study|show|provide|proposes|introduces|"
+                           r"presents|develops|studies|shows)\b", re.IGNORECASE)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def area_features(vectors: np.ndarray, query: np.ndarray, said: np.ndarray,
+                  seed_share: float) -> np.ndarray:
+    """One row per poster: what the membership score reads (see AreaBars.weights); `said`
+    holds each poster's `mentions`.
+
+    The core is the centroid of the posters that name the area and are close to the
+    question, pulled toward the question: a poster that uses the area's word in another
+    sense ("graph diffusion") is far from it."""
+    query = _unit(query)
+    cosine = vectors @ query
+    title, title_phrase, loose, exact, every, first, contribution, related = said.T
+    seed = ((title + loose) > 0) & (cosine >= seed_share * cosine.max())
+    if not seed.any():
+        seed = cosine >= np.sort(cosine)[-min(5, len(cosine))]
+    closeness = vectors @ _unit(_unit(vectors[seed].mean(axis=0)) + query)
+    return np.column_stack([closeness, closeness / max(float(closeness.max()), 1e-12), cosine,
+                            title, title_phrase, np.log1p(loose), np.log1p(exact),
+                            np.log1p(every), first, contribution, np.log1p(related),
+                            np.ones(len(vectors))])
+
+
+def membership(features: np.ndarray, bars: AreaBars = BARS) -> np.ndarray:
+    """The probability-like score that the area is what each poster is about."""
+    return 1.0 / (1.0 + np.exp(-(features @ np.asarray(bars.weights))))
+
+
+def area_members(vectors: np.ndarray, query: np.ndarray, said: np.ndarray,
+                 bars: AreaBars = BARS) -> list[tuple[int, float]]:
+    """(row, score) of every poster the area is about, best first."""
+    if len(vectors) == 0:
+        return []
+    score = membership(area_features(vectors, query, said, bars.seed_share), bars)
+    order = np.argsort(-score, kind="stable")
+    return [(int(i), float(score[i])) for i in order if score[i] >= bars.cut]
+
+
+_CORPORA: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def corpus_of(index) -> Corpus:
+    """The opened store's Corpus, built on first use and kept while the store is open."""
+    if index not in _CORPORA:
+        _CORPORA[index] = Corpus.of(index)
+    return _CORPORA[index]
+
+
+def area_evidence(corpus: Corpus, rows: list[int], area: str, query: np.ndarray
+                  ) -> np.ndarray:
+    """Each admitted poster's `mentions` of the area, related words included."""
+    naming = namings(area, corpus)
+    closest = np.argsort(-(corpus.vectors[rows] @ _unit(query)), kind="stable")[:RELATED_SEED]
+    related = related_terms(corpus, [rows[i] for i in closest], naming)
+    return np.array([mentions(naming, corpus.titles[i], corpus.sentences[i], related)
+                     for i in rows], dtype=np.float64)
+
+
+def gather_area(assistant, area: str, where: PosterFilter = ANY_POSTER,
+                bars: AreaBars = BARS) -> list[tuple[dict, float]]:
+    """Every admitted poster the area is about, with its membership score."""
+    index = assistant.index
+    corpus = corpus_of(index)
+    rows = [i for i, key in enumerate(corpus.keys) if where.admits(index.cards[key])]
+    if not rows:
+        return []
+    query = np.asarray(assistant.embedder.get_query_embedding(area), dtype=np.float64)
+    said = area_evidence(corpus, rows, area, query)
+    members = area_members(corpus.vectors[rows], query, said, bars)
+    return [(index.cards[corpus.keys[rows[i]]], score) for i, score in members]
+
+
+# --- sub-themes and the overview ------------------------------------------------------------
+
+def group_posters(vectors, texts: list[str], avoid: frozenset[str] = frozenset()
+                  ) -> list[tuple[list[int], str, list[str]]]:
+    """Sub-themes as (indices, name, distinctive terms), largest first, each one's most
+    typical poster (closest to its centroid) first: 2-6 groups, or one when few."""
+    from assistant.themes import choose_k, distinctive_terms, kmeans, phrase_names
+
+    vectors = np.asarray(vectors, dtype=np.float64)
     n = len(texts)
-    k = 1 if n < 6 else choose_k(vectors, 2, min(MAX_THEMES, n // 3))
+    # A broad area in two halves says little: 15 posters or more make at least 3 sub-themes.
+    k = 1 if n < 6 else choose_k(vectors, 3 if n >= 15 else 2, min(MAX_THEMES, n // 3))
     labels = np.zeros(n, dtype=int) if k == 1 else kmeans(vectors, k)
     terms = distinctive_terms(texts, labels, top_n=4)
-    groups = [([i for i in range(n) if labels[i] == g], terms[g]) for g in range(k)]
+    names = phrase_names(texts, labels, avoid)
+    groups = []
+    for g in range(k):
+        members = [i for i in range(n) if labels[i] == g]
+        centre = _unit(vectors[members].mean(axis=0))
+        members.sort(key=lambda i: -float(vectors[i] @ centre))
+        groups.append((members, names[g], terms[g]))
     return sorted(groups, key=lambda group: -len(group[0]))
+
+
+def plain(text: str) -> str:
+    """LaTeX markup as the reader would see it: \\emph{GMS} is GMS, $x$ is x."""
+    return _LATEX_COMMAND.sub(lambda m: m.group(1) or m.group(2) or "", text)
 
 
 def digest(area: str, cards: list[dict]) -> str:
     """Each poster's board, title and the sentence that best states its contribution."""
     return "\n".join(f"- [#{c['board']}] **{quoted(c['title'])}** — "
-                     f"{contribution_sentence(area, c['abstract'])}" for c in cards)
+                     f"{plain(contribution_sentence(area, c['abstract']))}" for c in cards)
+
+
+_LEAD = re.compile(r"\b(?:we|this (?:paper|work))\s+(?:first\s+|also\s+|further\s+)?"
+                   r"(?:propose|introduce|present|develop|design|study|show|provide|"
+                   r"proposes|introduces|presents|develops|studies|shows)\s+(?:that\s+)?",
+                   re.IGNORECASE)
+_NUMBERS = ("One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
+CLAUSE_WORDS = 12
+MIN_CLAUSE_WORDS = 5
+_ARTICLES = frozenset("A An The Our This These Two Three New Novel".split())
+_BREAK = re.compile(r"[,;:]\s|\s(?:which|that|where|by|to|in order)\s")
+
+
+_LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\{([^{}]*)\}|\$([^$]*)\$")
+
+
+def contribution_clause(area: str, card: dict) -> str:
+    """What a poster contributes, in a few words: its contribution sentence without the
+    "we propose" that leads it, cut at a clause break ("a new distillation-based model
+    reduction paradigm"); its title when no sentence states a contribution."""
+    sentence = _LATEX_COMMAND.sub(lambda m: m.group(1) or m.group(2) or "",
+                                  contribution_sentence(area, card["abstract"]))
+    lead = _LEAD.search(sentence)
+    rest = sentence[lead.end():] if lead else ""
+    # up to the first clause break after a few words: not a bare "a new task"
+    cuts = [m.start() for m in _BREAK.finditer(rest)
+            if len(rest[:m.start()].split()) >= MIN_CLAUSE_WORDS]
+    words = rest[:cuts[0] if cuts else len(rest)].strip().rstrip(".").split()
+    if len(words) < 3:  # a title is quoted as it is
+        words = _LATEX_COMMAND.sub(lambda m: m.group(1) or m.group(2) or "",
+                                   card["title"]).split()
+    elif words[0] in _ARTICLES:  # "A new method" inside a sentence; "Prompt Diffusion" stays
+        words[0] = words[0].lower()
+    return " ".join(words[:CLAUSE_WORDS]) + (" …" if len(words) > CLAUSE_WORDS else "")
+
+
+EXAMPLES = 3  # posters each sub-theme's sentence names
+
+
+def theme_sentence(area: str, label: str, cards: list[dict], examples: int = EXAMPLES) -> str:
+    """One sentence per sub-theme: "Four posters on text-to-image generation: <what #1 does>
+    [#1], <what #2 does> [#2], ..." from its most typical posters' contribution sentences."""
+    count = len(cards)
+    head = _NUMBERS[count - 1] if count <= len(_NUMBERS) else str(count)
+    noun = "poster" if count == 1 else "posters"
+    clauses = [f"{quoted(contribution_clause(area, c))} [#{c['board']}]"
+               for c in cards[:examples]]
+    more = f", and {count - examples} more" if count > examples else ""
+    return f"{head} {noun} on {label}: " + "; ".join(clauses) + more + "."
+
+
+def offline_overview(area: str, total: int, themes: list[tuple[str, list[dict]]]) -> str:
+    """The rule-written overview: how many posters, the sub-themes with their sizes, and one
+    sentence per sub-theme from its posters' contribution sentences."""
+    sizes = ", ".join(f"{label} ({len(cards)})" for label, cards in themes)
+    intro = (f"{total} posters on {area}" + (f" in {len(themes)} sub-themes: {sizes}."
+                                              if len(themes) > 1 else "."))
+    return "\n".join([intro, *(f"- {theme_sentence(area, label, cards)}"
+                               for label, cards in themes)])
+
+
+def _shares(sizes: list[int], budget: int) -> list[int]:
+    """How many posters each sub-theme shows: at least one each, the rest by size."""
+    if sum(sizes) <= budget:
+        return sizes
+    shown = [min(1, s) for s in sizes]
+    while sum(shown) < budget:
+        gap = [(s - k) / s if s else 0 for s, k in zip(sizes, shown, strict=True)]
+        shown[int(np.argmax(gap))] += 1
+    return shown
 
 
 def summarize(assistant, area: str, max_posters: int = 30,
               where: PosterFilter = ANY_POSTER) -> Summary:
     from assistant.ask import should_abstain
-    from assistant.themes import label_of
     from assistant.understand import strip_frame
 
     query = strip_frame(area)
-    candidates = assistant.candidates(query, where, "hybrid")
-    if should_abstain(assistant.evidence(query, candidates), assistant.settings):
+    # The session covers an area when it covers any of its topics ("speech and audio").
+    abstains = all(should_abstain(assistant.evidence(part, assistant.candidates(
+        part, where, "hybrid")), assistant.settings) for part in area_parts(query))
+    found = [] if abstains else gather_area(assistant, query, where)
+    if not found:
         return Summary(area=area, overview=CANNOT_ANSWER)
-    kept = assistant.gate(candidates, inclusive=True)[:max_posters]
-    cards = [assistant.index.cards[c.key] for c in kept]
-    vectors = assistant.index.vectors([c.key for c in kept])
+    cards = [card for card, _ in found]
+    vectors = assistant.index.vectors([f"{c['session']}:{c['board']}" for c in cards])
     texts = [f"{c['title']}. {c['abstract']}" for c in cards]
+    groups = group_posters(vectors, texts, avoid=frozenset(
+        stem(w) for w in _TOKEN.findall(query.lower())))
+    shares = _shares([len(g[0]) for g in groups], max_posters)
     summary = Summary(area=area, boards=[c["board"] for c in cards],
-                      overview=overview_line(cards), backend=assistant.backend_label)
-    for indices, terms in group_posters(vectors, texts):
+                      header=overview_line(cards, sum(shares)), backend=assistant.backend_label)
+    named = []
+    for (indices, name, terms), share in zip(groups, shares, strict=True):
         members = [cards[i] for i in indices]
-        label = label_of(terms) or area
-        text = write_theme(assistant, area, label, members, summary)
+        label = name or (terms[0] if terms else query)
+        named.append((label, members))
+        shown = members[:share]
+        text = write_theme(assistant, area, label, shown, summary)
         summary.themes.append(Theme(label=label, terms=terms,
-                                    boards=[c["board"] for c in members], summary=text))
+                                    boards=[c["board"] for c in members], summary=text,
+                                    shown=[c["board"] for c in shown]))
+    summary.overview = offline_overview(query, len(cards), named)
+    summary.examples = [c["board"] for _, members in named for c in members[:EXAMPLES]]
     return summary
 
 
@@ -135,26 +592,69 @@ def write_theme(assistant, area: str, label: str, cards: list[dict], summary: Su
 
 
 def summary_answer(summary: Summary, assistant) -> Answer:
-    cards = [assistant.index.by_board[b] for b in summary.boards]
-    return Answer(answer=summary.markdown(), citations=summary.boards,
+    """The summary as an answer. It cites every poster of the area: the header lists them all
+    by board (a place to walk to), the text names the most typical ones; `results` is the
+    area too (what `posters eval` scores)."""
+    boards = list(dict.fromkeys([*summary.cited, *summary.boards]))
+    cards = [assistant.index.by_board[b] for b in boards]
+    return Answer(answer=summary.markdown(), citations=boards,
                   sources=[card_source(c, 1.0) for c in cards], abstained=not summary.boards,
-                  backend=summary.backend, notice=summary.notice, retrieved=summary.boards)
+                  backend=summary.backend, notice=summary.notice, retrieved=summary.boards,
+                  results=summary.boards)
+
+
+# --- the whole session ----------------------------------------------------------------------
+
+CENTRAL = 3  # posters shown per theme of the session
+
+
+_THEMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def session_themes(index) -> list[tuple[str, list[int]]]:
+    """The session map's themes as (name, boards most central first), largest first; each
+    named by a phrase its posters share (the map's own terms when none is). Computed once per
+    opened store."""
+    from assistant.themes import phrase_names
+
+    if index in _THEMES:
+        return _THEMES[index]
+    theme_map, by_board = index.theme_map, index.by_board
+    boards = [b for b in theme_map.boards if b in by_board]
+    labels = dict(zip(theme_map.boards, theme_map.labels, strict=True))
+    names = phrase_names([f"{by_board[b]['title']}. {by_board[b]['abstract']}" for b in boards],
+                         np.array([labels[b] for b in boards]))
+    corpus = corpus_of(index)
+    row = {key: i for i, key in enumerate(corpus.keys)}
+    themes = []
+    for theme in theme_map.themes:
+        members = [b for b in theme["boards"] if b in by_board]
+        if not members:
+            continue
+        vectors = corpus.vectors[[row[f"{by_board[b]['session']}:{b}"] for b in members]]
+        order = np.argsort(-(vectors @ _unit(vectors.mean(axis=0))), kind="stable")
+        name = names[theme["id"]] if theme["id"] < len(names) else ""
+        themes.append((name or theme["label"], [members[i] for i in order]))
+    _THEMES[index] = themes
+    return themes
 
 
 def session_overview(assistant) -> Answer:
-    """"What's in this session?": the themes of the map, with counts and example boards."""
-    theme_map = assistant.index.theme_map
+    """"What's in this session?": the themes of the map, each named by a phrase its posters
+    share, with its size and its most central posters, and the question that summarizes it."""
     cards = assistant.cards
-    if theme_map is None:
+    if assistant.index.theme_map is None:
         return Answer(answer=f"{len(cards)} posters; run `posters ingest --rebuild` to compute "
                       "the session's themes.", citations=[], sources=[], abstained=False)
-    lines = [f"{len(cards)} posters in {len(theme_map.themes)} themes (largest first):"]
+    themes = session_themes(assistant.index)
+    lines = [f"{len(cards)} posters in {len(themes)} themes (largest first):"]
     examples: list[int] = []
-    for theme in theme_map.themes:
-        shown = theme["boards"][:3]
+    for name, central in themes:
+        shown = central[:CENTRAL]
         examples += shown
-        lines.append(f"- **{theme['label']}** — {len(theme['boards'])} posters, e.g. "
-                     + " ".join(f"[#{b}]" for b in shown))
+        lines.append(f"- **{name}** — {len(central)} posters, most central "
+                     + " ".join(f"[#{b}]" for b in shown) + f" (ask: summarize {name})")
+    by_board = assistant.index.by_board
     return Answer(answer="\n".join(lines), citations=examples,
-                  sources=[card_source(assistant.index.by_board[b], 1.0) for b in examples],
+                  sources=[card_source(by_board[b], 1.0) for b in examples],
                   abstained=False, retrieved=examples)

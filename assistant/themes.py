@@ -390,3 +390,94 @@ def build_theme_map(boards: list[int], texts: list[str], vectors: np.ndarray,
     coords = [[round(float(x), 5), round(float(y), 5)] for x, y in project_2d(vectors)]
     return ThemeMap(boards=list(boards), coords=coords, labels=[int(x) for x in labels],
                     themes=themes)
+
+
+# Words that make a bigram a clause, not a name ("propose method", "results show").
+_NOT_IN_NAMES = frozenset("""
+propose proposed proposes show shows demonstrate demonstrates achieve achieves improve improves
+introduce introduces present presents study studies existing novel new various multiple based
+significantly however well results paper approach method methods different recent
+via across using toward towards without within among upon along per versus like unlike
+despite including especially e.g i.e etc first second third able leading given called
+extensive comprehensive empirical experiment experiments effective effectiveness superior
+competitive simple wide range variety key important dataset datasets benchmark benchmarks
+code available publicly github https com art outperforms outperform machine
+""".split())
+MIN_NAME_SHARE = 0.15  # a sub-theme's name is held by at least this share of its posters
+
+
+def _name_candidates(text: str) -> set[str]:
+    """Lower-cased bigrams and trigrams of a text that read as noun phrases: no stopword, no
+    verb of an abstract's boilerplate, and said in the text exactly as shown (same words,
+    one space), so a name is always a phrase of its posters."""
+    found: set[str] = set()
+    for clause in _CLAUSE.split(_LATEX.sub(" . ", text.lower())):
+        words = clause.split()
+        for n in (2, 3):
+            for i in range(len(words) - n + 1):
+                gram = words[i:i + n]
+                if all(_WORD.fullmatch(w) and _kept(w) and w not in _NOT_IN_NAMES
+                       for w in gram):
+                    found.add(" ".join(gram))
+    return found
+
+
+def _said_only(phrase: str, avoid: frozenset[str]) -> bool:
+    """A phrase made only of the area's own words and boilerplate ("diffusion models" in a
+    summary of diffusion models) names no sub-theme."""
+    return all(stem(w) in avoid or w in BOILERPLATE for w in phrase.split())
+
+
+def _overlaps(phrase: tuple[str, ...], taken: set[tuple[str, ...]]) -> bool:
+    """The phrase is, holds or is held by a name already given ("graph neural" and "graph
+    neural networks" would name two themes alike)."""
+    def inside(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+        return any(b[i:i + len(a)] == a for i in range(len(b) - len(a) + 1))
+
+    return any(inside(phrase, name) or inside(name, phrase) for name in taken)
+
+
+def _whole(scored: list[tuple[float, int, str]]) -> str:
+    """The best phrase (best score, then longer, then a-z), or a longer one that holds it and
+    scores nearly as well: "graph neural networks", not "graph neural"."""
+    best_score, _, best = min(scored)
+    longer = [(score, phrase) for score, _, phrase in scored
+              if f" {best} " in f" {phrase} " and phrase != best and score <= 0.7 * best_score]
+    return min(longer, key=lambda x: (-len(x[1]), x))[1] if longer else best
+
+
+def phrase_names(texts: list[str], labels: np.ndarray, avoid: frozenset[str] = frozenset()
+                 ) -> list[str]:
+    """Per cluster, the noun phrase (2-3 words from its posters' titles or abstracts) that
+    most of its posters say and the other posters seldom do; each cluster a different name.
+
+    A phrase scores the share of the cluster's posters that say it (as much again for each
+    title that does) minus the share of the other posters that do. `avoid` holds stems
+    (the area's own words) that a name needs more than. A cluster with no shared phrase takes
+    its most typical poster's (the first) most distinctive phrase; '' when it has none."""
+    labels = np.asarray(labels, dtype=int)
+    k = int(labels.max()) + 1 if len(labels) else 0
+    held = [_name_candidates(text) for text in texts]
+    titles = [_name_candidates(text.split(". ", 1)[0]) for text in texts]
+    names = [""] * k
+    taken: set[tuple[str, ...]] = set()
+    for cluster in sorted(range(k), key=lambda c: -int((labels == c).sum())):
+        inside = [i for i in range(len(texts)) if labels[i] == cluster]
+        outside = [i for i in range(len(texts)) if labels[i] != cluster]
+        need = max(MIN_HOLDERS, MIN_NAME_SHARE * len(inside)) if len(inside) > 1 else 1
+        for pool, shared in ((inside, True), (inside[:1], False)):
+            scored = []
+            for phrase in set().union(*(held[i] for i in pool)):
+                holders = sum(phrase in held[i] for i in inside)
+                if (shared and holders < need) or _said_only(phrase, avoid) \
+                        or _overlaps(_stems(phrase), taken):
+                    continue
+                in_titles = sum(phrase in titles[i] for i in inside)
+                others = sum(phrase in held[i] for i in outside) / max(1, len(outside))
+                score = (holders + in_titles) / len(inside) - others
+                scored.append((-score, -len(phrase.split()), phrase))
+            if scored:
+                names[cluster] = _whole(scored)
+                taken.add(_stems(names[cluster]))
+                break
+    return names

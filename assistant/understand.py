@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -54,6 +55,12 @@ _COUNTS_POSTERS = re.compile(
     r"those|these))\b|\bcount of\b", re.IGNORECASE)
 _COMPARE = re.compile(r"\b(compare|comparison|contrast|differ(?:s|ence|ent)?|versus|vs\.?)\b",
                       re.IGNORECASE)
+# "How many LLMs did they test?", "how many epochs ...": a figure asked, not posters counted
+# (checked after _COUNTS_POSTERS, which takes "how many federated learning posters").
+_COUNTS_THINGS = re.compile(
+    r"\bhow many\s+(?!(?:are|is|were|was|do|does|did|have|has|of|in|on|about|at|use|study|"
+    r"focus|deal|address|tackle|mention|propose|involve|there|here)\b)[a-z][\w-]*\s+"
+    r"(?:did|do|does|were|was|are|is|can|could|have|has|had)\b", re.IGNORECASE)
 # A bare number names a board after a word that compares ("like 624", "624 vs 625").
 _BARE_BOARD = re.compile(r"\b(?:like|than|to|vs\.?|versus|and|with|compare)\s+(\d{3,7})\b|"
                          r"\b(\d{3,7})(?=\s+(?:vs\.?|versus|and)\b)", re.IGNORECASE)
@@ -75,16 +82,17 @@ _OVERVIEW = re.compile(
     r"session (?:overview|map|themes)|what does (?:this|the) session cover|"
     r"(?:summari[sz]e|overview of) (?:this|the) (?:whole )?session", re.IGNORECASE)
 # "Is X in this session?", "Where is the X poster?", "Is there a paper called X?"
-_NAMED_FRAME = re.compile(
+_NAMED_FRAME = re.compile(  # "named X": X starts as a name does ("a named object" does not)
     r"^(?:is|was|are)\s+(?P<a>.+?)\s+(?:(?:in|at|part of|presented (?:in|at))\s+(?:this|the)\s+"
     r"(?:session|conference|hall|poster session)\b|(?:here|presented here|around)\s*[?.!]*$)"
     r"|^where(?:'s| is| can i find)\s+(?:the\s+)?(?P<b>.+?)(?:\s+(?:poster|paper))?\s*[?.!]*$"
-    r"|\b(?:called|titled|named)\s+(?P<c>.+?)\s*[?.!]*$", re.IGNORECASE)
+    r"|\b(?:called|titled|named)\s+(?P<c>[\"“'‘]?(?-i:[A-Z0-9]).+?)\s*[?.!]*$", re.IGNORECASE)
 # Words that frame a request and carry no topic ("Which posters are about ...").
 _FRAME = re.compile(
     r"^(?:so\s+|ok(?:ay)?\s+|and\s+|hey\s+|hi\s+|please\s+)*"
     r"(?:(?:can|could) you\s+)?(?:please\s+)?"
-    r"(which|what|are there|is there|is anyone|any|anyone|anything|show me|list|find|give me|"
+    r"(which|what|who(?:'s| is| are)|are there|is there|is anyone|any|anyone|anything|show me|"
+    r"list|find|give me|"
     r"tell me about|how many|i(?:'m| am) looking for|looking for|i want|i need)"
     r"(?: (?:of (?:the|all)|the|all|other))?"
     r"(?: posters?| papers?| works?| research| studies| presentations?| boards?)?"
@@ -147,6 +155,7 @@ class Plan:
     asks: str = ""  # for a named poster: the question asked of it ("" = show its card)
     typed: str = ""  # the topic as typed, when a typo in it was corrected
     by: str = "rules"  # who read the intent: "rules", or "llm" (POSTERS_LLM_PLANNER)
+    in_title: bool = False  # the topic must be in the title ("with 'distillation' in the title")
 
     def poster_filter(self, base: PosterFilter) -> PosterFilter:
         """The plan's filters on top of the user's (the app's checkboxes, --session)."""
@@ -165,7 +174,7 @@ class Plan:
 
     def has_filters(self) -> bool:
         return bool(self.kinds or self.board_min is not None or self.board_max is not None
-                    or self.author_boards is not None or self.award)
+                    or self.author_boards is not None or self.award or self.in_title)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -332,11 +341,36 @@ def _near(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
-def _near_phrase(name: str, words: list[str]) -> bool:
+@lru_cache(maxsize=1 << 16)
+def _deletions(word: str) -> frozenset[str]:
+    """The word and the word with any one letter deleted: two words one edit apart share one
+    (a substitution, a transposition, a letter more or less)."""
+    return frozenset({word, *(word[:i] + word[i + 1:] for i in range(len(word)))})
+
+
+class _NearWords:
+    """The question's words, looked up by their one-letter deletions, so that finding the
+    question words near a title word costs a few set lookups instead of a pass over them."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.by_variant: dict[str, set[str]] = {}
+        for word in words:
+            for variant in _deletions(word):
+                self.by_variant.setdefault(variant, set()).add(word)
+
+    def near(self, word: str) -> bool:
+        """Some question word is `_near` this one."""
+        return any(_near(word, q) for v in _deletions(word)
+                   for q in self.by_variant.get(v, ()))
+
+
+def _near_phrase(name: str, words: list[str], near: _NearWords | None = None) -> bool:
     """A name of two or more words said with a typo ("monarch mixr")."""
     parts = name.split()
     if len(parts) < 2:
         return False
+    if near is not None and not all(near.near(part) for part in parts):
+        return False  # some word of the name is nowhere near the question
     return any(all(_near(part, word) for part, word in zip(parts, words[i:i + len(parts)],
                                                             strict=False))
                and len(words[i:i + len(parts)]) == len(parts)
@@ -351,17 +385,64 @@ def match_titles(question: str, titles: TitleIndex) -> list[int]:
               for j in range(i + 1, min(len(words), i + 4) + 1)}
     spaced = {" ".join(words[i:j]) for i in range(len(words))
               for j in range(i + 1, min(len(words), i + 4) + 1)}
+    near = _NearWords(words)
     found = [b for name, boards in titles.names.items()
-             if name in joined or name in spaced or _near_phrase(name, words)
+             if name in joined or name in spaced or _near_phrase(name, words, near)
              for b in sorted(boards)]
     for board, title in titles.words.items():
         content = [w for w in title if w not in STOP]
         if len(content) < 3 or board in found:
             continue
-        hits = sum(any(_near(w, q) for q in words) for w in content)
+        hits = sum(near.near(w) for w in content)
         if hits >= max(3, round(0.8 * len(content))):
             found.append(board)
     return list(dict.fromkeys(found))
+
+
+# --- acronyms ----------------------------------------------------------------------------
+
+_DEFINED = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,8})\(([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*?)s?\)")
+_ACRONYM = re.compile(r"\b([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*?)(s?)\b")
+_SMALL = frozenset("of for and the to in on with a an by via".split())
+
+
+def _initials(words: list[str]) -> str:
+    """ "Bayesian optimization" -> "bo"; "vision-language model" -> "vlm"."""
+    return "".join(part[0] for w in words if w.lower() not in _SMALL
+                   for part in w.split("-") if part).lower()
+
+
+def acronyms(texts: Iterable[str]) -> dict[str, str]:
+    """The session's own acronyms, from where its abstracts define them ("Bayesian
+    optimization (BO)" -> {"BO": "Bayesian optimization"}); an acronym defined two ways keeps
+    its most frequent long form, and one defined as often both ways is left out."""
+    seen: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for before, short in _DEFINED.findall(text):
+            words = before.split()
+            for m in range(1, len(words) + 1):
+                if _initials(words[-m:]) == short.lower():
+                    long_form = " ".join(words[-m:]).lower()
+                    forms = seen.setdefault(short, {})
+                    forms[long_form] = forms.get(long_form, 0) + 1
+                    break
+    table = {}
+    for short, forms in seen.items():
+        ranked = sorted(forms.values(), reverse=True)
+        if len(ranked) == 1 or ranked[0] > ranked[1]:
+            table[short] = max(forms, key=forms.get)
+    return table
+
+
+def expand_acronyms(topic: str, table: dict[str, str], is_rare) -> str:
+    """The topic with each acronym the session defines, and rarely writes, spelled out ("BO"
+    -> "Bayesian optimization"); a common one ("LLM") is left for the rankers, who know it."""
+    def spell(match: re.Match) -> str:
+        long_form = table.get(match.group(1))
+        if long_form is None or not is_rare(match.group(1)):
+            return match.group(0)
+        return long_form
+    return _ACRONYM.sub(spell, topic)
 
 
 # --- typos -------------------------------------------------------------------------------
@@ -484,7 +565,12 @@ _FILLER = frozenset("""posters poster papers paper works stuff things thing ones
 em all pls plz please which that are is there any anything something numbered lol thx thanks
 hey hi ok okay so just really kinda sorta maybe talks talk catch visit check should would could
 i i'm im me my mine into vs versus actually compare comparison what's whats""".split())
-_QUOTED = re.compile(r"[\"“'‘]([^\"”'’]{3,80})[\"”'’]")
+# A quoted phrase; an apostrophe inside a word ("I'm", "model's") is not a quote mark.
+_QUOTED = re.compile(r"(?:[\"“‘]|(?<![A-Za-z])')([^\"”’]{3,80}?)(?:[\"”’]|'(?![A-Za-z]))")
+# "... in the title", "whose titles contain ...": a filter on titles, not a topic.
+_IN_TITLE = re.compile(r"\b(?:in (?:the |their |its )?titles?|titles? (?:contains?|containing|"
+                       r"with|mentions?|mentioning|includes?|including|ha(?:s|ve)|says?)|"
+                       r"titled with|in (?:the|their) names?)\b", re.IGNORECASE)
 
 
 def _topic(text: str, drop: Iterable[str] = ()) -> str:
@@ -492,8 +578,11 @@ def _topic(text: str, drop: Iterable[str] = ()) -> str:
     (`drop`), filler and noise at either end removed; "" when nothing is left. A quoted
     phrase is the topic itself."""
     quoted = _QUOTED.search(text)
-    if quoted:
-        text = quoted.group(1)
+    if quoted:  # the topic itself, unless it only quotes an example in a longer question
+        around = strip_frame(text[:quoted.start()] + " " + text[quoted.end():])
+        if sum(fold(w) not in STOP and fold(w) not in _NOISE
+               for w in re.findall(r"[\w-]+", around)) <= 2:
+            text = quoted.group(1)
     dropped = {fold(w) for w in drop}
     words = [w.strip("?.!,;:'\"()—–-/") for w in strip_frame(text).split()]
     words = [w for w in words if w and fold(w) not in dropped and fold(w) not in _FILLER]
@@ -542,8 +631,11 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
         drop += title + [w for w in _title_words(cleaned) if any(_near(w, t) for t in title)]
     if award:
         cleaned = _AWARD.sub(" ", cleaned)
+    in_title = bool(_IN_TITLE.search(cleaned))
+    cleaned = _IN_TITLE.sub(" ", cleaned)
     topic = _topic(cleaned, drop)
     plan = Plan(topic=topic, kinds=kinds, board_min=lo, board_max=hi, award=award,
+                in_title=in_title and bool(topic),
                 authors=(author.label,) if author else (),
                 author_boards=frozenset(author.boards) if author else None,
                 boards=tuple(dict.fromkeys(named)), missing=missing)
@@ -563,7 +655,8 @@ def _intent(question: str, plan: Plan, titles: TitleIndex) -> str:
         return "poster"
     if plan.topic and _SIMILAR_ONLY.search(question) and not _COUNT.search(question):
         return "similar"  # "posters like the EGG one on ...": the one described, found first
-    if _COUNT.search(question):
+    if _COUNT.search(question) and (_COUNTS_POSTERS.search(question)
+                                    or not _COUNTS_THINGS.search(question)):
         return "count"
     if _WHO.search(question) and plan.topic and plan.author_boards is None:
         return "poster"  # "who wrote Rotating Features?": the poster found by its words
@@ -635,7 +728,8 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
     if described and (board := _best_title(described.group(1), results, titles)):
         rest = question.replace(described.group(0), " ")
         return Plan(intent="poster", boards=(board,), asks=_about_one(rest))
-    about_one = len(results) == 1 or previous.plan.intent in ("poster", "named")
+    about_one = len(results) == 1 or previous.plan.intent in ("poster", "named") or bool(
+        _IT.search(question) and _COUNTS_THINGS.search(question))  # "how many X did they ..."
     if about_one and (_IT.search(question) or _WHO.search(question) or _CARD.search(question)
                       or (_COUNT.search(question) and not _COUNTS_POSTERS.search(question))):
         return Plan(intent="poster", boards=(results[0],), asks=_about_one(question))

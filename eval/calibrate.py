@@ -3,6 +3,11 @@
 For every dev question whose plan searches a topic, it records the evidence the assistant
 weighs (best cosine, best BM25, term coverage), then searches a grid for the rule that abstains
 on the most questions the session does not cover while abstaining on at most 5% of the others.
+With `--rules` it chooses instead the bars of the evidence-per-aspect rule
+(`assistant.relevance.AspectBars`) and of the clear-gap rule (`clear_gap`, `clear_cosine`):
+every dev question is answered under each setting of a small grid and the pass rate per kind
+is printed, best first.
+
 Only the `dev` split is used (`--split` can say otherwise): thresholds fitted on the questions
 that are reported would not be a measurement.
 """
@@ -13,11 +18,15 @@ import argparse
 import itertools
 from pathlib import Path
 
+from assistant import relevance
 from assistant.ask import Assistant, clean_question, should_abstain
 from assistant.retrieve import ANY_POSTER
 from assistant.settings import Settings
 from eval.testset import DEFAULT_TESTSET, load_testset
 
+# The kinds whose answers the aspect rule can change: a topic searched.
+ASPECT_KINDS = {"near_miss", "topic", "combo", "count", "unanswerable", "typo", "lookup",
+                "detail", "poster_question", "conversation"}
 GRID = {
     "min_relevance": [0.20, 0.25, 0.30, 0.35],
     "sure_relevance": [0.45, 0.50, 0.55, 0.60, 0.65],
@@ -55,14 +64,58 @@ def search(samples, max_false: float = 0.05) -> list[tuple]:
     return sorted(results, key=lambda r: (r[0], r[1]), reverse=True)
 
 
+ASPECT_GRID = {"max_words": [3, 4], "terms": [0.0, 0.3, 0.5], "dense": [0.25, 0.3, 0.35]}
+GAP_GRID = {"clear_gap": [0.1, 0.12, 0.15, 0.2], "clear_cosine": [0.35, 0.4, 0.45]}
+
+
+def _pass_rates(assistant: Assistant, rows) -> tuple[float, dict[str, float]]:
+    from eval.harness import run_testset
+    from eval.metrics import passes
+
+    scored = run_testset(assistant, rows, progress=False)
+    kinds = sorted({s.kind for s in scored})
+    per_kind = {kind: sum(passes(s) for s in scored if s.kind == kind)
+                / sum(s.kind == kind for s in scored) for kind in kinds}
+    return sum(passes(s) for s in scored) / len(scored), per_kind
+
+
+def rule_grid(assistant: Assistant, rows) -> list[tuple[float, dict, dict[str, float]]]:
+    """(pass rate, values, pass rate per kind) for every setting of the aspect bars, then of
+    the clear-gap rule, best first: each question answered as `posters ask` would."""
+    results = []
+    base = assistant.settings
+    for values in itertools.product(*ASPECT_GRID.values()):
+        bars = dict(zip(ASPECT_GRID, values, strict=True))
+        relevance.ASPECT_BARS = relevance.AspectBars(**bars)
+        rate, per_kind = _pass_rates(assistant, rows)
+        results.append((rate, bars, per_kind))
+    relevance.ASPECT_BARS = relevance.AspectBars()
+    for values in itertools.product(*GAP_GRID.values()):
+        gap = dict(zip(GAP_GRID, values, strict=True))
+        assistant.settings = base.model_copy(update=gap)
+        rate, per_kind = _pass_rates(assistant, rows)
+        results.append((rate, gap, per_kind))
+    assistant.settings = base
+    return sorted(results, key=lambda r: -r[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path)
     parser.add_argument("--testset", type=Path, default=DEFAULT_TESTSET)
     parser.add_argument("--split", default="dev", help="rows of this split only [dev]")
+    parser.add_argument("--rules", action="store_true",
+                        help="choose the evidence-per-aspect bars and the clear-gap rule instead")
     args = parser.parse_args()
     settings = Settings(**({"store": args.store} if args.store else {}))
     rows = [r for r in load_testset(args.testset) if r.split == args.split]
+    if args.rules:
+        searched = [r for r in rows if r.kind in ASPECT_KINDS]
+        print(f"Choosing the aspect bars and the clear gap on the {args.split!r} split "
+              f"({len(searched)} rows)")
+        for rate, bars, per_kind in rule_grid(Assistant(settings), searched)[:10]:
+            print(f"{rate:.3f} {bars} " + " ".join(f"{k}={v:.2f}" for k, v in per_kind.items()))
+        return
     print(f"Calibrating on the {args.split!r} split of {args.testset} ({len(rows)} rows)")
     samples = collect(Assistant(settings), rows)
     print(f"{len(samples)} questions go to retrieval "

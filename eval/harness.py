@@ -7,7 +7,17 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.metrics import RECALL_AT, Scored, aggregate, faithfulness, passes, recall_at
+from eval.metrics import (
+    RECALL_AT,
+    SUMMARY_KIND,
+    Scored,
+    aggregate,
+    faithfulness,
+    passes,
+    recall_at,
+    summary_precision,
+    summary_recall,
+)
 from eval.testset import Row
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
@@ -40,14 +50,17 @@ def run_testset(assistant, rows: Sequence[Row], retriever: str = "hybrid", k: in
                 latency_ms=round(latency, 2), answer_text=answer.answer,
                 gold_answer=turn.answer, faithfulness=faithfulness(answer.answer, texts),
                 plan=answer.plan.to_json() if answer.plan else None, split=row.split,
-                question=turn.question))
+                question=turn.question, results=answer.results))
     return scored
 
 
 def summarize(scored: Sequence[Scored]) -> dict:
     kinds = sorted({s.kind for s in scored})
+    splits = sorted({s.split for s in scored if s.split})
     return {"overall": aggregate(scored),
-            "by_kind": {kind: aggregate([s for s in scored if s.kind == kind]) for kind in kinds}}
+            "by_kind": {kind: aggregate([s for s in scored if s.kind == kind]) for kind in kinds},
+            "by_split": {split: aggregate([s for s in scored if s.split == split])
+                         for split in splits}}
 
 
 def per_question(scored: Sequence[Scored]) -> list[dict]:
@@ -93,7 +106,8 @@ def _fmt(value) -> str:
 
 METRIC_COLUMNS = ("n", "pass_rate", *(f"recall@{k}" for k in RECALL_AT), "mrr", "ndcg@10",
                   "citation_precision", "citation_recall", "abstention_rate",
-                  "false_abstention_rate", "answer_match", "faithfulness")
+                  "false_abstention_rate", "answer_match", "faithfulness", "summary_recall",
+                  "summary_precision", "summary_recall_broad")
 
 
 def metrics_table(groups: dict[str, dict]) -> str:
@@ -112,6 +126,7 @@ def render_report(metrics: dict, runs: dict[str, list[Scored]], main: str,
              f"**{metrics['config'].get('backend', 'extractive')}**, {len(runs[main])} questions"
              f", test set `{metrics['config'].get('testset')}`.\n",
              "## By kind\n", metrics_table({**metrics["by_kind"], "overall": metrics["overall"]}),
+             "\n## By split\n", metrics_table(metrics["by_split"]),
              "\n## Retrievers side by side (overall)\n", metrics_table(metrics["retrievers"]),
              "\n## Worst questions\n"]
     worst = sorted(runs[main], key=_badness, reverse=True)[:15]
@@ -129,6 +144,8 @@ def _badness(s: Scored) -> float:
         return 1.0 if not s.abstained else 0.0
     if s.abstained:
         return 1.0
+    if s.kind == SUMMARY_KIND:
+        return 1.0 - min(summary_recall(s), summary_precision(s))
     return 1.0 - recall_at(s.gold, s.cited, len(s.cited), s.accept_any)
 
 

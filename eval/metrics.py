@@ -6,7 +6,7 @@ import math
 import re
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 RECALL_AT = (1, 5, 10)
 
@@ -29,6 +29,28 @@ class Scored:
     plan: dict | None = None  # the plan the answer followed (intent, topic, filters)
     split: str | None = None
     question: str = ""
+    results: list[int] = field(default_factory=list)  # the whole result set (a summary's area)
+
+
+SUMMARY_KIND = "summary"
+SUMMARY_PASS = (0.9, 0.85)  # a summary passes with this recall and precision of its area
+BROAD_AREA = 20  # an area of this many gold posters or more is broad
+
+
+def covered(r: Scored) -> list[int]:
+    """The posters a summary covers: every poster of its area, shown or only counted."""
+    if r.abstained:
+        return []
+    return r.results or r.cited
+
+
+def summary_recall(r: Scored) -> float:
+    return len(set(r.gold) & set(covered(r))) / len(set(r.gold))
+
+
+def summary_precision(r: Scored) -> float:
+    found = set(covered(r))
+    return len(set(r.gold) & found) / len(found) if found else 0.0
 
 
 def stated_count(answer: str) -> int | None:
@@ -43,6 +65,9 @@ def passes(r: Scored) -> bool:
     there is one, and for a count, the right number first."""
     if not r.gold:
         return r.abstained
+    if r.kind == SUMMARY_KIND:  # the area, not the few posters a summary has room to show
+        recall, precision = SUMMARY_PASS
+        return summary_recall(r) >= recall and summary_precision(r) >= precision
     if r.abstained or recall_at(r.gold, r.cited, len(r.cited), r.accept_any) < 1.0:
         return False
     if r.kind == "count" and r.gold_answer is not None:
@@ -147,6 +172,11 @@ def aggregate(rows: Sequence[Scored]) -> dict:
     out["answer_match"] = _mean([float(answer_matches(r.gold_answer, r.answer_text))
                                  for r in details])
     out["faithfulness"] = _mean([r.faithfulness for r in rows if r.faithfulness is not None])
+    summaries = [r for r in answerable if r.kind == SUMMARY_KIND]
+    out["summary_recall"] = _mean([summary_recall(r) for r in summaries])
+    out["summary_precision"] = _mean([summary_precision(r) for r in summaries])
+    out["summary_recall_broad"] = _mean([summary_recall(r) for r in summaries
+                                         if len(set(r.gold)) >= BROAD_AREA])
     out["pass_rate"] = _mean([float(passes(r)) for r in rows])
     latencies = [r.latency_ms for r in rows]
     out["latency_ms"] = {"p50": round(percentile(latencies, 50), 1),

@@ -8,11 +8,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import MetadataMode
 
 from assistant import store as st
+from assistant.embedding import EmbeddingError, model_identity
 from assistant.settings import Settings
 from ingest.chunk import chunk_posters, make_splitter, poster_hash, poster_key, poster_record
 from ingest.parse import Poster, SessionFormatError, load_session
@@ -32,12 +33,16 @@ class IngestReport:
     chunks_kept: int = 0  # already embedded by an interrupted run this one resumed
     rebuilt: bool = False
     resumed: bool = False
+    indexed: bool = False  # a store from before the saved index got one
     seconds: float = 0.0
 
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.by_kind.items()) if k != "poster")
         head = f"{self.posters} posters ({kinds}; {self.awards} with an award)"
         if not (self.added or self.updated or self.removed):
+            if self.indexed:
+                return (f"{head}: {self.unchanged} unchanged; the saved index questions read "
+                        f"was written (nothing embedded) at {self.store}")
             return f"{head}: {self.unchanged} unchanged, store not modified ({self.store})"
         verb = "rebuilt" if self.rebuilt else "updated"
         resumed = (f" (resumed an interrupted ingest: {self.chunks_kept} chunks were already "
@@ -99,7 +104,7 @@ def plan_ingest(posters: list[Poster], old: dict[str, str]) -> IngestPlan:
         stale=[k for k in old if k.rsplit(":", 1)[0] in sessions and old[k] != hashes.get(k)])
 
 
-def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
+def ingest(sources: list[Path], settings: Settings, embedder: Any,
            rebuild: bool = False, progress: bool | None = None) -> IngestReport:
     """Parse, diff against the live store, embed what changed, and publish a new generation.
 
@@ -112,13 +117,14 @@ def ingest(sources: list[Path], settings: Settings, embedder: BaseEmbedding,
     st.check_store(store)
     if not st.is_writable(store):  # a read-only store that is already up to date is fine
         manifest, plan, report = _diff(posters, described, settings, rebuild)
-        if plan.is_empty():
+        if plan.is_empty() and not _lacks_index(store):
             return report
         st.check_writable(store)
     # The diff is taken under the lock: another ingest may publish until then.
     with st.ingest_lock(store):
         manifest, plan, report = _diff(posters, described, settings, rebuild)
-        if plan.is_empty():  # remove what a killed ingest left behind
+        report.indexed = plan.is_empty() and _lacks_index(store)
+        if plan.is_empty() and not report.indexed:  # remove what a killed ingest left behind
             st.discard_stale_generations(store, server)
             return report
         live = None if rebuild else st.current_generation(store)
@@ -147,7 +153,7 @@ def _diff(posters: list[Poster], described: list[dict], settings: Settings,
     store = settings.store
     manifest = None if rebuild else st.read_manifest(store)
     if manifest:
-        st.check_model(manifest, settings.embed_model, store)
+        st.check_model(manifest, model_identity(settings), store)
         check_boards_distinct(posters, described, manifest, store)
     old = manifest.posters if manifest else {}
     plan = plan_ingest(posters, old)
@@ -159,6 +165,15 @@ def _diff(posters: list[Poster], described: list[dict], settings: Settings,
     report.removed = sum(k not in plan.hashes for k in plan.stale)
     report.unchanged = len(posters) - len(plan.to_embed)
     return manifest, plan, report
+
+
+def _lacks_index(store: Path) -> bool:
+    """A live generation written before questions read a saved index: an ingest with nothing
+    to embed still publishes a generation that has one."""
+    from assistant.index import SAVED_INDEX
+
+    live = st.current_generation(store)
+    return live is not None and not (live / SAVED_INDEX).is_dir()
 
 
 def _disk_full(err: BaseException | None) -> bool:
@@ -196,7 +211,7 @@ def _resume_or_start(store: Path, live: Path | None, plan: IngestPlan, settings:
     for path in sorted(st.stale_generations(store), reverse=True):
         building = st.read_json(path, st.BUILDING_FILE) if path.is_dir() else None
         if building and building.get("base") == base and (
-                building.get("embed_model") == settings.embed_model):
+                building.get("embed_model") == model_identity(settings)):
             st.discard_stale_generations(store, server, keep=path.name)
             return path, building, True
     st.discard_stale_generations(store, server)
@@ -204,7 +219,7 @@ def _resume_or_start(store: Path, live: Path | None, plan: IngestPlan, settings:
     if server is not None and live is not None:
         st.copy_collection(st.generation_collection(settings, live),
                            st.generation_collection(settings, generation, create=True))
-    building = {"base": base, "embed_model": settings.embed_model, "target": plan.hashes,
+    building = {"base": base, "embed_model": model_identity(settings), "target": plan.hashes,
                 "stale_deleted": False}
     st.write_json(generation, st.BUILDING_FILE, building)
     return generation, building, False
@@ -212,7 +227,7 @@ def _resume_or_start(store: Path, live: Path | None, plan: IngestPlan, settings:
 
 def _write_generation(generation: Path, live: Path | None, plan: IngestPlan,
                       manifest: st.Manifest | None, described: list[dict], settings: Settings,
-                      embedder: BaseEmbedding, progress: bool | None,
+                      embedder: Any, progress: bool | None,
                       building: dict, server: st.ChromaServer | None) -> tuple[int, int]:
     """Apply the plan to the generation and publish it: (chunks embedded, chunks found
     already embedded by an interrupted run of the same ingest)."""
@@ -224,32 +239,48 @@ def _write_generation(generation: Path, live: Path | None, plan: IngestPlan,
                                  if plan.hashes.get(k) != h and k not in plan.stale])
     st.write_json(generation, st.BUILDING_FILE, {
         **building, "target": plan.hashes, "stale_deleted": True})
-    embedded, kept = _embed_posters(collection, plan.to_embed, embedder, settings, progress)
+    try:
+        embedded, kept = _embed_posters(collection, plan.to_embed, embedder, settings,
+                                        progress, manifest.dimension if manifest else None)
+    except EmbeddingError as err:  # what was flushed stays: the next run resumes from it
+        raise st.StoreError(f"{err}; the store is as it was, and the chunks embedded so far "
+                            "are kept: run the same ingest again to resume") from None
     if hasattr(embedder, "release_memory"):  # the map below needs the memory more
         embedder.release_memory()
     other_sessions = [r for r in (st.read_posters(live) if live else [])
                       if r["session"] not in plan.sessions]
     records = other_sessions + [poster_record(p) for p in plan.posters]
     st.write_posters(generation, records)
-    st.write_json(generation, st.THEMES_FILE, _theme_map(collection, records))
+    saved = _saved_index(collection, records)
+    st.write_json(generation, st.THEMES_FILE, _theme_map(saved.poster_vectors, records))
+    saved.save(generation)
     old = manifest.posters if manifest else {}
     kept_posters = {k: v for k, v in old.items() if k.rsplit(":", 1)[0] not in plan.sessions}
     kept_sources = [s for s in (manifest.sources if manifest else [])
                     if s["session"] not in plan.sessions]
-    sample = collection.get(limit=1, include=["embeddings"])["embeddings"]
-    dimension = len(sample[0]) if len(sample) else 0
+    dimension = int(saved.chunk_vectors.shape[1])
     (generation / st.BUILDING_FILE).unlink()
     st.publish_generation(generation.parent, generation, st.Manifest(
-        embed_model=settings.embed_model, dimension=dimension,
+        embed_model=model_identity(settings), dimension=dimension,
         sources=kept_sources + described, posters={**kept_posters, **plan.hashes}), server)
     return embedded, kept
 
 
-def _theme_map(collection, records: list[dict]) -> dict:
+def _saved_index(collection, records: list[dict]) -> Any:
+    """The index questions read (chunk and poster vectors, BM25, term sets), from every chunk
+    of the generation: kept, resumed and new alike."""
+    from assistant.index import SavedIndex
+
+    chunks = (row for got in st.pages(collection, ["embeddings", "documents", "metadatas"])
+              for row in zip(got["ids"], got["embeddings"], got["documents"], got["metadatas"],
+                             strict=True))
+    return SavedIndex.build(chunks, records)
+
+
+def _theme_map(matrix, records: list[dict]) -> dict:
     """The session map (themes and 2-D coordinates), computed once here, not per request."""
     from assistant.themes import build_theme_map
 
-    matrix = st.poster_vectors(collection, [f"{r['session']}:{r['board']}" for r in records])
     texts = [f"{r['title']}. {r['abstract']}" for r in records]
     return build_theme_map([r["board"] for r in records], texts, matrix).to_dict()
 
@@ -268,10 +299,11 @@ FLUSH_SECONDS = 5.0  # embedded chunks are written at least this often, so a kil
 FLUSH_CHUNKS = 2000  # loses little; and in large writes, since Chroma pays per call
 
 
-def _embed_posters(collection, posters: list[Poster], embedder: BaseEmbedding,
-                   settings: Settings, progress: bool | None) -> tuple[int, int]:
+def _embed_posters(collection, posters: list[Poster], embedder: Any, settings: Settings,
+                   progress: bool | None, dimension: int | None = None) -> tuple[int, int]:
     """Chunk, embed and add the posters a window at a time, skipping chunks the collection
-    already holds (a resumed ingest); (chunks embedded, chunks skipped)."""
+    already holds (a resumed ingest); (chunks embedded, chunks skipped). `dimension`: the
+    live store's, which new vectors must have (one model name may hide another model)."""
     from llama_index.vector_stores.chroma import ChromaVectorStore
     from tqdm import tqdm
 
@@ -291,10 +323,13 @@ def _embed_posters(collection, posters: list[Poster], embedder: BaseEmbedding,
         kept += len(nodes) - len(todo)
         # Similar lengths in a model batch means less padding for the model to chew through.
         todo.sort(key=lambda n: len(n.get_content(MetadataMode.EMBED)))
-        for first in range(0, len(todo), settings.embed_batch_size):
-            chunk = todo[first:first + settings.embed_batch_size]
+        # A remote embedder keeps several requests in flight: give it that many batches.
+        step = settings.embed_batch_size * getattr(embedder, "in_flight", 1)
+        for first in range(0, len(todo), step):
+            chunk = todo[first:first + step]
             vectors = embedder.get_text_embedding_batch(
                 [n.get_content(MetadataMode.EMBED) for n in chunk])
+            _check_dimension(vectors, dimension, settings)
             for node, vector in zip(chunk, vectors, strict=True):
                 node.embedding = vector
             pending += chunk
@@ -310,7 +345,15 @@ def _embed_posters(collection, posters: list[Poster], embedder: BaseEmbedding,
     return embedded, kept
 
 
-def _token_counter(embedder: BaseEmbedding):
+def _check_dimension(vectors: list, dimension: int | None, settings: Settings) -> None:
+    if dimension and vectors and len(vectors[0]) != dimension:
+        raise st.StoreError(
+            f"{settings.store}: the model {model_identity(settings)!r} returned "
+            f"{len(vectors[0])}-dimensional vectors, but the store holds {dimension}-"
+            f"dimensional ones under that name (another model behind it?); {st.REBUILD_HINT}")
+
+
+def _token_counter(embedder: Any):
     from assistant.embedding import token_counter
 
     return token_counter(embedder)

@@ -89,13 +89,20 @@ def test_the_map_highlights_the_posters_of_the_answer(client):
     history, _sources, _choices = client.predict(
         "Which posters are about federated learning?", [], ALL_KINDS, 100, 2026,
         api_name="/chat")
-    plot = client.predict(api_name="/map")
+    drawn = client.predict(api_name="/map")
     text = "".join(p["text"] for p in history[-1]["content"])
-    columns = plot["value"]["columns"] if "value" in plot else plot["columns"]
-    rows = plot["value"]["data"] if "value" in plot else plot["data"]
-    theme, board = columns.index("theme"), columns.index("board")
-    marked = {int(r[board]) for r in rows if r[theme].startswith("★")}
-    assert len(rows) == 391 and marked == set(cited(text))
+    marked = {int(b) for b in re.findall(r'class="pt hit"[^>]*data-board="(\d+)"', drawn)}
+    assert len(re.findall(r"<circle ", drawn)) == 391 and marked == set(cited(text))
+    assert drawn.count('data-act="theme"') >= 10  # a legend that asks about each theme
+
+
+def test_an_inverted_board_range_is_swapped_and_said_above_the_answer(client):
+    _, text, _ = ask(client, "Which posters are about diffusion models?", lo=399, hi=100)
+    first_line = text.splitlines()[0]
+    assert "boards #100–#399" in first_line and "swapped" in first_line
+    assert cited(text) and all(100 <= b <= 399 for b in cited(text))
+    _, plain, _ = ask(client, "Which posters are about diffusion models?")
+    assert "Filters:" not in plain  # nothing said when nothing is hidden
 
 
 def test_a_session_keeps_no_copy_of_each_answer(real_assistant):
@@ -130,3 +137,35 @@ def test_a_follow_up_in_the_app_reads_the_whole_previous_result_set(client):
     assert cited(orals) == [615]
     _, spotlights, _ = ask(client, "which of those are spotlights?", history[:2])
     assert cited(spotlights) and not set(cited(spotlights)) & {615}
+
+
+def test_the_conversation_exports_as_markdown_with_titles():
+    """Citations resolved to titles and authors under each answer; questions as typed."""
+    from assistant.app import conversation_markdown, question_markdown
+
+    cards = {813: {"title": "Scaling Data-Constrained Language Models", "authors": "N. M."}}
+    history = [{"role": "assistant", "content": "Welcome"},
+               {"role": "user", "content": question_markdown("what's at *#813*?")},
+               {"role": "assistant", "content": "<abbr>rendered</abbr>"}]
+    answers = {"2": {"answer": "**Scaling** [#813] (oral)", "citations": [813],
+                     "filters": "Filters: kinds: oral"}}
+    text = conversation_markdown(history, answers, cards, "Poster Session 2")
+    assert "**You:** what's at *#813*?" in text
+    assert "**Assistant:** **Scaling** [#813] (oral)" in text
+    assert "- [#813] Scaling Data-Constrained Language Models — N. M." in text
+    assert "_Filters: kinds: oral_" in text and "<abbr>" not in text
+
+
+def test_a_reading_list_walks_the_hall_by_hundreds_and_reads_back():
+    from assistant.app import boards_in_list, shared_boards, walking_groups, write_reading_list
+
+    known = {b: {"board": b, "kind": "poster", "award": "", "title": f"T{b}", "authors": "A"}
+             for b in (100, 105, 813, 1305)}
+    assert walking_groups([813, 100, 1305, 105]) == [
+        ("#100-#199", [100, 105]), ("#800-#899", [813]), ("#1300-#1399", [1305])]
+    md, table = write_reading_list([1305, 100, 813], known, "S")
+    written = Path(md).read_text(encoding="utf-8")
+    assert written.index("## #100-#199") < written.index("#100") < written.index("## #800")
+    assert boards_in_list(written, known) == [100, 813, 1305]
+    assert boards_in_list(Path(table).read_text(encoding="utf-8"), known) == [100, 813, 1305]
+    assert shared_boards("813,100,9999,813", known) == [813, 100]

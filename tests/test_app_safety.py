@@ -32,8 +32,8 @@ WAIT_ANSWERED = """(n) => {
   if (bots.length < n) return false;
   const busy = document.querySelector('#chatbot .wrap:not(.hide)');
   const txt = bots[bots.length - 1].innerText, now = Date.now();
-  if (busy || window.__lastTxt !== txt) { window.__lastTxt = txt; window.__lastChange = now;
-    return false; }
+  if (busy || txt.includes('Answering…') || window.__lastTxt !== txt) {
+    window.__lastTxt = txt; window.__lastChange = now; return false; }
   return now - window.__lastChange > 600;
 }"""
 # Elements that load or submit something, built from the data (they name the recorder).
@@ -217,12 +217,16 @@ def test_no_image_form_or_link_from_data_or_model_is_loaded(hostile_app, recorde
         welcome = page.locator("#chatbot [data-testid='bot']").first.inner_text()
         model = ask(page, "Which posters are about zebrafish telemetry?", answers=2)
         board = ask(page, "What's at #100?", answers=3)
-        page.locator("#chatbot [data-testid='bot'] abbr.cite").last.hover()
+        page.locator("#chatbot [data-testid='bot'] abbr.cite").last.click()
         page.locator("#cite-pop").wait_for(state="visible", timeout=5_000)
-        page.locator("#to-star input").fill("#100")
-        page.locator("#to-star input").press("Enter")
-        page.locator("#star").click()
-        page.wait_for_function("() => document.querySelector('#reading-md')"
+        page.locator("#cite-pop button[data-act=star]").click()
+        # The map's dots carry the titles as attributes; a tapped dot's card is built as text.
+        page.get_by_role("tab", name="Map").click()
+        page.locator("#map circle[data-board='100']").click()
+        page.locator("#cite-pop").wait_for(state="visible", timeout=5_000)
+        page.keyboard.press("Escape")
+        page.get_by_role("tab", name="Reading list").click()
+        page.wait_for_function("() => document.querySelector('#reading-list')"
                                ".innerText.includes('Aquarium')", timeout=10_000)
         time.sleep(1.0)  # an image the page did request would arrive by now
         loaded = page.evaluate(FROM_DATA, recorder.origin)

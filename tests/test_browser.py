@@ -1,8 +1,14 @@
-"""The app in headless Chromium (Debian's package, driven by Playwright): a person's view."""
+"""The app in headless Chromium (Debian's package, driven by Playwright): a person's view at
+desktop size (1400x1000). The phone's view is tests/test_browser_phone.py."""
 
 from __future__ import annotations
 
+import io
+import json
+import re
 import shutil
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -12,14 +18,17 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-WAIT_DONE = """() => {
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+# The n-th bot message is there and complete: its text has not changed for 600 ms.
+WAIT_DONE = """(n) => {
   const c = document.querySelector('#chatbot');
   const bots = c ? c.querySelectorAll('[data-testid=bot]') : [];
-  if (bots.length < 2) return false;
+  if (bots.length < n) return false;
   const busy = c.querySelector('.wrap:not(.hide)');
   const txt = bots[bots.length - 1].innerText, now = Date.now();
-  if (busy || window.__lastTxt !== txt) { window.__lastTxt = txt; window.__lastChange = now;
-    return false; }
+  if (busy || txt.includes('Answering…') || window.__lastTxt !== txt) {
+    window.__lastTxt = txt; window.__lastChange = now; return false; }
   return now - window.__lastChange > 600;
 }"""
 
@@ -31,44 +40,80 @@ def app_url(real_assistant):
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser():
     from playwright.sync_api import sync_playwright
 
-    outside: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
 
-        def guard(route):
-            if route.request.url.startswith(app_url):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
 
-        context.route("**/*", guard)
-        page = context.new_page()
-        page.outside = outside
-        page.on("dialog", lambda d: (outside.append(f"dialog:{d.message}"), d.dismiss()))
-        page.goto(app_url)
-        page.wait_for_selector("#msg textarea", timeout=30_000)
+@contextmanager
+def opened(browser, url: str, viewport: dict = DESKTOP, path: str = "", context=None):
+    """A page on the app in a fresh browser context (its own storage) unless one is given;
+    every request that leaves the app is blocked and recorded in `page.outside`."""
+    own = context is None
+    context = context or browser.new_context(
+        viewport=viewport, has_touch=viewport is PHONE, is_mobile=viewport is PHONE)
+    outside: list[str] = []
+
+    def guard(route):
+        if route.request.url.startswith(url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.outside = outside
+    page.on("dialog", lambda d: (outside.append(f"dialog:{d.message}"), d.dismiss()))
+    page.goto(url + path)
+    page.wait_for_selector("#msg textarea", timeout=30_000)
+    try:
         yield page
-        browser.close()
+    finally:
+        page.close()
+        if own:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url):
+    with opened(browser, app_url) as page:
+        yield page
+
+
+def bots(page) -> int:
+    return page.locator("#chatbot [data-testid='bot']").count()
 
 
 def ask(page, question: str) -> str:
+    expected = bots(page) + 1
     box = page.locator("#msg textarea")
     box.fill(question)
     box.press("Enter")
-    page.wait_for_function(WAIT_DONE, timeout=30_000, polling=200)
+    page.wait_for_function(WAIT_DONE, arg=expected, timeout=60_000, polling=200)
     return page.locator("#chatbot [data-testid='bot']").last.inner_text()
+
+
+def tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(300)
+
+
+def reading_list(page) -> str:
+    tab(page, "Reading list")
+    return page.locator("#reading-list").inner_text()
 
 
 def test_question_citation_and_poster_card(page, tmp_path):
     assert "391 posters" in page.locator("#chatbot").inner_text()
     text = ask(page, "Is anyone generating synthetic MILP instances for solvers?")
     assert "[#100]" in text
-    citation = page.locator("#chatbot [data-testid='bot'] abbr.cite").last
+    citation = page.locator("#chatbot [data-testid='bot'] abbr.cite", has_text="[#100]").last
     citation.hover()
     card = page.locator("#cite-pop")
     card.wait_for(state="visible", timeout=5_000)
@@ -82,11 +127,205 @@ def test_injected_markup_does_not_run(page):
     assert not [u for u in page.outside if u.startswith("dialog:")]
 
 
+def test_html_and_markdown_typed_as_a_question_are_shown_as_typed(page):
+    question = "<b>bold</b> and *stars* about diffusion"
+    ask(page, question)
+    bubble = page.locator("#chatbot [data-testid='user']").last
+    assert bubble.inner_text().strip() == question
+    assert bubble.locator("b, em, img").count() == 0
+
+
+def test_enter_on_an_empty_box_adds_nothing(page):
+    before = (page.locator("#chatbot [data-testid='user']").count(), bots(page))
+    page.locator("#msg textarea").fill("   ")
+    page.locator("#msg textarea").press("Enter")
+    page.wait_for_timeout(1500)
+    assert (page.locator("#chatbot [data-testid='user']").count(), bots(page)) == before
+    assert "Error" not in page.locator("#chatbot [data-testid='bot']").last.inner_text()
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    colour = colour.lstrip("#")
+    return tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def centre_pixel(locator) -> tuple[int, int, int]:
+    """The colour the browser painted at the centre of an element (read from a screenshot)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(locator.screenshot())).convert("RGB")
+    return image.getpixel((image.width // 2, image.height // 2))
+
+
+def test_the_map_marks_the_answers_posters_with_a_visible_fill(page):
+    text = ask(page, "Which posters are about federated learning?")
+    tab(page, "Map")
+    hits = page.locator("#map circle.hit")
+    hits.first.wait_for(timeout=10_000)
+    cited = {int(b) for b in re.findall(r"\[#(\d+)\]", text)}
+    assert {int(h.get_attribute("data-board")) for h in hits.all()} == cited
+    for hit in hits.all()[:4]:  # painted in its theme's colour, opaque, not a hollow ring
+        painted, fill = centre_pixel(hit), rgb(hit.get_attribute("fill"))
+        assert max(abs(a - b) for a, b in zip(painted, fill, strict=True)) < 40, (painted, fill)
+    muted = page.locator("#map circle.pt:not(.hit)").first
+    painted, fill = centre_pixel(muted), rgb(muted.get_attribute("fill"))
+    assert sum(painted) > sum(fill) + 150  # the rest faded towards the background
+    radius = page.evaluate("""() => [document.querySelector('#map circle.hit'),
+        document.querySelector('#map circle.pt:not(.hit)')].map(c => c.getBBox().width)""")
+    assert radius[0] > 2 * radius[1]
+    legend = page.locator("#map .theme-ask")
+    assert legend.count() >= 10 and all(len(t) > 8 for t in legend.all_inner_texts())
+    page.locator(f"#map circle[data-board='{min(cited)}']").click()
+    assert f"#{min(cited)}" in page.locator("#cite-pop").inner_text()
+    page.keyboard.press("Escape")
+    tab(page, "Sources")
+
+
+def test_bold_text_uses_one_font_face(page):
+    """Gradio's SemiBold face holds only A and B: bold titles mixed two fonts."""
+    faces = page.evaluate("""() => [...document.fonts].filter(f => f.family.includes('Source'))
+        .map(f => f.weight)""")
+    assert faces and "600" not in faces
+
+
+def test_the_reading_list_lasts_removes_and_is_shared_by_link(browser, app_url, tmp_path):
+    with opened(browser, app_url) as page:
+        ask(page, "What's at #813?")
+        page.locator("#sources-box button[data-act=star][data-board='813']").click()
+        ask(page, "Is anyone generating synthetic MILP instances for solvers?")
+        page.locator("#sources-box button[data-act=star][data-board='100']").click()
+        page.wait_for_timeout(1500)
+        listed = reading_list(page)
+        assert "#100" in listed and "#813" in listed and listed.index("#100-#199") < (
+            listed.index("#800-#899"))
+        page.locator("#reading-list button[data-board='100']").click()  # remove
+        page.wait_for_timeout(1500)
+        assert "#100 " not in reading_list(page)
+        share = page.evaluate("document.getElementById('share-link').href")
+        page.reload()
+        page.wait_for_selector("#msg textarea")
+        page.wait_for_timeout(1500)
+        after = reading_list(page)
+        assert "#813" in after and "#100 " not in after  # kept, and removed stays removed
+    with opened(browser, app_url, path="/?" + share.split("?", 1)[1] + ",105") as other:
+        other.wait_for_timeout(1500)
+        shared = other.locator("#reading-list").inner_text()  # the tab opens by itself
+        assert "shared list of 2" in shared and "#813" in shared and "#105" in shared
+        exported = tmp_path / "reading_list.md"  # a list exported elsewhere, imported here
+        exported.write_text("# Reading list\n\n## #100-#199\n\n- **#100** (poster) A Deep "
+                            "Instance Generative Framework\n", encoding="utf-8")
+        with other.expect_file_chooser() as chooser:
+            other.locator("#import").click()
+        chooser.value.set_files(str(exported))
+        other.wait_for_function("() => document.querySelector('#reading-list').innerText"
+                                ".includes('Imported 1')", timeout=10_000)
+        assert "#100 " in other.locator("#reading-list").inner_text()
+
+
+def test_a_thumbs_down_is_kept_beside_the_store(page, real_assistant):
+    store = real_assistant.settings.store / "feedback.jsonl"
+    before = store.read_text(encoding="utf-8").splitlines() if store.exists() else []
+    ask(page, "What is Bernhard Schölkopf presenting?")
+    page.locator("#chatbot button[aria-label='Dislike']").last.click()
+    page.wait_for_timeout(1500)
+    rows = store.read_text(encoding="utf-8").splitlines()[len(before):]
+    assert len(rows) == 1
+    row = json.loads(rows[0])
+    assert row["liked"] is False and row["question"] == "What is Bernhard Schölkopf presenting?"
+    assert row["citations"] and row["plan"]["intent"] and "[#" in row["answer"]
+
+
+def test_retry_undo_and_the_conversation_download(page):
+    ask(page, "What's at #813?")
+    ask(page, "Which posters are orals?")
+    count = bots(page)
+    page.locator("#chatbot button[aria-label='Retry']").last.click()
+    page.wait_for_function(WAIT_DONE, arg=count, timeout=60_000, polling=200)
+    assert bots(page) == count and "[#" in page.locator("#chatbot [data-testid='bot']").last \
+        .inner_text()
+    page.locator("#chatbot button[aria-label='Undo']").last.click()
+    page.wait_for_timeout(1500)
+    assert bots(page) == count - 1
+    assert page.locator("#msg textarea").input_value() == "Which posters are orals?"
+    page.locator("#msg textarea").fill("")
+    with page.expect_download(timeout=20_000) as download:
+        page.locator("#export-chat").click()
+        page.locator("#chat-file a").first.click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "**You:** What's at #813?" in text and "orals" not in text.split("#813?")[-1]
+    assert "- [#813] Scaling Data-Constrained Language Models — Niklas Muennighoff" in text
+    assert "<abbr" not in text
+
+
+def test_copy_gives_the_text_as_read_not_its_markup(page, app_url):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url)
+    ask(page, "What's at #813?")
+    page.locator("#chatbot button[aria-label='Copy message']").last.click()
+    page.wait_for_timeout(800)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("Scaling Data-Constrained Language Models [#813]")
+    assert "<abbr" not in copied and "**" not in copied
+
+
+def test_a_filter_that_hides_a_named_board_says_so(browser, app_url):
+    with opened(browser, app_url) as page:
+        tab(page, "Filters")
+        page.locator("#board-min input").fill("100")
+        page.locator("#board-max input").fill("300")
+        page.locator("#board-max input").press("Tab")
+        text = ask(page, "what is at #813?")
+        assert text.startswith("Filters: boards #100–#300")
+        assert "#813" in text and "outside" in text and "no board #813" not in text.lower()
+
+
 def test_no_request_leaves_the_machine(page):
     assert page.outside == []
 
 
-def test_the_session_map_renders(page):
-    points = page.locator("#map path[aria-roledescription='point'], #map .mark-symbol path")
-    points.first.wait_for(timeout=10_000)
-    assert points.count() >= 300
+@pytest.fixture(scope="module")
+def slow_llm_url(tmp_path_factory, bundled):
+    """A 12-poster store answered by a local scripted LLM that takes 4 s to reply."""
+    from assistant.ask import Assistant
+    from assistant.embedding import HashEmbedding
+    from assistant.settings import Settings
+    from ingest.build import ingest
+    from ingest.parse import Session
+    from tests.conftest import FAKE_MODEL, write_session
+    from tests.scripted_llm import ScriptedLLM
+
+    folder = tmp_path_factory.mktemp("slow")
+    page = write_session(folder / "small.txt",
+                         Session(bundled.name, bundled.location, "small", bundled.posters[:12]))
+    # Bars lowered so the hash embedder never abstains: a topic question reaches the LLM.
+    settings = Settings(store=folder / "store", embed_model=FAKE_MODEL, backend="openai",
+                        min_relevance=0.0, cite_floor=0.0, lexical_cite_floor=0.0)
+    embedder = HashEmbedding(FAKE_MODEL, 64)
+    ingest([page], settings, embedder, progress=False)
+    server = ScriptedLLM(delay=4.0)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("OPENAI_BASE_URL", server.base_url)
+        env.setenv("OPENAI_API_KEY", "sk-local-test")
+        assistant = Assistant(settings, embedder=embedder)
+    with running_app(assistant) as url:
+        yield url
+    server.shutdown()
+
+
+def test_waiting_for_an_llm_shows_the_question_and_can_be_stopped(browser, slow_llm_url):
+    with opened(browser, slow_llm_url) as page:
+        question = "Is anyone working on binding affinity prediction for antibodies?"
+        page.locator("#msg textarea").fill(question)
+        page.locator("#msg textarea").press("Enter")
+        page.wait_for_timeout(1000)  # the model takes 4 s: nothing of the answer yet
+        assert page.locator("#chatbot [data-testid='user']").last.inner_text() == question
+        assert "Answering" in page.locator("#chatbot [data-testid='bot']").last.inner_text()
+        labels = page.evaluate("""() => [...document.querySelectorAll(
+            '.progress-text, .meta-text, .meta-text-center, .timer')]
+            .filter(e => e.offsetParent && !e.closest('#chatbot')).map(e => e.innerText)""")
+        assert labels == []  # no timer over other panels
+        page.locator("#stop").click()
+        page.wait_for_timeout(5000)  # past the model's reply: it must not arrive
+        assert page.locator("#chatbot [data-testid='bot']").last.inner_text() == "(stopped)"
+        assert page.locator("#send").is_visible() and not page.locator("#stop").is_visible()
+        ask(page, question)  # the app still answers after a stop
+        assert "[#" in page.locator("#chatbot [data-testid='bot']").last.inner_text()

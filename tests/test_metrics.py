@@ -56,3 +56,32 @@ def test_faithfulness_counts_claims_backed_by_their_cited_abstract():
     assert faithfulness(wrong, abstracts) == 0.0
     assert faithfulness(f"{good} {uncited}", abstracts) == 0.5
     assert faithfulness("The posters in this session do not cover that.", abstracts) is None
+
+
+def test_a_summary_is_scored_on_its_whole_area_not_the_posters_it_shows():
+    gold = list(range(1, 21))  # a broad area: 20 posters
+    shown = [1, 2, 3]
+    whole = [*range(1, 19), 99, 98]  # 18 of 20 found, 2 wrong
+    summary = Scored("s", "summary", gold, False, whole, shown, False, 5.0, results=whole)
+    m = aggregate([summary])
+    assert m["summary_recall"] == 0.9 and m["summary_precision"] == 0.9
+    assert m["summary_recall_broad"] == 0.9 and m["pass_rate"] == 1.0
+    narrow = Scored("n", "summary", [1, 2, 3], False, [1], [1], False, 5.0, results=[1])
+    m = aggregate([summary, narrow])
+    assert m["summary_recall"] == pytest.approx((0.9 + 1 / 3) / 2, abs=1e-4)
+    assert m["summary_recall_broad"] == 0.9 and m["pass_rate"] == 0.5
+    assert aggregate([Scored("l", "lookup", [1], True, [1], [1], False, 1.0)])[
+        "summary_recall"] is None
+
+
+def test_the_harness_reports_summary_metrics_per_split():
+    from eval.harness import METRIC_COLUMNS, summarize
+
+    rows = [Scored("a", "summary", [1, 2], False, [1], [1], False, 1.0, split="dev",
+                   results=[1, 2]),
+            Scored("b", "summary", [1, 2], False, [1], [1], False, 1.0, split="test",
+                   results=[1, 3])]
+    report = summarize(rows)
+    assert report["by_split"]["dev"]["summary_recall"] == 1.0
+    assert report["by_split"]["test"]["summary_precision"] == 0.5
+    assert {"summary_recall", "summary_precision"} <= set(METRIC_COLUMNS)

@@ -87,6 +87,49 @@ def test_a_typo_is_corrected_and_said(real_assistant):
     assert answer.answer.startswith("_Searched for: graph contrastive learning_")
 
 
+def test_a_subject_without_its_qualifier_is_related_not_cited(real_assistant):
+    # The session has NeRF posters, none about underwater scenes: say so, offer them apart.
+    answer = real_assistant.ask("Are there posters on neural radiance fields for underwater "
+                                "scenes?")
+    assert answer.abstained and answer.citations == []
+    assert answer.related and all(
+        "radiance" in real_assistant.index.by_board[b]["abstract"].lower()
+        for b in answer.related)
+    assert "underwater scenes" in answer.answer
+
+
+def test_a_qualifier_trims_posters_about_the_subject_alone(real_assistant):
+    answer = real_assistant.ask("posters on graph neural networks for molecules")
+    assert 103 in answer.citations  # Accelerating Molecular GNNs via Knowledge Distillation
+    molecular = [b for b in answer.citations if "molec" in " ".join(
+        real_assistant.index.by_board[b][f] for f in ("title", "abstract")).lower()]
+    assert len(molecular) >= len(answer.citations) / 2
+    whole = real_assistant.ask("posters on graph neural networks")
+    assert len(answer.citations) < len(whole.citations)
+
+
+def test_a_named_board_hidden_by_the_filters_is_shown_and_said(real_assistant):
+    from assistant.retrieve import PosterFilter
+
+    answer = real_assistant.ask("what is at #813?", where=PosterFilter(board_min=100,
+                                                                       board_max=300))
+    assert answer.citations == [813]
+    assert "813] is outside your filters (board range 100–300)" in answer.answer.split("\n")[0]
+
+
+def test_in_the_title_counts_titles(real_assistant):
+    answer = real_assistant.ask("How many posters have 'distillation' in the title?")
+    titled = [c["board"] for c in real_assistant.cards if "distill" in c["title"].lower()]
+    assert answer.answer.startswith(f"**{len(titled)}**")
+    assert sorted(answer.citations) == sorted(titled)
+
+
+def test_a_described_lookup_clearly_ahead_is_answered(real_assistant):
+    answer = real_assistant.ask("Is there work on automatically choosing what fraction of users "
+                                "gets a new software update at each stage of a staged rollout?")
+    assert not answer.abstained and answer.citations[0] == 910
+
+
 def test_ask_history_replays_a_conversation_from_json(real_store, tmp_path):
     runner = CliRunner()
     first = runner.invoke(cli, ["ask", "Tell me about the Monarch Mixer paper", "--json",

@@ -135,7 +135,8 @@ def test_read_only_store_still_answers_and_refuses_ingest(store_copy, answer_bef
 @pytest.mark.parametrize("damage, says", [
     ("manifest-version", "store format v0"),
     ("manifest-garbage", "unreadable store manifest"),
-    ("sqlite-garbage", "the Chroma database cannot be read"),
+    ("saved-index-garbage", "the saved index cannot be read"),
+    ("saved-index-of-another-table", "the saved index does not match the poster table"),
     ("poster-table-missing", "unreadable poster table"),
     ("generation-missing", "missing or incomplete"),
 ])
@@ -148,8 +149,11 @@ def test_damaged_store_says_how_to_fix_it(tmp_path, store_copy, damage, says):
         (generation / "manifest.json").write_text(json.dumps({**data, "version": 0}))
     elif damage == "manifest-garbage":
         (generation / "manifest.json").write_text('{"broken')
-    elif damage == "sqlite-garbage":
-        (generation / "chroma" / "chroma.sqlite3").write_bytes(os.urandom(100_000))
+    elif damage == "saved-index-garbage":
+        (generation / "index" / "chunk_vectors.npy").write_bytes(os.urandom(100_000))
+    elif damage == "saved-index-of-another-table":
+        table = generation / "posters.jsonl"
+        table.write_text("".join(table.read_text().splitlines(keepends=True)[:-5]))
     elif damage == "poster-table-missing":
         (generation / "posters.jsonl").unlink()
     else:
@@ -158,6 +162,17 @@ def test_damaged_store_says_how_to_fix_it(tmp_path, store_copy, damage, says):
     assert result.exit_code == 1, result.output
     assert says in result.output and "posters ingest --rebuild" in result.output
     assert "Traceback" not in result.output
+
+
+def test_answers_need_no_chroma_database(tmp_path, store_copy, answer_before):
+    """Questions read the saved index and the poster table: a damaged Chroma database (which
+    only the next ingest reads) does not stop the store from answering."""
+    store = tmp_path / "store"
+    shutil.copytree(store_copy, store)
+    (st.current_generation(store) / "chroma" / "chroma.sqlite3").write_bytes(
+        os.urandom(100_000))
+    asked = run("ask", PROBE, "--json", "--store", str(store))
+    assert asked.exit_code == 0 and json.loads(asked.output) == answer_before
 
 
 def test_ingest_killed_halfway_leaves_every_board_served_and_resumes(tmp_path, store_copy,

@@ -1,82 +1,265 @@
-"""Area summaries and the session map, on the real store."""
+"""Area summaries and the session overview: the rules on small inputs, a store of 60 posters
+built with the hash embedder, and the real store (slow)."""
 
 from __future__ import annotations
 
 import json
 import re
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import cli
-from assistant.retrieve import ANY_POSTER
-from assistant.summarize import board_ranges, overview_line, summarize
-from assistant.understand import strip_frame
+from assistant.citations import guard_citations
+from assistant.settings import Settings
+from assistant.summarize import (
+    AreaBars,
+    Naming,
+    Said,
+    acronyms,
+    area_members,
+    board_ranges,
+    corpus_of,
+    offline_overview,
+    overview_line,
+    summarize,
+    summary_answer,
+)
+from eval.metrics import summary_precision, summary_recall
 from eval.testset import DEFAULT_TESTSET, load_testset
+from tests.conftest import FAKE_MODEL, write_session
 
-pytestmark = pytest.mark.slow
-
-
-def topic_rows():
-    return [r for r in load_testset(DEFAULT_TESTSET) if r.kind == "topic"]
+CITATION = re.compile(r"\[#(\d+)\]")
 
 
-def test_summaries_cover_their_areas(real_assistant):
-    recalls = {}
-    for row in topic_rows():
-        summary = summarize(real_assistant, row.question)
-        query = strip_frame(row.question)
-        retrieved = {real_assistant.index.cards[c.key]["board"] for c in
-                     real_assistant.candidates(query, ANY_POSTER, "hybrid")}
-        assert set(summary.boards) <= retrieved, row.id
-        for theme in summary.themes:
-            cited = {int(b) for b in re.findall(r"\[#(\d+)\]", theme.summary)}
-            assert cited == set(theme.boards), row.id
-        recalls[row.id] = len(set(row.gold_boards) & set(summary.boards)) / len(row.gold_boards)
-    covered = [area for area, recall in recalls.items() if recall >= 0.8]
-    # 30 of the 36 areas measured at >= 0.8 when this was written; keep that bar.
-    assert len(covered) >= 30, sorted(set(recalls) - set(covered))
+def test_board_ranges_never_span_a_board_not_listed():
+    # The old ranges joined boards up to 3 apart: "#526–#531" for 526, 529, 531.
+    assert board_ranges([526, 529, 531]) == "#526, #529, #531"
+    assert board_ranges([512, 101, 102, 103, 903]) == "#101–#103, #512, #903"
 
 
-def test_summary_has_two_to_six_named_sub_themes(real_assistant):
+def test_overview_line_counts_every_poster_and_says_how_many_are_shown():
+    cards = [{"board": b, "kind": k} for b, k in [(1, "oral"), (2, "poster"), (4, "spotlight")]]
+    assert overview_line(cards) == "3 posters (1 oral, 1 spotlight); boards #1–#2, #4."
+    assert overview_line(cards, 2) == \
+        "3 posters (1 oral, 1 spotlight); showing 2; boards #1–#2, #4."
+
+
+def test_the_session_defines_its_acronyms():
+    texts = ["We study large language models (LLMs) at scale.",
+             "Neural radiance fields (NeRF) render scenes.",
+             "A federated averaging (FedAvg) baseline."]
+    assert acronyms("large language models", texts) == {"LLM"}
+    assert acronyms("neural radiance fields", texts) == {"NeRF"}
+    # FedAvg stands for "federated averaging": more than the topic "federated learning"
+    assert acronyms("federated learning", texts) == set()
+
+
+def test_a_topic_is_named_by_its_words_its_phrase_or_its_acronym():
+    naming = Naming(keys={"large": 1.4, "language": 1.9},
+                    spellings={"large": frozenset({"large"}),
+                               "language": frozenset({"language", "languages"})},
+                    acronyms=frozenset({"LLM"}),
+                    phrases=(("language", "model"), ("large", "language"),
+                             ("large", "language", "model")))
+    assert naming.read(Said.of("Pretrained language models answer.")) == (True, True, False)
+    assert naming.read(Said.of("LLM-based agents plan.")) == (True, True, True)
+    # "vision-language" is no "language", and "large" alone is the commoner word
+    assert naming.read(Said.of("A vision-language model for large images.")) == \
+        (False, False, False)
+
+
+def test_a_poster_far_from_the_area_is_left_out_even_when_it_says_its_word():
+    rng = np.random.default_rng(0)
+    core = rng.normal(size=16)
+    other = rng.normal(size=16)
+    other -= (other @ core) / (core @ core) * core  # about something else entirely
+    near = [core + 0.2 * rng.normal(size=16) for _ in range(6)]
+    vectors = np.array([*near, other])  # the last one says "diffusion" about graphs
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    # title, title phrase, sentences (words, phrase, all words), first, contribution, related
+    said = np.array([[1, 1, 3, 3, 3, 1, 1, 0]] * 6 + [[1, 0, 3, 0, 3, 1, 1, 0]],
+                    dtype=float)
+    kept = [row for row, _ in area_members(vectors, core, said, AreaBars())]
+    assert sorted(kept) == [0, 1, 2, 3, 4, 5]
+
+
+def test_the_offline_overview_has_one_sentence_per_sub_theme_citing_its_posters():
+    def card(board: int, abstract: str) -> dict:
+        return {"board": board, "title": f"Poster {board}", "abstract": abstract}
+
+    themes = [("fast sampling", [card(531, "We propose fewer solver steps for sampling."),
+                                 card(545, "We introduce a distillation of the sampler."),
+                                 card(538, "We present a new ODE solver."),
+                                 card(600, "We study score-based models in Hilbert spaces.")]),
+              ("image editing", [card(536, "We propose dynamic prompt learning for editing.")])]
+    text = offline_overview("diffusion models", 5, themes)
+    lines = text.splitlines()
+    assert lines[0] == ("5 posters on diffusion models in 2 sub-themes: fast sampling (4), "
+                        "image editing (1).")
+    assert lines[1] == ("- Four posters on fast sampling: fewer solver steps for sampling "
+                        "[#531]; a distillation of the sampler [#545]; a new ODE solver "
+                        "[#538], and 1 more.")
+    assert lines[2] == "- One poster on image editing: dynamic prompt learning for editing [#536]."
+    assert guard_citations(text, [531, 545, 538, 536]).dropped == []
+
+
+@pytest.fixture(scope="module")
+def hash_assistant(tmp_path_factory, bundled):
+    """60 posters of the bundled session in a store built with the hash embedder."""
+    from assistant.ask import Assistant
+    from assistant.embedding import HashEmbedding
+    from ingest.build import ingest
+    from ingest.parse import Session
+
+    folder = tmp_path_factory.mktemp("summaries")
+    page = write_session(folder / "page.txt", Session(bundled.name, bundled.location, "sixty",
+                                                      bundled.posters[:60]))
+    # Bars lowered so the hash embedder (no meaning) never abstains.
+    settings = Settings(store=folder / "store", embed_model=FAKE_MODEL, min_relevance=0.0,
+                        sure_relevance=0.0)
+    embedder = HashEmbedding(FAKE_MODEL, 64)
+    ingest([page], settings, embedder, progress=False)
+    return Assistant(settings, embedder=embedder)
+
+
+def posters_text(assistant, boards: list[int]) -> list[str]:
+    return [f"{assistant.index.by_board[b]['title']}. {assistant.index.by_board[b]['abstract']}"
+            .lower() for b in boards]
+
+
+def test_a_summary_counts_every_poster_and_shows_at_most_max(hash_assistant):
+    summary = summarize(hash_assistant, "graph neural networks", max_posters=4)
+    assert len(summary.boards) > 4 and len(summary.shown) <= 4
+    assert f"{len(summary.boards)} posters" in summary.header
+    assert f"showing {len(summary.shown)}" in summary.header
+    listed = set(summary.boards)
+    for run in re.findall(r"#(\d+)–#(\d+)", summary.header):
+        assert set(range(int(run[0]), int(run[1]) + 1)) <= listed
+    answer = summary_answer(summary, hash_assistant)
+    assert set(answer.results) == listed
+    cited = {int(b) for b in CITATION.findall(answer.answer)}
+    assert cited and cited <= listed and set(answer.citations) == listed
+    guarded = answer.guarded()  # as the chat shows it: the header's boards become [#N]
+    assert guarded.dropped_citations == []
+    for run in re.findall(r"#(\d+)\]?–\[?#(\d+)", guarded.answer):
+        assert set(range(int(run[0]), int(run[1]) + 1)) <= listed
+
+
+def test_sub_theme_names_are_phrases_of_their_posters(hash_assistant):
+    summary = summarize(hash_assistant, "graph neural networks")
+    assert len(summary.themes) >= 2
+    sizes = [len(t.boards) for t in summary.themes]
+    assert sizes == sorted(sizes, reverse=True)
+    for theme in summary.themes:
+        assert " · " not in theme.label and len(theme.label.split()) >= 2
+        texts = posters_text(hash_assistant, theme.boards)
+        assert sum(theme.label in text for text in texts) >= min(2, len(texts)), theme.label
+        assert f"**{theme.label}** ({len(theme.boards)}" in summary.markdown()
+
+
+def test_within_a_sub_theme_the_most_typical_poster_comes_first(hash_assistant):
+    summary = summarize(hash_assistant, "graph neural networks")
+    corpus = corpus_of(hash_assistant.index)
+    row = {hash_assistant.index.cards[k]["board"]: i for i, k in enumerate(corpus.keys)}
+    for theme in summary.themes:
+        vectors = corpus.vectors[[row[b] for b in theme.boards]]
+        centre = vectors.mean(axis=0)
+        closeness = vectors @ (centre / np.linalg.norm(centre))
+        assert np.all(np.diff(closeness) <= 1e-9), theme.label
+
+
+def test_what_is_in_this_session_names_themes_with_counts_and_central_posters(hash_assistant):
+    answer = hash_assistant.ask("What's in this session?")
+    theme_map = hash_assistant.index.theme_map
+    lines = [line for line in answer.answer.splitlines() if line.startswith("- **")]
+    assert answer.answer.startswith(f"60 posters in {len(theme_map.themes)} themes")
+    assert len(lines) == len(theme_map.themes)
+    corpus = corpus_of(hash_assistant.index)
+    row = {hash_assistant.index.cards[k]["board"]: i for i, k in enumerate(corpus.keys)}
+    for line, theme in zip(lines, theme_map.themes, strict=True):
+        name, count = re.match(r"- \*\*(.+?)\*\* — (\d+) posters", line).groups()
+        assert int(count) == len(theme["boards"])
+        assert f"summarize {name}" in line
+        assert " · " not in name
+        assert any(name in text for text in posters_text(hash_assistant, theme["boards"]))
+        shown = [int(b) for b in CITATION.findall(line)]
+        vectors = corpus.vectors[[row[b] for b in theme["boards"]]]
+        centre = vectors.mean(axis=0)
+        closeness = dict(zip(theme["boards"], vectors @ centre, strict=True))
+        central = sorted(theme["boards"], key=lambda b: -closeness[b])[:len(shown)]
+        assert shown == central, name
+
+
+# --- the real store ---------------------------------------------------------------------
+
+
+def summary_rows(split: str):
+    return [r for r in load_testset(DEFAULT_TESTSET) if r.kind == "summary" and r.split == split]
+
+
+@pytest.mark.slow
+def test_summaries_cover_their_dev_areas(real_assistant):
+    from eval.metrics import Scored
+
+    scored = []
+    for row in summary_rows("dev"):
+        answer = real_assistant.ask(row.question)
+        scored.append(Scored(row.id, row.kind, row.gold_boards, False, answer.retrieved,
+                             answer.citations, answer.abstained, 0.0, results=answer.results))
+    recall = np.mean([summary_recall(s) for s in scored])
+    precision = np.mean([summary_precision(s) for s in scored])
+    # Measured when the bars were fitted: recall 0.91, precision 0.70 on dev.
+    assert recall >= 0.88 and precision >= 0.65, (recall, precision)
+
+
+@pytest.mark.slow
+def test_diffusion_models_is_the_whole_area_in_named_sub_themes(real_assistant):
     summary = summarize(real_assistant, "diffusion models")
-    assert 2 <= len(summary.themes) <= 6
-    assert all(theme.label and theme.terms for theme in summary.themes)
-    assert sorted(b for t in summary.themes for b in t.boards) == sorted(summary.boards)
-    assert summary.overview.startswith(f"{len(summary.boards)} posters (")
+    assert len(summary.boards) >= 30
+    # Posters the first version missed: spotlights and titles that say "Diffusion Models".
+    assert {105, 110, 534, 543, 1203, 2026} <= set(summary.boards)
+    assert 3 <= len(summary.themes) <= 6
+    for theme in summary.themes:
+        texts = posters_text(real_assistant, theme.boards)
+        assert sum(theme.label in text for text in texts) >= 2, theme.label
+    assert summary.overview.startswith(f"{len(summary.boards)} posters on diffusion models in ")
 
 
-def test_summary_cli_json(real_store):
-    result = CliRunner().invoke(cli, ["summarize", "federated learning", "--json", "--max", "10",
+@pytest.mark.slow
+def test_summary_cli_json_shows_max_but_counts_all(real_store):
+    from assistant.cli import cli
+
+    result = CliRunner().invoke(cli, ["summarize", "federated learning", "--json", "--max", "3",
                                       "--store", str(real_store)])
     data = json.loads(result.output)
-    assert set(data) >= {"area", "themes", "boards"} and len(data["boards"]) <= 10
-    assert {"label", "terms", "boards", "summary"} <= set(data["themes"][0])
-    assert 1112 in data["boards"]
+    assert len(data["boards"]) <= 3 < data["count"] == len(data["area_boards"])
+    assert {"label", "terms", "boards", "summary", "count"} <= set(data["themes"][0])
+    assert 1112 in data["area_boards"] and "showing" in data["header"]
 
 
+@pytest.mark.slow
 def test_uncovered_area_says_so(real_assistant):
     summary = summarize(real_assistant, "speech recognition for call centres")
     assert summary.boards == [] and "do not seem to cover" in summary.markdown()
 
 
+@pytest.mark.slow
 def test_chat_intents(real_assistant):
     answer = real_assistant.ask("Summarize the work on knowledge distillation")
     assert "across the session" in answer.answer and len(answer.citations) >= 3
     overview = real_assistant.ask("What's in this session?")
     assert re.search(r"391 posters in \d+ themes", overview.answer)
     assert len(re.findall(r"^- \*\*", overview.answer, re.MULTILINE)) >= 15
+    assert "most central" in overview.answer
 
 
+@pytest.mark.slow
 def test_map_png(real_store, tmp_path):
+    from assistant.cli import cli
+
     out = tmp_path / "map.png"
     result = CliRunner().invoke(cli, ["map", "--out", str(out), "--highlight", "federated "
                                       "learning", "--store", str(real_store)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 50_000
-
-
-def test_board_ranges_and_overview():
-    assert board_ranges([512, 101, 103, 108, 105, 903]) == "#101–#108, #512, #903"
-    cards = [{"board": 1, "kind": "oral"}, {"board": 2, "kind": "poster"}]
-    assert overview_line(cards) == "2 posters (1 oral, 0 spotlight); boards #1–#2."

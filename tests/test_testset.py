@@ -134,3 +134,13 @@ def test_rows_of_the_right_types_load(tmp_path):
     loaded = load_testset(path)
     assert [(r.id, r.gold_boards, r.accept_any) for r in loaded] == [
         ("b", [100], True), ("u", [], False)]
+
+
+def test_summary_rows_cover_broad_and_narrow_areas_in_both_splits(rows):
+    summaries = [r for r in rows if r.kind == "summary"]
+    assert len(summaries) >= 20 and all(r.notes and "keyword" in r.notes for r in summaries)
+    assert len({r.question for r in summaries}) == len(summaries)
+    broad = [r for r in summaries if len(r.gold_boards) >= 20]
+    narrow = [r for r in summaries if len(r.gold_boards) < 10]
+    for group in (broad, narrow):
+        assert {r.split for r in group} == {"dev", "test"}

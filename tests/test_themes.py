@@ -148,3 +148,27 @@ def test_the_real_session_has_named_themes(bundled):
     assert all(theme["label"] and theme["boards"] for theme in theme_map.themes)
     assert sorted(b for theme in theme_map.themes for b in theme["boards"]) == sorted(boards)
     assert any("federated" in term for theme in theme_map.themes for term in theme["terms"])
+
+
+def test_phrase_names_are_phrases_their_posters_share(groups):
+    from assistant.themes import phrase_names
+
+    _, truth, texts = groups
+    names = phrase_names(texts, truth)
+    assert len(set(names)) == 3
+    for cluster, name in enumerate(names):
+        assert len(name.split()) >= 2 and " · " not in name
+        members = [t.lower() for t, label in zip(texts, truth, strict=True) if label == cluster]
+        assert all(name in text for text in members), name  # every poster of it says it
+    assert "diffusion" in names[0] and ("graph" in names[2] or "message" in names[2]), names
+
+
+def test_a_name_is_never_only_the_area_or_boilerplate():
+    from assistant.themes import phrase_names
+
+    texts = ["Diffusion models. Extensive experiments show fast sampling with fewer steps.",
+             "Diffusion models. Extensive experiments show fast sampling of images.",
+             "Diffusion models. Extensive experiments on image editing with prompts.",
+             "Diffusion models. Extensive experiments on image editing of photos."]
+    names = phrase_names(texts, np.array([0, 0, 1, 1]), avoid=frozenset({"diffusion"}))
+    assert names == ["fast sampling", "image editing"]

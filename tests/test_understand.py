@@ -58,6 +58,19 @@ TABLE = [
     ("what is at #99999?", {"intent": "poster", "missing": ("#99999",)}),
     ("Which posters are about speech or audio?", {"intent": "search",
                                                   "topic": "speech or audio"}),
+    # A quoted phrase is the topic only when the question is little more than the quote.
+    ("How many posters have 'distillation' in the title?",
+     {"intent": "count", "topic": "distillation", "in_title": True}),
+    ("Which poster tests whether chat models get indirect answers, like replying 'I wore "
+     "gloves' to 'Did you leave fingerprints?'", {"intent": "search"}),
+    # "named" and "called" introduce a paper's name only when a name follows.
+    ("Is there work on agents that look for something satisfying a need like 'I'm thirsty' "
+     "instead of a named object?", {"intent": "search"}),
+    ("Is there a paper called Monarch Mixer?", {"intent": "named", "boards": (509,)}),
+    # "How many X did they ..." asks a figure, "how many ... posters" counts posters.
+    ("How many LLMs did the code generation benchmark evaluate?", {"intent": "search"}),
+    ("How many federated learning posters are there?", {"intent": "count"}),
+    ("Who's working on POMDPs?", {"intent": "search", "topic": "POMDPs"}),
 ]
 
 
@@ -65,6 +78,32 @@ TABLE = [
 def test_questions_become_plans(catalog, question, expected):
     plan = plan_of(catalog, question)
     assert {k: getattr(plan, k) for k in expected} == expected
+
+
+def test_the_quote_of_a_long_question_is_not_its_topic(catalog):
+    plan = plan_of(catalog, "Which poster tests whether chat models get indirect answers, like "
+                   "replying 'I wore gloves' to 'Did you leave fingerprints?' meaning no?")
+    assert "chat models" in plan.topic and "indirect answers" in plan.topic
+
+
+def test_the_session_defines_its_own_acronyms(bundled):
+    from assistant.understand import acronyms, expand_acronyms
+
+    table = acronyms(f"{p.title} {p.abstract}" for p in bundled.posters)
+    assert table["LLM"] == "large language models"
+    assert table["RL"] == "reinforcement learning"
+    rare = {"RL"}
+    assert expand_acronyms("spotlights on RL with LLMs", table, rare.__contains__) == (
+        "spotlights on reinforcement learning with LLMs")
+
+
+def test_a_topic_splits_into_its_subject_and_qualifiers():
+    from assistant.relevance import aspects
+
+    assert aspects("neural radiance fields for underwater scenes") == [
+        "neural radiance fields", "underwater scenes"]
+    assert aspects("federated learning on graph data") == ["federated learning", "graph data"]
+    assert aspects("graph neural networks") == ["graph neural networks"]
 
 
 def test_a_named_paper_that_is_absent_keeps_its_name():

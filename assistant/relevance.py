@@ -1,0 +1,82 @@
+"""Evidence per aspect: does a poster support every part of what the question asks?
+
+A question often has a main subject and qualifiers ("NeRF" + "underwater scenes"). The rankers
+and the relevance gate (`Assistant.gate`, `should_abstain`) see one score per poster, so a
+poster about the subject alone passes them. Each poster the gate kept therefore gets a few
+signals read from its own text and vector:
+
+- `coverage`: the IDF-weighted share of the question's terms its title and abstract carry;
+- `aspect_terms`: the same share for the weakest aspect (its rare terms in the poster);
+- `aspect_dense`: the weakest aspect's own embedding against the poster's vector;
+- its rankers' scores and rank, kept for reports and for fitting.
+
+`supports` is the rule that combines them (a few documented bars, `AspectBars`, chosen on the
+dev split by `python -m eval.calibrate --aspects`): for a short topic with two or more aspects
+("federated learning on graph data"), a poster is cited only when its weakest aspect is
+carried by its words or is close in meaning. When none is, the answer says so and lists the
+subject's posters as related. A long descriptive question ("a method that recovers focal
+length from a single photo, no checkerboard needed") is not split: its parts are a
+description, not qualifiers, and the gate alone decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# Words that join a subject to its qualifiers: "NeRF for underwater scenes", "federated
+# learning on graph data", "diffusion models with fewer steps".
+_JOINERS = re.compile(
+    r"\s+(?:for|on|in|with|using|via|under|from|through|without|applied to|based on|"
+    r"that|which|where|when|to|of|by|against|across|over|into|about)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """One candidate poster as one question saw it."""
+
+    cosine: float
+    top_cosine: float
+    bm25: float
+    top_bm25: float
+    coverage: float
+    aspect_terms: float
+    aspect_dense: float
+    rank: int
+    aspect_count: int = 1  # how many aspects the topic has
+    aspect_words: int = 0  # words in its longest aspect
+
+
+@dataclass(frozen=True)
+class AspectBars:
+    """When a poster is taken not to support one of a short topic's aspects."""
+
+    max_words: int = 3  # aspects longer than this are a description, not a qualifier
+    terms: float = 0.5  # the weakest aspect's term share must exceed this ...
+    dense: float = 0.3  # ... or its embedding's cosine to the poster must reach this
+
+
+ASPECT_BARS = AspectBars()
+
+
+def supports(signals: Signals, bars: AspectBars | None = None) -> bool:
+    """Whether a poster supports every aspect of the question (always, for one aspect)."""
+    bars = bars or ASPECT_BARS
+    if signals.aspect_count < 2 or signals.aspect_words > bars.max_words:
+        return True
+    return signals.aspect_terms > bars.terms or signals.aspect_dense >= bars.dense
+
+
+def aspects(topic: str) -> list[str]:
+    """The parts of a topic that a poster must each support ("neural radiance fields for
+    underwater scenes" -> "neural radiance fields", "underwater scenes"). One part: [topic]."""
+    parts = [p.strip(" ,.?!") for p in _JOINERS.split(f" {topic} ")]
+    parts = [p for p in parts if re.search(r"[A-Za-z0-9]{3,}", p)]
+    return parts if len(parts) > 1 else [topic.strip()]
+
+
+def term_share(weights: Mapping[str, float], terms: set[str]) -> float:
+    """The share of `weights` (term -> IDF) that `terms` carries; 1 when nothing is weighed."""
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in terms) / total if total else 1.0

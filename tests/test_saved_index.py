@@ -1,0 +1,46 @@
+"""Questions read the saved index written at ingest (vectors, BM25, term sets) and the poster
+table: the Chroma database is not needed to answer, and an older store without the index
+gets one from a plain ingest that embeds nothing."""
+
+from __future__ import annotations
+
+import shutil
+
+from assistant import store as st
+from assistant.ask import Assistant
+from assistant.index import SAVED_INDEX
+from ingest.build import ingest
+
+QUESTIONS = ["what is at #100?", "generative framework for MILP instances",
+             "which posters are spotlights?"]
+
+
+def answers(assistant: Assistant) -> list[dict]:
+    return [assistant.ask(q).to_json() for q in QUESTIONS]
+
+
+def test_answers_come_from_the_saved_index_without_chroma(small_page, fake_settings,
+                                                          fake_embedder):
+    ingest([small_page], fake_settings, fake_embedder, progress=False)
+    before = answers(Assistant(fake_settings, embedder=fake_embedder))
+    assert before[0]["citations"] == [100]
+    shutil.rmtree(st.current_generation(fake_settings.store) / "chroma")
+    assert answers(Assistant(fake_settings, embedder=fake_embedder)) == before
+
+
+def test_an_older_store_answers_and_a_plain_ingest_gives_it_the_index(small_page,
+                                                                      fake_settings,
+                                                                      fake_embedder):
+    ingest([small_page], fake_settings, fake_embedder, progress=False)
+    before = answers(Assistant(fake_settings, embedder=fake_embedder))
+    old = st.current_generation(fake_settings.store)
+    shutil.rmtree(old / SAVED_INDEX)  # as written before the saved index existed
+    assert answers(Assistant(fake_settings, embedder=fake_embedder)) == before
+    report = ingest([small_page], fake_settings, fake_embedder, progress=False)
+    assert report.indexed and report.chunks_embedded == 0
+    assert "saved index questions read was written (nothing embedded)" in report.summary()
+    live = st.current_generation(fake_settings.store)
+    assert live != old and (live / SAVED_INDEX).is_dir()
+    assert answers(Assistant(fake_settings, embedder=fake_embedder)) == before
+    again = ingest([small_page], fake_settings, fake_embedder, progress=False)
+    assert not again.indexed and "store not modified" in again.summary()
