@@ -56,17 +56,26 @@ def start_server() -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen([sys.executable, __file__, str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
+    import httpx
+
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, f"http://127.0.0.1:{port}/v1"
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError("the embedding server exited at start") from None
-            time.sleep(0.2)
+            # Listening is not ready: llama.cpp answers 503 while it loads the model, which a
+            # test counting answered requests would take for the endpoint failing.
+            ready = httpx.post(f"{url}/embeddings", json={"model": MODEL, "input": ["ready"]},
+                               timeout=30)
+            if ready.status_code == 200:
+                return process, url
+        except (OSError, httpx.HTTPError):
+            pass
+        if process.poll() is not None:
+            raise RuntimeError("the embedding server exited at start")
+        time.sleep(0.2)
     process.kill()
-    raise RuntimeError("the embedding server did not listen in time")
+    raise RuntimeError("the embedding server was not ready in time")
 
 
 @pytest.fixture
