@@ -49,23 +49,22 @@ class AnswerJSON(TypedDict):
     plan: dict[str, Any] | None
 
 
-class PosterCard(TypedDict):
+class PosterHead(TypedDict):
+    """What names a poster: its board, session, kind, award, title and authors."""
+
     board: int
     session: str
     kind: str
     award: str
     title: str
     authors: str
+
+
+class PosterCard(PosterHead):
     abstract: str
 
 
-class NearPoster(TypedDict):
-    board: int
-    session: str
-    kind: str
-    award: str
-    title: str
-    authors: str
+class NearPoster(PosterHead):
     score: float
 
 

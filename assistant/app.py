@@ -972,33 +972,33 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         filter_inputs = [kinds, board_min, board_max, only_session]
 
         # Move the text aside and clear the box at once, then stream with the Stop button up.
-        ui_turn = gr.on(
+        def answered(started, api_name: str):
+            """Answer the pending question once `started` has set it aside (a new question
+            or a retry), then redraw the map and put the Send button back."""
+            turn = started.then(
+                chat_ui, [pending, chatbot, *filter_inputs, cited, panel, kept, answers,
+                          reading],
+                [chatbot, sources, cited, last_answer, panel, kept, answers],
+                api_visibility="private", api_name=api_name, show_progress="minimal",
+                show_progress_on=[chatbot])
+            turn.then(lambda boards: map_html(assistant, boards), [last_answer], [session_map],
+                      api_visibility="private", show_progress="hidden")
+            turn.then(lambda: (gr.update(visible=True), gr.update(visible=False)), None,
+                      [send, stop], api_visibility="private", queue=False)
+            return turn
+
+        ui_turn = answered(gr.on(
             [msg.submit, send.click],
             lambda m: ("", m, gr.update(visible=False), gr.update(visible=True)), msg,
-            [msg, pending, send, stop], queue=False, api_visibility="private").then(
-            chat_ui, [pending, chatbot, *filter_inputs, cited, panel, kept, answers, reading],
-            [chatbot, sources, cited, last_answer, panel, kept, answers],
-            api_visibility="private", api_name="chat_ui", show_progress="minimal",
-            show_progress_on=[chatbot])
-        ui_turn.then(lambda boards: map_html(assistant, boards), [last_answer], [session_map],
-                     api_visibility="private", show_progress="hidden")
+            [msg, pending, send, stop], queue=False, api_visibility="private"), "chat_ui")
         ui_turn.then(lambda c: gr.update(choices=[star_label(assistant.index.by_board[b])
                                                   for b in c if b in assistant.index.by_board]),
                      [cited], [to_star], api_visibility="private", show_progress="hidden")
-        ui_turn.then(lambda: (gr.update(visible=True), gr.update(visible=False)), None,
-                     [send, stop], api_visibility="private", queue=False)
-        retry = chatbot.retry(
+        retry = answered(chatbot.retry(
             lambda h: (*last_user_message(list(h or [])), gr.update(visible=False),
                        gr.update(visible=True)), [chatbot],
-            [chatbot, pending, send, stop], queue=False, api_visibility="private").then(
-            chat_ui, [pending, chatbot, *filter_inputs, cited, panel, kept, answers, reading],
-            [chatbot, sources, cited, last_answer, panel, kept, answers],
-            api_visibility="private", api_name="chat_retry", show_progress="minimal",
-            show_progress_on=[chatbot])
-        retry.then(lambda boards: map_html(assistant, boards), [last_answer], [session_map],
-                   api_visibility="private", show_progress="hidden")
-        retry.then(lambda: (gr.update(visible=True), gr.update(visible=False)), None,
-                   [send, stop], api_visibility="private", queue=False)
+            [chatbot, pending, send, stop], queue=False, api_visibility="private"),
+            "chat_retry")
         stop.click(stopped, [chatbot], [chatbot], cancels=[ui_turn, retry], queue=False,
                    api_visibility="private").then(
             lambda: (gr.update(visible=True), gr.update(visible=False)), None, [send, stop],

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from assistant import compose, relevance
+from assistant import compose
 from assistant import store as st
 from assistant.answer import (
     CANNOT_ANSWER,
@@ -25,7 +25,7 @@ from assistant.answer import (
 )
 from assistant.catalog import CardIndex, fold, index_cards
 from assistant.followup import Turn
-from assistant.relevance import Signals, aspects, supports, term_share
+from assistant.relevance import AspectSupport, aspects, qualified, supports, term_share
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.settings import BUNDLED_SESSION, Settings
 from assistant.understand import (
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 
 MAX_QUESTION_CHARS = 2000
 _POOL = 30  # candidates each ranker contributes
-_SHORTLIST = 20  # candidates the relevance model judges for a plain question
 
 
 class QuestionError(ValueError):
@@ -461,8 +460,10 @@ class Assistant:
             return candidates, [], True
         # A subject with qualifiers ("NeRF for underwater scenes"): a poster about the subject
         # alone does not answer; when none supports every aspect, they become related.
-        supported = {c.key for c, s in self.signals(query, kept) if supports(s)}
-        kept = [c for c in kept if c.key in supported]
+        parts = self.aspects(query)
+        if qualified(parts):
+            kept = [c for c, support in zip(kept, self.aspect_support(parts, kept), strict=True)
+                    if supports(support)]
         return candidates, kept, not kept
 
     def aspects(self, topic: str) -> list[str]:
@@ -474,46 +475,26 @@ class Assistant:
                  if any(df.get(t, 0) <= n / 5 for t in term_set(part))]
         return parts if len(parts) > 1 else [topic]
 
-    def signals(self, query: str, candidates: list[Candidate],
-                deep: bool = False) -> list[tuple[Candidate, Signals]]:
-        """The evidence per aspect (see `assistant.relevance`) for the best candidates: their
-        rankers' scores, and how well each one's own text supports the question's terms and
-        each of its aspects."""
-        shortlist = candidates[:_POOL if deep else _SHORTLIST]
-        if not shortlist:
-            return []
+    def aspect_support(self, parts: list[str],
+                       candidates: list[Candidate]) -> list[AspectSupport]:
+        """How well each candidate supports the weakest of the topic's `parts` (see
+        `assistant.relevance`): by its words, and by its vector against each part's own."""
+        import numpy as np
+
+        weights = [self._idf_weights(part) for part in parts]
+        vectors = np.asarray(self.index.vectors([c.key for c in candidates]), dtype=float)
+        dense = np.full(len(candidates), np.inf)
+        for part in parts:
+            q = np.asarray(self.embedder.get_query_embedding(part), dtype=float)
+            dense = np.minimum(dense, vectors @ (q / (np.linalg.norm(q) or 1.0)))
+        return [AspectSupport(min(term_share(w, self._opened.terms(c.key)) for w in weights),
+                              float(d)) for c, d in zip(candidates, dense, strict=True)]
+
+    def _idf_weights(self, text: str) -> dict[str, float]:
+        """The text's terms, each weighed by its rarity in the session (IDF)."""
         n = len(self.cards)
         df = self._opened.df
-
-        def weights(text: str) -> dict[str, float]:
-            return {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in term_set(text)}
-
-        whole = weights(query)
-        parts = [weights(part) for part in self.aspects(query)]
-        keys = [c.key for c in shortlist]
-        dense = [c.cosine for c in shortlist]
-        if len(parts) > 1:  # each aspect's own meaning against each poster's vector
-            import numpy as np
-
-            vectors = np.asarray(self.index.vectors(keys), dtype=float)
-            per_aspect = []
-            for part in self.aspects(query):
-                q = np.asarray(self.embedder.get_query_embedding(part), dtype=float)
-                per_aspect.append(vectors @ (q / (np.linalg.norm(q) or 1.0)))
-            dense = [float(v) for v in np.min(np.vstack(per_aspect), axis=0)]
-        top_cosine = max(c.cosine for c in candidates)
-        top_bm25 = max(c.bm25 for c in candidates)
-        judged = []
-        for rank, (c, aspect_dense) in enumerate(zip(shortlist, dense, strict=True)):
-            terms = self._opened.terms(c.key)
-            signals = Signals(
-                cosine=c.cosine, top_cosine=top_cosine, bm25=c.bm25, top_bm25=top_bm25,
-                coverage=term_share(whole, terms),
-                aspect_terms=min(term_share(part, terms) for part in parts),
-                aspect_dense=aspect_dense, rank=rank, aspect_count=len(parts),
-                aspect_words=max(len(part.split()) for part in self.aspects(query)))
-            judged.append((c, signals))
-        return judged
+        return {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in term_set(text)}
 
     def search_answer(self, plan: Plan, where: PosterFilter, retriever: str, k: int,
                       query: str | None = None, asks: str = "") -> Answer:
@@ -557,8 +538,7 @@ class Assistant:
         parts = self.aspects(topic) if topic else []
         if plan is not None and (plan.has_filters() or plan.within is not None) and topic:
             reason = f"None of the {scope(plan)} seems to be about “{topic}”."
-        elif related and len(parts) > 1 and all(  # the subject is here, a qualifier is not
-                len(part.split()) <= relevance.ASPECT_BARS.max_words for part in parts):
+        elif related and qualified(parts):  # the subject is here, a qualifier is not
             reason = (f"No poster here is about “{topic}”; the related posters are about "
                       f"“{parts[0]}”.")
         answer = abstain(reason)
@@ -676,13 +656,10 @@ class Assistant:
 
     def coverage(self, question: str, keys: list[str]) -> float:
         """IDF-weighted share of the question's terms that the best-covering poster carries."""
-        terms = term_set(question)
-        if not terms:
+        weights = self._idf_weights(question)
+        if not weights:
             return 0.0
-        n = len(self.cards)
-        df = self._opened.df
-        weight = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
-        return max(term_share(weight, self._opened.terms(key)) for key in keys)
+        return max(term_share(weights, self._opened.terms(key)) for key in keys)
 
     def gate(self, candidates: list[Candidate], inclusive: bool = False) -> list[Candidate]:
         """Posters to cite: close in meaning to the best one, or strong on its words.

@@ -2,13 +2,11 @@
 
 A question often has a main subject and qualifiers ("NeRF" + "underwater scenes"). The rankers
 and the relevance gate (`Assistant.gate`, `should_abstain`) see one score per poster, so a
-poster about the subject alone passes them. Each poster the gate kept therefore gets a few
-signals read from its own text and vector:
+poster about the subject alone passes them. Each poster the gate kept therefore gets its
+support of the question's weakest aspect (`AspectSupport`), read from its own text and vector:
 
-- `coverage`: the IDF-weighted share of the question's terms its title and abstract carry;
-- `aspect_terms`: the same share for the weakest aspect (its rare terms in the poster);
-- `aspect_dense`: the weakest aspect's own embedding against the poster's vector;
-- its rankers' scores and rank, kept for reports and for fitting.
+- `terms`: the IDF-weighted share of that aspect's terms its title and abstract carry;
+- `dense`: that aspect's own embedding against the poster's vector.
 
 `supports` is the rule that combines them (a few documented bars, `AspectBars`, chosen on the
 dev split by `python -m eval.calibrate --aspects`): for a short topic with two or more aspects
@@ -33,19 +31,11 @@ _JOINERS = re.compile(
 
 
 @dataclass(frozen=True)
-class Signals:
-    """One candidate poster as one question saw it."""
+class AspectSupport:
+    """How well one poster supports a question's weakest aspect."""
 
-    cosine: float
-    top_cosine: float
-    bm25: float
-    top_bm25: float
-    coverage: float
-    aspect_terms: float
-    aspect_dense: float
-    rank: int
-    aspect_count: int = 1  # how many aspects the topic has
-    aspect_words: int = 0  # words in its longest aspect
+    terms: float  # the share of that aspect's IDF weight its title and abstract carry
+    dense: float  # that aspect's own embedding against the poster's vector (cosine)
 
 
 @dataclass(frozen=True)
@@ -60,12 +50,17 @@ class AspectBars:
 ASPECT_BARS = AspectBars()
 
 
-def supports(signals: Signals, bars: AspectBars | None = None) -> bool:
-    """Whether a poster supports every aspect of the question (always, for one aspect)."""
+def qualified(parts: list[str], bars: AspectBars | None = None) -> bool:
+    """Whether a topic's parts are a subject with short qualifiers, which the rule checks
+    (one part, or a long description, is left to the gate)."""
     bars = bars or ASPECT_BARS
-    if signals.aspect_count < 2 or signals.aspect_words > bars.max_words:
-        return True
-    return signals.aspect_terms > bars.terms or signals.aspect_dense >= bars.dense
+    return len(parts) > 1 and all(len(part.split()) <= bars.max_words for part in parts)
+
+
+def supports(support: AspectSupport, bars: AspectBars | None = None) -> bool:
+    """Whether a poster supports the weakest aspect of a qualified topic."""
+    bars = bars or ASPECT_BARS
+    return support.terms > bars.terms or support.dense >= bars.dense
 
 
 def aspects(topic: str) -> list[str]:

@@ -42,6 +42,23 @@ def running_app(assistant, **launch_options) -> Iterator[str]:
         demo.close()
 
 
+@pytest.fixture(scope="module")
+def app_url(real_assistant):
+    """The real app over the real store, one per test module."""
+    with running_app(real_assistant) as url:
+        yield url
+
+
+@pytest.fixture
+def client(app_url):
+    """A gradio_client on that app."""
+    from gradio_client import Client
+
+    c = Client(app_url, analytics_enabled=False, verbose=False)
+    yield c
+    c.close()
+
+
 @pytest.fixture(scope="session")
 def bundled() -> Session:
     return load_session(BUNDLED_SESSION)

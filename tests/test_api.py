@@ -8,28 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import running_app
-
 pytestmark = pytest.mark.slow
 DRUGS = "Is anyone using diffusion models to design drug molecules?"
 ANSWER_KEYS = {"question", "answer", "citations", "sources", "related", "results", "abstained",
                "plan", "backend", "notice", "dropped_citations"}
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def app_url(real_assistant):
-    with running_app(real_assistant) as url:
-        yield url
-
-
-@pytest.fixture
-def client(app_url):
-    from gradio_client import Client
-
-    c = Client(app_url, analytics_enabled=False, verbose=False)
-    yield c
-    c.close()
 
 
 def cited(text: str) -> set[int]:

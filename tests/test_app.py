@@ -8,25 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import running_app
-
 pytestmark = pytest.mark.slow
 ALL_KINDS = ["poster", "spotlight", "oral"]
-
-
-@pytest.fixture(scope="module")
-def app_url(real_assistant):
-    with running_app(real_assistant) as url:
-        yield url
-
-
-@pytest.fixture
-def client(app_url):
-    from gradio_client import Client
-
-    c = Client(app_url, analytics_enabled=False, verbose=False)
-    yield c
-    c.close()
 
 
 def ask(client, question, history=(), kinds=ALL_KINDS, lo=100, hi=2026):

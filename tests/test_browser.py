@@ -34,12 +34,6 @@ WAIT_DONE = """(n) => {
 
 
 @pytest.fixture(scope="module")
-def app_url(real_assistant):
-    with running_app(real_assistant) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -9,7 +9,7 @@ from tests import test_browser as desktop
 from tests.test_browser import PHONE, ask, opened, tab
 
 pytestmark = pytest.mark.slow
-browser, app_url = desktop.browser, desktop.app_url  # the same fixtures, this module's own
+browser = desktop.browser  # the same fixture, this module's own (app_url comes from conftest)
 
 
 @pytest.fixture(scope="module")
