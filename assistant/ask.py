@@ -25,10 +25,19 @@ from assistant.answer import (
 )
 from assistant.catalog import CardIndex, fold, index_cards
 from assistant.followup import Turn
-from assistant.relevance import AspectSupport, aspects, qualified, supports, term_share
+from assistant.relevance import (
+    AspectSupport,
+    LLMJudgement,
+    aspects,
+    judged,
+    qualified,
+    supports,
+    term_share,
+)
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.settings import BUNDLED_SESSION, Settings
 from assistant.understand import (
+    FIELD_ACRONYMS,
     LLMReading,
     Plan,
     TitleIndex,
@@ -189,7 +198,13 @@ class OpenedStore:
     def acronyms(self) -> dict[str, str]:
         """The acronyms the session's abstracts define ("BO" -> "Bayesian optimization")."""
         if self._acronyms is None:
-            self._acronyms = acronyms(f"{c['title']} {c['abstract']}" for c in self.cards)
+            # The field's acronyms only where the session never writes the short form: one
+            # it writes ("EEG") is found as written, and its own definitions come first.
+            written = self.vocabulary().counts
+            unwritten = {short: long_form for short, long_form in FIELD_ACRONYMS.items()
+                         if not written.get(fold(short))}
+            self._acronyms = {**unwritten,
+                              **acronyms(f"{c['title']} {c['abstract']}" for c in self.cards)}
         return self._acronyms
 
     @classmethod
@@ -518,6 +533,9 @@ class Assistant:
                           k: int) -> Generator[str, None, Answer]:
         """The same, written by the LLM (streamed through the citation guard)."""
         candidates, kept, abstains = self.relevant(plan.topic, where, retriever)
+        if not abstains and self.settings.llm_judge:
+            kept = self.llm_judge(plan.topic, kept)
+            abstains = not kept
         if abstains:
             answer = self.abstain_with_related(candidates, plan, plan.topic)
             yield from _lines(answer)
@@ -527,6 +545,28 @@ class Assistant:
             answer.results = [card["board"] for card, _ in scored]
         answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
         return answer
+
+    def llm_judge(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
+        """The kept posters the model judges to answer the topic (one call, JSON schema
+        output, validated: `assistant.relevance.judged`); all of them, as the offline evidence
+        decided, when the call fails or the verdict is invalid. Posters past the prompt's
+        budget are not shown to the model and stay as the evidence decided."""
+        from assistant.llm import LLMError, fit_posters
+
+        fitted = fit_posters([self.index.cards[c.key] for c in kept])
+        boards = [card["board"] for card, _ in fitted]
+        prompt = load_prompt("judge").render(
+            question=topic, posters="\n\n".join(block for _, block in fitted))
+        try:
+            reply = self.llm.structured([{"role": "user", "content": prompt}], "judgement",
+                                        LLMJudgement.model_json_schema())
+        except LLMError:
+            return kept
+        verdict = judged(reply, boards)
+        if verdict is None:
+            return kept
+        return [c for c in kept if self.index.cards[c.key]["board"] in verdict
+                or self.index.cards[c.key]["board"] not in boards]
 
     def abstain_with_related(self, candidates: list[Candidate], plan: Plan | None = None,
                              topic: str = "") -> Answer:

@@ -20,8 +20,10 @@ description, not qualifiers, and the gate alone decides.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 # Words that join a subject to its qualifiers: "NeRF for underwater scenes", "federated
 # learning on graph data", "diffusion models with fewer steps".
@@ -44,7 +46,7 @@ class AspectBars:
 
     max_words: int = 3  # aspects longer than this are a description, not a qualifier
     terms: float = 0.5  # the weakest aspect's term share must exceed this ...
-    dense: float = 0.3  # ... or its embedding's cosine to the poster must reach this
+    dense: float = 0.45  # ... or its embedding's cosine to the poster must reach this
 
 
 ASPECT_BARS = AspectBars()
@@ -75,3 +77,24 @@ def term_share(weights: Mapping[str, float], terms: set[str]) -> float:
     """The share of `weights` (term -> IDF) that `terms` carries; 1 when nothing is weighed."""
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in terms) / total if total else 1.0
+
+
+class LLMJudgement(BaseModel):
+    """A model's verdict on the posters offered for a question: the boards that answer it."""
+
+    model_config = ConfigDict(extra="forbid")
+    relevant: list[int]
+
+
+def judged(reply: str, offered: Iterable[int]) -> list[int] | None:
+    """The boards a model judged relevant, in the order they were offered; None when the reply
+    is not a valid verdict or names a board it was not offered (the offline evidence decides
+    then: a model that invents a board is not trusted with the others)."""
+    try:
+        verdict = LLMJudgement.model_validate_json(reply)
+    except ValidationError:
+        return None
+    offered = list(offered)
+    if not set(verdict.relevant) <= set(offered):
+        return None
+    return [b for b in offered if b in verdict.relevant]

@@ -142,6 +142,12 @@ class Settings(BaseSettings):
         description="With an LLM configured, ask it (JSON schema output) what each new "
         "question asks, its intent and topic; the rules still read boards, ranges, kinds, "
         "authors and titles, and decide alone when the model's reply is invalid or fails.")
+    llm_judge: bool = Field(
+        default=False,
+        description="With an LLM configured, ask it (one call, JSON schema output) which of "
+        "the posters the offline evidence kept answer a topic question; none: the answer says "
+        "the session does not cover it and lists them as related. An invalid reply or a failed "
+        "call leaves the offline evidence to decide.")
     llm_max_tokens: int = Field(default=600, ge=16, description="Longest answer, in tokens.")
 
     def resolved_backend(self) -> str:

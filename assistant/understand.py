@@ -53,7 +53,8 @@ _COUNTS_POSTERS = re.compile(
     r"\b(?:how many|number of|count (?:the|of))\s+(?:[\w-]+\s+){0,4}?(?:posters?|papers?|"
     r"works?|orals?|spotlights?|ones|talks?|presentations?|boards?|submissions?|of (?:them|"
     r"those|these))\b|\bcount of\b", re.IGNORECASE)
-_COMPARE = re.compile(r"\b(compare|comparison|contrast|differ(?:s|ence|ent)?|versus|vs\.?)\b",
+_COMPARE = re.compile(r"\b(compare|comparison|contrast|differ(?:s|ence|ent)?|versus|vs\.?|"
+                      r"better|worse)\b",
                       re.IGNORECASE)
 # "How many LLMs did they test?", "how many epochs ...": a figure asked, not posters counted
 # (checked after _COUNTS_POSTERS, which takes "how many federated learning posters").
@@ -62,7 +63,8 @@ _COUNTS_THINGS = re.compile(
     r"focus|deal|address|tackle|mention|propose|involve|there|here)\b)[a-z][\w-]*\s+"
     r"(?:did|do|does|were|was|are|is|can|could|have|has|had)\b", re.IGNORECASE)
 # A bare number names a board after a word that compares ("like 624", "624 vs 625").
-_BARE_BOARD = re.compile(r"\b(?:like|than|to|vs\.?|versus|and|with|compare)\s+(\d{3,7})\b|"
+_BARE_BOARD = re.compile(r"\b(?:like|than|to|vs\.?|versus|and|with|compare|between)\s+"
+                         r"(\d{3,7})\b|^(?:what(?:'s| is)\s+)?(?:on|at)\s+(\d{3,7})\b|"
                          r"\b(\d{3,7})(?=\s+(?:vs\.?|versus|and)\b)", re.IGNORECASE)
 _SIMILAR = re.compile(r"\b(similar|like|related to|close to|resembl\w*|along the lines of|"
                       r"(?:in )?the spirit of|reminiscent of|akin to|"
@@ -77,6 +79,11 @@ _SUMMARY = re.compile(
     r"of|(?:a |an )?(?:summary|overview) of)\s+(?:all\s+)?(?:the\s+)?"
     r"(?:(?:work|research|posters|papers)\s+)?(?:(?:on|about|in)\s+)?(?P<area>.+?)[\s?.!]*$",
     re.IGNORECASE)
+# "What are the main themes in graph learning?": a summary of that area.
+_THEMES_OF = re.compile(
+    r"^.*?\b(?:themes|trends|directions|sub-?topics|sub-?areas|threads)\s+(?:in|of|within|"
+    r"across)\s+(?:the\s+)?(?P<area>.+?)(?:\s+(?:here|posters|papers|work))?[\s?.!]*$",
+    re.IGNORECASE)
 _OVERVIEW = re.compile(
     r"what(?:'s| is) (?:in|at) (?:this|the) session|what (?:topics|themes|areas) |"
     r"session (?:overview|map|themes)|what does (?:this|the) session cover|"
@@ -86,7 +93,12 @@ _NAMED_FRAME = re.compile(  # "named X": X starts as a name does ("a named objec
     r"^(?:is|was|are)\s+(?P<a>.+?)\s+(?:(?:in|at|part of|presented (?:in|at))\s+(?:this|the)\s+"
     r"(?:session|conference|hall|poster session)\b|(?:here|presented here|around)\s*[?.!]*$)"
     r"|^where(?:'s| is| can i find)\s+(?:the\s+)?(?P<b>.+?)(?:\s+(?:poster|paper))?\s*[?.!]*$"
-    r"|\b(?:called|titled|named)\s+(?P<c>[\"“'‘]?(?-i:[A-Z0-9]).+?)\s*[?.!]*$", re.IGNORECASE)
+    r"|\b(?:called|titled|named)\s+(?P<c>[\"“'‘]?(?-i:[A-Z0-9]).+?)\s*[?.!]*$"
+    # "Visual Instruction Tuning poster number?", "board number of the QLoRA paper"
+    r"|^(?P<d>.+?)\s*[-—:,]?\s*(?:what(?:'s| is) (?:the|its)\s+)?(?:poster|board)\s+"
+    r"(?:number|no\.?|#)\s*[?.!]*$"
+    r"|\b(?:poster|board)\s+(?:number|no\.?)\s+(?:of|for)\s+(?:the\s+)?(?P<e>.+?)"
+    r"(?:\s+(?:poster|paper))?\s*[?.!]*$", re.IGNORECASE)
 # Words that frame a request and carry no topic ("Which posters are about ...").
 _FRAME = re.compile(
     r"^(?:so\s+|ok(?:ay)?\s+|and\s+|hey\s+|hi\s+|please\s+)*"
@@ -110,11 +122,20 @@ _ORDINAL = re.compile(r"\b(?:the\s+)?(" + "|".join(ORDINALS) + r")\b"
                       re.IGNORECASE)
 _AMONG = re.compile(r"\b(?:which|what|any|how many|do any|does any|are any|is any)\s+"
                     r"(?:ones?\s+)?(?:of\s+)?(?:those|these|them|the above)\b|"
+                    r"^(?:and\s+|so\s+)?which (?:one|ones)\b|"
                     r"\b(?:of|among|from)\s+(?:those|these|them)\b", re.IGNORECASE)
 _IT = re.compile(r"\b(it|its|that one|this one|that poster|this poster|that paper|this paper|"
                  r"the poster|the paper|they|their|them)\b", re.IGNORECASE)
 _WHAT_ABOUT = re.compile(r"^(?:and\s+)?(?:what|how)\s+about\s+(?P<t>.+?)[\s?.!]*$|"
-                         r"^and\s+(?:for|on|about|with)?\s*(?P<u>.+?)[\s?.!]*$", re.IGNORECASE)
+                         r"^and\s+(?:for|on|about|with)?\s*(?P<u>.+?)[\s?.!]*$|"
+                         r"^(?:and\s+|ok\s+|okay\s+)?(?:the\s+)?same\s+(?:thing\s+|question\s+)?"
+                         r"(?:but\s+)?(?:for|on|about|with)\s+(?P<v>.+?)[\s?.!]*$", re.IGNORECASE)
+# "the first two", "the 2nd and 3rd": several posters of the previous answer by position.
+_FIRST_N = re.compile(r"\b(?:the\s+)?(?:first|top)\s+(two|three|four|2|3|4)\b", re.IGNORECASE)
+_SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+# "summarize them", "an overview of those": the pronoun stands for the previous answer's area.
+_PRONOUN_ONLY = re.compile(r"^(?:all\s+)?(?:of\s+)?(?:them|those|these|it|this|that|"
+                           r"the(?:se|m)? (?:posters|papers|ones|results))$", re.IGNORECASE)
 _ONLY = re.compile(r"^(?:and\s+)?(?:only|just)\s+(?:the\s+)?|^(?:and\s+)?(?:what about|how "
                    r"about)\s+(?:the\s+|just the\s+|only the\s+)?(?=(?:orals?|spotlights?)\b)",
                    re.IGNORECASE)
@@ -268,8 +289,13 @@ def match_author(question: str, cards: Iterable[dict] | CardIndex) -> AuthorMatc
             for j in range(i + 1, min(len(words), i + _LONGEST_NAME) + 1)}
     full = [key for key in runs if key in index.by_name]
     if not full and _AUTHOR_CUE.search(question):
+        # A surname that is also a word ("get by scaling down the long skip connection")
+        # names a person only when capitalised, unless nothing in the question is.
+        cased = question != question.lower()
+        capitalised = {fold(w) for w in re.findall(r"\b[A-Z][\w'-]*", question)}
         full = [index.by_surname[w][0] for w in set(words)
-                if len(w) > 3 and len(index.by_surname.get(w, [])) == 1]
+                if len(w) > 3 and len(index.by_surname.get(w, [])) == 1
+                and (not cased or w in capitalised)]
     if not full:
         return None
     # A longer name inside the question wins over a shorter one it contains.
@@ -434,6 +460,47 @@ def acronyms(texts: Iterable[str]) -> dict[str, str]:
     return table
 
 
+# The field's common acronyms, for those a session uses without defining them ("I'm into BO"):
+# a session's own definitions win over these (see `OpenedStore.acronyms`).
+FIELD_ACRONYMS = {
+    "BO": "Bayesian optimization", "RL": "reinforcement learning",
+    "MARL": "multi-agent reinforcement learning",
+    "RLHF": "reinforcement learning from human feedback", "GNN": "graph neural network",
+    "GNNs": "graph neural networks", "GCN": "graph convolutional network",
+    "LLM": "large language model", "LLMs": "large language models",
+    "VLM": "vision-language model", "NeRF": "neural radiance field",
+    "VAE": "variational autoencoder", "GAN": "generative adversarial network",
+    "ViT": "vision transformer", "SNN": "spiking neural network", "FL": "federated learning",
+    "OOD": "out-of-distribution", "NAS": "neural architecture search",
+    "KD": "knowledge distillation", "MCTS": "Monte Carlo tree search",
+    "HPO": "hyperparameter optimization", "ICL": "in-context learning",
+    "CoT": "chain-of-thought", "SSL": "self-supervised learning",
+    "MIL": "multiple instance learning", "GP": "Gaussian process",
+    "MCMC": "Markov chain Monte Carlo", "SGD": "stochastic gradient descent",
+    "PINN": "physics-informed neural network", "ODE": "ordinary differential equation",
+    "SDE": "stochastic differential equation", "PDE": "partial differential equation",
+    "NLP": "natural language processing", "ASR": "automatic speech recognition",
+    "TTS": "text-to-speech", "VQA": "visual question answering",
+    "OCR": "optical character recognition", "MoE": "mixture of experts",
+    "PEFT": "parameter-efficient fine-tuning", "LoRA": "low-rank adaptation",
+    "DP": "differential privacy", "MDP": "Markov decision process",
+    "POMDP": "partially observable Markov decision process",
+    "IRL": "inverse reinforcement learning", "SLAM": "simultaneous localization and mapping",
+    "EEG": "electroencephalography", "MRI": "magnetic resonance imaging",
+    "ECG": "electrocardiogram", "DAG": "directed acyclic graph",
+    "CATE": "conditional average treatment effect", "SCM": "structural causal model",
+    "PCA": "principal component analysis", "HMM": "hidden Markov model",
+    "RNN": "recurrent neural network", "CNN": "convolutional neural network",
+    "LSTM": "long short-term memory", "MLP": "multilayer perceptron",
+    "SVM": "support vector machine", "TTA": "test-time adaptation",
+    "UDA": "unsupervised domain adaptation", "OT": "optimal transport",
+    "SDF": "signed distance function", "BEV": "bird's-eye view",
+    "DRO": "distributionally robust optimization", "MAML": "model-agnostic meta-learning",
+    "XAI": "explainable artificial intelligence", "NTK": "neural tangent kernel",
+    "ERM": "empirical risk minimization", "IRM": "invariant risk minimization",
+}
+
+
 def expand_acronyms(topic: str, table: dict[str, str], is_rare) -> str:
     """The topic with each acronym the session defines, and rarely writes, spelled out ("BO"
     -> "Bayesian optimization"); a common one ("LLM") is left for the rankers, who know it."""
@@ -477,9 +544,11 @@ class Vocabulary:
     def correct(self, word: str) -> str:
         """The word, or the session word one typo away from it (the most frequent; a tie
         is not clear enough to correct)."""
-        if len(word) < 5 or word in self.counts or word in self.dictionary or (
-                not word.isalpha()):
-            return word  # "parties" is a word, not a typo of the session's "parities"
+        if len(word) < 5 or not word.isalpha() or any(
+                w in self.counts or w in self.dictionary for w in _inflections(word)):
+            # "parties" is a word, not a typo of the session's "parities"; "buffers" is the
+            # plural of the session's "buffer", not a typo of "suffers"
+            return word
         variants = self._variants()
         keys = {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
         found = {w for key in keys for w in variants.get(key, []) if _near(word, w)}
@@ -488,6 +557,18 @@ class Vocabulary:
         if not ranked or (len(ranked) > 1 and self.counts[ranked[0]] == self.counts[ranked[1]]):
             return word
         return ranked[0]
+
+
+def _inflections(word: str) -> set[str]:
+    """The word and its plural or singular ("buffers" -> buffer, "priors" -> prior)."""
+    forms = {word, f"{word}s", f"{word}es"}
+    if word.endswith("ies"):
+        forms.add(f"{word[:-3]}y")
+    if word.endswith("es"):
+        forms.add(word[:-2])
+    if word.endswith("s"):
+        forms.add(word[:-1])
+    return forms
 
 
 def correct_typos(text: str, vocabulary: Vocabulary) -> str:
@@ -518,10 +599,20 @@ def alternatives(topic: str) -> list[str]:
     parts = [p for p in parts if p and any(w not in STOP for w in p.lower().split())]
     if not 2 <= len(parts) <= 4 or any(len(p.split()) > 5 for p in parts):
         return [topic]
+    head = _HEAD.match(parts[0])  # "prompt tuning for vision or vision-language models"
+    if head and not any(_HEAD.match(p) for p in parts[1:]):
+        parts[0] = head.group("rest")
     last = parts[-1].split()
-    if len(parts[0].split()) == 1 and len(last) > 1:
+    if not head and len(parts[0].split()) == 1 and len(last) > 1:
         parts[0] = f"{parts[0]} {last[-1]}"
-    return parts
+    return [f"{head.group('head')} {p}" if head else p for p in parts]
+
+
+# The subject a disjunction qualifies, up to its last joining word: "prompt tuning for" in
+# "prompt tuning for vision or vision-language models" (each alternative keeps it).
+_HEAD = re.compile(r"^(?P<head>.+?\s(?:for|on|in|with|using|via|to|of|about|from|against|"
+                   r"under|into|across))\s+(?P<rest>(?:(?!\s(?:for|on|in|with|using|via|to|of|"
+                   r"about|from|against|under|into|across)\s).)+)$", re.IGNORECASE)
 
 
 def _ranges(question: str) -> tuple[int | None, int | None, str]:
@@ -560,6 +651,33 @@ anyone somebody interested interesting cool good best new recent latest by from 
 authors authored wrote written""".split())
 
 
+
+
+def _inflected(stems: str) -> frozenset[str]:
+    """Each verb with its usual inflections ("discuss" -> discusses, discussing, discussed)."""
+    forms = set()
+    for verb in stems.split():
+        base = verb[:-1] if verb.endswith("e") else verb
+        forms |= {verb, verb + "s", verb + "es", base + "ing", base + "ed", verb + "d"}
+    return frozenset(forms)
+
+
+# Verbs and words of the request around a topic ("Any posters that touch on X?", "papers
+# dealing with X", "recommend something involving X", "is X covered here?"): the language of
+# asking, not of the posters, so they are dropped where they open or close a topic (never
+# inside it). "learn" is listed bare: "learning" opens topics ("learning to rank").
+_REQUEST = _inflected("""discuss cover explore investigate examine tackle handle treat deal
+touch concern involve relate propose present introduce describe recommend suggest help care
+visit read know hear see want need mention showcase highlight consider cite apply
+""") | frozenset("""learn pointing featuring featured relevant pertaining if me us new some
+good nice today now currently methods method techniques technique ways way kind sort ideas
+idea something summarize summarise summary overview tldr""".split())
+# "point me to ...", "run experiments on ...": request phrases around a topic.
+_REQUEST_PHRASE = re.compile(
+    r"\bpoint(?:\s+(?:me|us))?\s+(?:to|at|towards)\b|\b(?:run|runs|ran|running|do|does|did|"
+    r"conducts?|conducted|performs?|performed)\s+(?:experiments?|evaluations?|tests?)\s+"
+    r"(?:on|with|in|using)\b|\b(?:evaluated|tested|benchmarked|validated)\s+(?:on|with)\b",
+    re.IGNORECASE)
 # Chat filler that is never part of a topic, wherever it stands ("list em all pls").
 _FILLER = frozenset("""posters poster papers paper works stuff things thing ones few some list
 em all pls plz please which that are is there any anything something numbered lol thx thanks
@@ -584,11 +702,14 @@ def _topic(text: str, drop: Iterable[str] = ()) -> str:
                for w in re.findall(r"[\w-]+", around)) <= 2:
             text = quoted.group(1)
     dropped = {fold(w) for w in drop}
+    text = _REQUEST_PHRASE.sub(" ", text)
     words = [w.strip("?.!,;:'\"()—–-/") for w in strip_frame(text).split()]
-    words = [w for w in words if w and fold(w) not in dropped and fold(w) not in _FILLER]
-    while words and fold(words[0]).split("'")[0] in _NOISE:
+    words = [w for w in words if w and fold(w).removesuffix("'s") not in dropped
+             and fold(w) not in _FILLER]  # "jun zhu's posters": the name, possessive too
+    edge = _NOISE | _REQUEST
+    while words and fold(words[0]).split("'")[0] in edge:
         words.pop(0)
-    while words and fold(words[-1]).split("'")[0] in _NOISE:
+    while words and fold(words[-1]).split("'")[0] in edge:
         words.pop()
     return " ".join(words)
 
@@ -605,13 +726,15 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
 def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
     if _OVERVIEW.search(question):
         return Plan(intent="overview")
-    summary = _SUMMARY.match(question)
-    if summary:
-        return Plan(intent="summarize", topic=summary.group("area"))
-    lo, hi, rest = _ranges(question)
+    summary = _SUMMARY.match(question) or _THEMES_OF.match(question)
+    if summary and not _BOARD.search(question):  # "summarize poster 813" asks about one
+        area = summary.group("area")
+        return Plan(intent="summarize", topic=_topic(area) or area)
+    # "the difference between 813 and 509" names two boards, not a range of them
+    lo, hi, rest = (None, None, question) if _COMPARE.search(question) else _ranges(question)
     numbers = [int(n) for n in _BOARD.findall(rest)]
-    numbers += [int(a or b) for a, b in _BARE_BOARD.findall(rest)
-                if int(a or b) in catalog.boards and int(a or b) not in numbers]
+    bare = [int(next(g for g in groups if g)) for groups in _BARE_BOARD.findall(rest)]
+    numbers += [n for n in bare if n in catalog.boards and n not in numbers]
     named = [n for n in numbers if n in catalog.boards]
     missing = tuple(f"#{n}" for n in numbers if n not in catalog.boards)
     title_hits = [b for b in match_titles(rest, titles)  # in the catalog's session(s) only
@@ -662,9 +785,21 @@ def _intent(question: str, plan: Plan, titles: TitleIndex) -> str:
         return "poster"  # "who wrote Rotating Features?": the poster found by its words
     if plan.missing and not plan.topic:
         return "poster"
-    if named_frame:
+    if named_frame or (not plan.boards and not plan.has_filters() and _title_like(question)):
         return "named"
     return "search"
+
+
+def _title_like(question: str) -> bool:
+    """A pasted paper title ("Are Emergent Abilities of Large Language Models a Mirage?"):
+    four or more words of substance, nearly all capitalised, and no request around them.
+    Acronyms count neither way ("RLHF vs DPO for chatbots" is not a title)."""
+    if strip_frame(question) != question.strip(" ?.!"):
+        return False  # "Which posters are about Large Language Model Alignment?"
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", question)
+             if fold(w) not in STOP and fold(w) not in _NOISE and not w.isupper()]
+    capitalised = sum(w[0].isupper() for w in words)
+    return len(words) >= 4 and capitalised >= 0.75 * len(words)
 
 
 def _asks(question: str, plan: Plan) -> str:
@@ -701,21 +836,36 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
     if previous is None:
         return None
     fresh = fresh_plan(question, catalog, titles)
+    if (fresh.intent == "summarize" and _PRONOUN_ONLY.match(fresh.topic.strip())
+            and previous.plan.topic):  # "summarize them": the area asked about before
+        return replace(fresh, topic=previous.plan.topic)
     if fresh.boards or fresh.missing or fresh.intent in ("summarize", "overview"):
         return None  # it names its own posters
     results = previous.results
     what_about = _WHAT_ABOUT.match(question.strip())
     if what_about:  # the previous filters with a new topic, even after "none of them"
-        topic = strip_frame(what_about.group("t") or what_about.group("u") or "")
+        topic = strip_frame(next((g for g in what_about.groups() if g), ""))
         if previous.plan.intent in ("search", "count") and topic and not fresh.has_filters():
             return replace(previous.plan, topic=topic, within=None, boards=(), missing=())
+    if (fresh.has_filters() and not fresh.topic and previous.plan.topic
+            and previous.plan.intent in ("search", "count") and not _AMONG.search(question)):
+        # "and in the 1100s?", "only the orals", "what about spotlights": the same topic,
+        # the filters this question names
+        return replace(previous.plan, within=None, **{
+            k: getattr(fresh, k) for k in ("kinds", "board_min", "board_max", "authors",
+                                           "author_boards", "award")
+            if getattr(fresh, k) not in (None, (), False)})
     if not results:
         return None
-    ordinal = _ORDINAL.search(question)
-    if ordinal and (index := ORDINALS[ordinal.group(1).lower()]) < len(results):
-        board = results[index]
-        rest = question.replace(ordinal.group(0), " ")
-        return Plan(intent="poster", boards=(board,), asks=_about_one(rest))
+    positions = _positions(question, len(results))
+    if positions:  # "the second one", "compare the first two", "more like the last one"
+        boards = tuple(results[i] for i in positions)
+        rest = _FIRST_N.sub(" ", _ORDINAL.sub(" ", question))
+        if len(boards) >= 2 and _COMPARE.search(question):
+            return Plan(intent="compare", boards=boards, asks=_about_one(rest))
+        if _SIMILAR.search(question) and not _CARD.search(question):
+            return Plan(intent="similar", boards=boards[:1])
+        return Plan(intent="poster", boards=boards, asks=_about_one(rest))
     if _AMONG.search(question):
         rest = _AMONG.sub(" ", question)
         plan = fresh_plan(rest, catalog, titles)
@@ -734,6 +884,17 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
                       or (_COUNT.search(question) and not _COUNTS_POSTERS.search(question))):
         return Plan(intent="poster", boards=(results[0],), asks=_about_one(question))
     return None
+
+
+def _positions(question: str, count: int) -> list[int]:
+    """The positions in the previous answer a question points at ("the first two" -> 0, 1;
+    "the 2nd and the last" -> 1, -1 as an index), within its `count` results."""
+    first_n = _FIRST_N.search(question)
+    if first_n:
+        return list(range(min(count, _SMALL_NUMBERS[first_n.group(1).lower()])))
+    found = [ORDINALS[m.group(1).lower()] for m in _ORDINAL.finditer(question)]
+    found = [count - 1 if i == -1 else i for i in found]
+    return list(dict.fromkeys(i for i in found if i < count))
 
 
 def _about_one(question: str) -> str:

@@ -64,7 +64,8 @@ def search(samples, max_false: float = 0.05) -> list[tuple]:
     return sorted(results, key=lambda r: (r[0], r[1]), reverse=True)
 
 
-ASPECT_GRID = {"max_words": [3, 4], "terms": [0.0, 0.3, 0.5], "dense": [0.25, 0.3, 0.35]}
+ASPECT_GRID = {"max_words": [3, 4], "terms": [0.0, 0.3, 0.5],
+               "dense": [0.25, 0.3, 0.35, 0.4, 0.45, 0.5]}
 GAP_GRID = {"clear_gap": [0.1, 0.12, 0.15, 0.2], "clear_cosine": [0.35, 0.4, 0.45]}
 
 

@@ -31,6 +31,7 @@ class FaultServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.mode = "ok"
+        self.replies: list[str] = []  # mode "queue": each request streams the next one
         self.requests = 0
         self.last_request: dict = {}  # the JSON body of the latest request
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -79,6 +80,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.drip()
         if mode in ("flood", "flood-and"):
             return self.flood("and " if mode == "flood-and" else "word ")
+        if mode == "queue":  # a scripted conversation: the next reply, whole
+            self.wfile.write(chunk(self.server.replies.pop(0)))
+            self.wfile.write(chunk("", finish="stop"))
+            self.wfile.write(b"data: [DONE]\n\n")
+            return
         if mode == "badjson":
             self.wfile.write(b"data: {this is not json\n\n")
             return

@@ -45,15 +45,20 @@ def start(timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
         port = sock.getsockname()[1]
     process = subprocess.Popen([sys.executable, __file__, str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import httpx
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, f"http://127.0.0.1:{port}/v1"
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError("the local LLM server exited at start") from None
-            time.sleep(0.2)
+            # Listening is not ready: llama.cpp answers 503 on /health (and on every request)
+            # while it loads the model, which a busy machine makes take seconds.
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
+                return process, f"http://127.0.0.1:{port}/v1"
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError("the local LLM server exited at start")
+        time.sleep(0.2)
     process.kill()
     raise RuntimeError("the local LLM server did not start listening in time")
 

@@ -87,6 +87,20 @@ def test_a_typo_is_corrected_and_said(real_assistant):
     assert answer.answer.startswith("_Searched for: graph contrastive learning_")
 
 
+def test_a_field_acronym_the_session_never_writes_is_spelled_out(real_assistant):
+    # No abstract says "BO"; the two spotlights on Bayesian optimization are 1128 and 1209.
+    answer = real_assistant.ask("I'm into BO, which of the spotlight talks should I catch?")
+    assert answer.answer.startswith("_Searched for: Bayesian optimization_")
+    assert {1128, 1209} <= set(answer.citations)
+    assert all(real_assistant.index.by_board[b]["kind"] == "spotlight" for b in answer.citations)
+
+
+def test_a_pasted_title_that_is_not_here_is_plainly_absent(real_assistant):
+    answer = real_assistant.ask("Are Emergent Abilities of Large Language Models a Mirage?")
+    assert answer.abstained and not answer.citations
+    assert "No poster in this session is called" in answer.answer
+
+
 def test_a_subject_without_its_qualifier_is_related_not_cited(real_assistant):
     # The session has NeRF posters, none about underwater scenes: say so, offer them apart.
     answer = real_assistant.ask("Are there posters on neural radiance fields for underwater "

@@ -71,6 +71,33 @@ TABLE = [
     ("How many LLMs did the code generation benchmark evaluate?", {"intent": "search"}),
     ("How many federated learning posters are there?", {"intent": "count"}),
     ("Who's working on POMDPs?", {"intent": "search", "topic": "POMDPs"}),
+    # The words of asking around a topic are not part of it, in any of the usual shapes.
+    ("Any posters that touch on robot manipulation?", {"topic": "robot manipulation"}),
+    ("papers dealing with point clouds", {"topic": "point clouds"}),
+    ("can you point me to posters on feature attribution", {"topic": "feature attribution"}),
+    ("which posters discuss novel view synthesis", {"topic": "novel view synthesis"}),
+    ("recommend some posters about causal discovery", {"topic": "causal discovery"}),
+    ("what should I visit if I care about continual learning",
+     {"topic": "continual learning"}),
+    ("How many posters run experiments on MuJoCo?", {"intent": "count", "topic": "MuJoCo"}),
+    ("Which papers investigate label noise?", {"topic": "label noise"}),
+    ("I want to know about graph transformers posters", {"topic": "graph transformers"}),
+    ("posters relevant to protein design", {"topic": "protein design"}),
+    ("jun zhu's posters", {"authors": ("Jun Zhu",), "topic": ""}),
+    # Two boards compared, however the comparison is put; "between" is no range then.
+    ("difference between 813 and 509?", {"intent": "compare", "boards": (813, 509),
+                                         "board_min": None}),
+    ("which is better, #813 or #509?", {"intent": "compare", "boards": (813, 509)}),
+    ("what's on 813", {"intent": "poster", "boards": (813,)}),
+    ("summarize poster 813", {"intent": "poster", "boards": (813,), "asks": ""}),
+    ("summary of diffusion work", {"intent": "summarize", "topic": "diffusion"}),
+    ("what are the main themes in graph learning here?", {"intent": "summarize",
+                                                          "topic": "graph learning"}),
+    # A pasted title is a paper asked for by name, here or not.
+    ("Are Emergent Abilities of Large Language Models a Mirage?", {"intent": "named",
+                                                                  "boards": ()}),
+    ("Visual Instruction Tuning poster number?", {"intent": "named", "boards": ()}),
+    ("Which posters are about Large Language Model Alignment?", {"intent": "search"}),
 ]
 
 
@@ -142,6 +169,24 @@ FOLLOW_UPS = [
      {"intent": "search", "topic": "protein folding", "within": None}),
     ("Which posters are about diffusion models?", [310, 530, 601],
      "what is at #813?", {"intent": "poster", "boards": (813,)}),
+    # Several posters by position; what is asked of them decides the intent.
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "compare the first two", {"intent": "compare", "boards": (310, 530)}),
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "more like the last one", {"intent": "similar", "boards": (601,)}),
+    # "which one ...": among the previous answer's posters.
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "which one is a spotlight?", {"kinds": frozenset({"spotlight"}),
+                                   "within": frozenset({310, 530, 601})}),
+    # Only a filter: the same topic within it.
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "and in the 1100s?", {"intent": "search", "topic": "diffusion models",
+                           "board_min": 1100, "board_max": 1199}),
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "same but for graph neural networks", {"intent": "search",
+                                            "topic": "graph neural networks"}),
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "summarize them", {"intent": "summarize", "topic": "diffusion models"}),
 ]
 
 
@@ -171,6 +216,10 @@ def test_authors_without_diacritics_in_lower_case_or_by_surname(catalog, bundled
         plan = plan_of(catalog, question)
         assert plan.author_boards == expected and plan.topic == "", question
     assert plan_of(catalog, "diffusion models for video").author_boards is None
+    # A surname that is also a word names no one when the question writes it in lower case.
+    assert plan_of(catalog, "What speed-up do they get by scaling down the UNet long skip "
+                            "connections?").author_boards is None
+    assert plan_of(catalog, "posters by Long?").author_boards is not None
 
 
 def test_lukasz_finds_lukasz_with_stroke():
@@ -203,3 +252,22 @@ def test_typos_are_corrected_from_the_session_vocabulary(bundled):
     # Known words, short words and names stay as typed.
     assert correct_typos("diffusion for LiDAR in 3D", vocabulary) == "diffusion for LiDAR in 3D"
     assert correct_typos("across parties", vocabulary) == "across parties"  # not "parities"
+    # A plural or singular of a session word is that word, not a typo of another one.
+    assert correct_typos("replay buffers", vocabulary) == "replay buffers"  # not "suffers"
+
+
+@pytest.mark.parametrize("topic, expected", [
+    ("speech or audio", ["speech", "audio"]),
+    ("continual / class-incremental learning", ["continual learning",
+                                                "class-incremental learning"]),
+    # A disjunction inside a qualifier keeps the subject it qualifies.
+    ("prompt tuning for vision or vision-language models",
+     ["prompt tuning for vision", "prompt tuning for vision-language models"]),
+    ("ML attacks on RSA or elliptic-curve cryptography",
+     ["ML attacks on RSA", "ML attacks on elliptic-curve cryptography"]),
+    ("graph neural networks", ["graph neural networks"]),
+])
+def test_a_disjunction_is_each_of_its_topics(topic, expected):
+    from assistant.understand import alternatives
+
+    assert alternatives(topic) == expected
