@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from assistant.citations import guard_citations, neutralise_references
+from assistant.catalog import card_ref
+from assistant.citations import Ref, cite, guard_citations, neutralise_references, ref_text
 
 CANNOT_ANSWER = "The posters in this session do not seem to cover that."
 
@@ -22,7 +23,10 @@ _WORD = re.compile(r"[a-z0-9]+")
 _QUANTITY = re.compile(
     r"\b(how (much|many|fast|big|small|large|long|often|well)|by (what|how)|what (percentage|"
     r"fraction|factor|speed|speedup|score|accuracy|fid|bleu|rate|size|number|gain|improvement)|"
-    r"\w+-?(score|speedup|accuracy)\b|what \w+ (does|did) .* (reach|achieve|get))", re.IGNORECASE)
+    r"\w+-?(score|speedup|accuracy)\b|what \w+ (does|did) .* (reach|achieve|get)|"
+    # "What training speed-up do they get ...", "which accuracy ...": a figure is asked
+    r"\b(what|which)\b[^?]{0,40}?\b(speed-?ups?|accuracy|percentage|fraction|factor|gain|"
+    r"improvement|reduction|error rate|memory)\b|\bspeed-?ups?\b)", re.IGNORECASE)
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(%|x|×|k|m|b|fps|times|fold)?", re.IGNORECASE)
 _CONTRIBUTION = re.compile(r"\b(we (propose|introduce|present|develop|show|study|design)|this "
                            r"(paper|work) (proposes|introduces|presents))\b", re.IGNORECASE)
@@ -47,24 +51,28 @@ class Source:
     session: str = ""
     award: str = ""
     authors: str = ""
+    ref: Ref | None = None  # how it is cited (`assistant.citations`); None: by its board
+
+    def cited_as(self) -> Ref:
+        return self.board if self.ref is None else self.ref
 
 
 @dataclass
 class Answer:
     answer: str
-    citations: list[int]
+    citations: list[Ref]  # boards; "S3 #812" for a board other sessions of the store reuse
     sources: list[Source]
     abstained: bool
     backend: str = "extractive"
     notice: str = ""
-    dropped_citations: list[int] = field(default_factory=list)
-    retrieved: list[int] = field(default_factory=list)  # ranked boards, for evaluation
-    related: list[int] = field(default_factory=list)  # offered apart when abstaining
-    results: list[int] = field(default_factory=list)  # the whole result set, cited first
+    dropped_citations: list[Ref] = field(default_factory=list)
+    retrieved: list[Ref] = field(default_factory=list)  # ranked boards, for evaluation
+    related: list[Ref] = field(default_factory=list)  # offered apart when abstaining
+    results: list[Ref] = field(default_factory=list)  # the whole result set, cited first
     question: str = ""
     plan: Any = None  # the Plan the answer followed
 
-    def guarded(self, allowed: Iterable[int] | None = None) -> Answer:
+    def guarded(self, allowed: Iterable[Ref] | None = None) -> Answer:
         """This answer with its text through the citation guard. Only `allowed` boards may be
         cited (default: the answer's own citations and sources); any other reference is
         removed and reported in `dropped_citations` and the notice. An abstention cites
@@ -72,7 +80,7 @@ class Answer:
         if self.abstained:
             return self
         if allowed is None:
-            allowed = [*self.citations, *(source.board for source in self.sources)]
+            allowed = [*self.citations, *(source.cited_as() for source in self.sources)]
         result = guard_citations(self.answer, allowed)
         guarded = copy.copy(self)  # a copy keeps any attribute a caller set on the answer
         guarded.answer = result.text
@@ -81,7 +89,7 @@ class Answer:
                 *self.dropped_citations,
                 *(b for b in result.dropped if b not in self.dropped_citations)]
             removed = ("Removed citations to boards that were not among this answer's sources: "
-                       + ", ".join(f"#{b}" for b in result.dropped) + ".")
+                       + dropped_list(result.dropped) + ".")
             guarded.notice = f"{self.notice} {removed}".strip()
         return guarded
 
@@ -91,10 +99,19 @@ class Answer:
         data = asdict(replace(self, plan=None))
         del data["retrieved"]
         data["sources"] = [{k: s[k] for k in ("board", "kind", "title", "score")}
+                           | ({"session": s["session"], "ref": s["ref"]}
+                              if isinstance(s["ref"], str) else {})
                            for s in data["sources"]]
         data["plan"] = self.plan.to_json() if self.plan is not None else None
         return {"question": self.question, **{k: v for k, v in data.items()
                                                if k != "question"}}
+
+
+def dropped_list(dropped: Iterable[Ref]) -> str:
+    """The references the guard removed, as a notice names them: "#9999, S2 #812"; a
+    reference removed as ambiguous (several sessions' posters on that board were given)
+    is shown as written."""
+    return ", ".join(ref_text(ref) for ref in dropped)
 
 
 def quoted(text: str) -> str:
@@ -112,24 +129,32 @@ def split_sentences(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "s", "ed"):
+    """A light stem that stays readable (sub-theme names are built from it): "simulate",
+    "simulator" and "simulations" are one term, as are "estimate" and "estimation"."""
+    for suffix in ("ations", "ators", "ation", "ator", "ates", "ings", "ing", "ies", "ate", "es",
+                   "s", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
     return word
 
 
-def best_sentence(question: str, abstract: str) -> str:
+def best_sentence(question: str, abstract: str, title: str = "") -> str:
     """The abstract's sentence that shares most of the question's content words.
 
-    Ties (and questions that share nothing) go to the sentence that states the contribution.
+    Words of the poster's `title` count less: they name the poster, which most of its
+    sentences do, while the rest of the question says what is asked of it ("on which dataset
+    does the diffusion-based pose estimation poster claim state of the art?"). Ties (and
+    questions that share nothing) go to the sentence that states the contribution.
     """
+    naming = {stem(w) for w in content_words(title)}
     wanted = {stem(w) for w in content_words(question)}
     wants_figure = bool(_QUANTITY.search(question))
     sentences = split_sentences(abstract) or [abstract]
     best, best_score = sentences[0], -1.0
     for position, sentence in enumerate(sentences):
         words = {stem(w) for w in content_words(sentence)}
-        score = len(wanted & words) + (0.5 if _CONTRIBUTION.search(sentence) else 0.0)
+        score = sum(0.4 if w in naming else 1.0 for w in wanted & words) + (
+            0.5 if _CONTRIBUTION.search(sentence) else 0.0)
         if wants_figure and _FIGURE.search(sentence):
             score += 2.0
         score -= 0.01 * position + (0.3 if len(sentence) > 400 else 0.0)
@@ -149,23 +174,32 @@ def contribution_sentence(topic: str, abstract: str) -> str:
 
 
 def card_source(card: dict, score: float) -> Source:
+    ref = card_ref(card)
     return Source(board=card["board"], kind=card["kind"], title=card["title"],
                   score=round(float(score), 4), session=card["session"], award=card["award"],
-                  authors=card["authors"])
+                  authors=card["authors"], ref=None if ref == card["board"] else ref)
 
 
 def poster_line(card: dict, sentence: str) -> str:
     """One poster in a list: title, board, kind, award and a sentence of its abstract."""
     award = f" ({quoted(card['award'])})" if card["award"] else ""
     kind = "" if card["kind"] == "poster" else f", {card['kind']}"
-    return f"- **{quoted(card['title'])}** [#{card['board']}]{kind}{award}: {quoted(sentence)}"
+    return (f"- **{quoted(card['title'])}** {cite(card_ref(card))}{kind}{session_of(card)}"
+            f"{award}: {quoted(sentence)}")
+
+
+def session_of(card: dict) -> str:
+    """", Poster Session 3" after a poster's citation when the store holds several sessions
+    ("Which session has posters on X?" is answered by every list), else ""."""
+    return f", {quoted(card['session'])}" if card.get("session_label") else ""
 
 
 def card_summary(card: dict) -> str:
     """One poster in full ("what is at #812?"): title, board, kind, award, authors, abstract;
     the quoted fields with their board-like references as plain text."""
     award = f", {quoted(card['award'])}" if card["award"] else ""
-    return (f"**{quoted(card['title'])}** [#{card['board']}] ({card['kind']}{award})\n"
+    return (f"**{quoted(card['title'])}** {cite(card_ref(card))} ({card['kind']}{award}"
+            f"{session_of(card)})\n"
             f"Authors: {quoted(card['authors'])}\n{quoted(card['abstract'])}")
 
 
@@ -181,9 +215,10 @@ def extractive_answer(question: str, cards: list[tuple[dict, float]],
     Guarded like any answer: only these posters' boards are cited."""
     if not cards:
         return abstain()
-    lines = [poster_line(card, best_sentence(question, card["abstract"])) for card, _ in cards]
+    lines = [poster_line(card, best_sentence(question, card["abstract"], card["title"]))
+             for card, _ in cards]
     intro = intro or ("Relevant posters:" if len(cards) > 1 else "The closest poster:")
     return Answer(answer="\n".join([intro, *lines]),
-                  citations=[card["board"] for card, _ in cards],
+                  citations=[card_ref(card) for card, _ in cards],
                   sources=[card_source(card, score) for card, score in cards],
                   abstained=False).guarded()

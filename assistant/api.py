@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import TypedDict  # pydantic (MCP schemas) needs it below Python 3.12
 
+from assistant.citations import ref_text
 from assistant.followup import Turn
 from assistant.retrieve import ANY_POSTER, PosterFilter
 
@@ -38,6 +39,8 @@ class AnswerJSON(TypedDict):
 
     question: str
     answer: str
+    # Boards; in a store whose sessions reuse a board, that board's posters are cited as
+    # "S3 #812" strings (assistant.citations), and their sources carry "session" and "ref".
     citations: list[int]
     sources: list[Source]
     abstained: bool
@@ -153,26 +156,40 @@ def ask_json(assistant: Assistant, question: str, history: Sequence[dict] | None
     return typing.cast(AnswerJSON, answer.to_json())
 
 
-def card_of(assistant: Assistant, board: int) -> dict:
-    card = assistant.index.by_board.get(int(board))
-    if card is None:
-        boards = sorted(assistant.index.by_board)
-        raise RequestError(f"board {board}: no such poster; boards run from {boards[0]} to "
-                           f"{boards[-1]}")
-    return card
+def card_of(assistant: Assistant, board: int | str, session: str | None = None) -> dict:
+    """The poster on a board: `board` an int, or a ref "S3 #812" (assistant.citations); a
+    board several sessions reuse needs `session` (or the ref)."""
+    by_board = assistant.index.by_board
+    card = by_board.get(board if isinstance(board, str) else int(board))
+    if card is not None and (session is None or card["session"] == session):
+        return card
+    cards = [c for c in by_board.values() if str(c["board"]) == str(board).lstrip("#")
+             and session in (None, c["session"])]
+    if len(cards) == 1:
+        return cards[0]
+    if cards:
+        raise RequestError(f"board {board} is in several sessions ("
+                           + ", ".join(f"{c['session']!r}: {ref_text(c.get('ref', c['board']))}"
+                                       for c in cards)
+                           + "); name the session")
+    boards = sorted(c["board"] for c in by_board.values())
+    raise RequestError(f"board {board}: no such poster; boards run from {boards[0]} to "
+                       f"{boards[-1]}")
 
 
-def poster_json(assistant: Assistant, board: int) -> PosterCard:
+def poster_json(assistant: Assistant, board: int | str,
+                session: str | None = None) -> PosterCard:
     """One poster's card: board, session, kind, award, title, authors, abstract."""
-    card = card_of(assistant, board)
+    card = card_of(assistant, board, session)
     return typing.cast(PosterCard, {key: card[key] for key in CARD_FIELDS})
 
 
-def similar_json(assistant: Assistant, board: int, k: int = 6,
-                 where: PosterFilter = ANY_POSTER) -> list[NearPoster]:
+def similar_json(assistant: Assistant, board: int | str, k: int = 6,
+                 where: PosterFilter = ANY_POSTER, session: str | None = None
+                 ) -> list[NearPoster]:
     """The posters nearest to one poster by its stored vector (itself left out), best first,
     each with its cosine similarity as `score`."""
-    card = card_of(assistant, board)
+    card = card_of(assistant, board, session)
     k = max(1, min(int(k), MAX_SIMILAR))
     return [_brief(near, score) for near, score in assistant.similar(card, where, k)]
 

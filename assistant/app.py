@@ -27,12 +27,13 @@ import gradio as gr
 from assistant import feedback
 from assistant.answer import Answer
 from assistant.ask import Assistant, QuestionError
+from assistant.citations import CANONICAL, Ref, cite, make_ref, ref_board, ref_label, ref_text
 from assistant.followup import Turn, cited_boards
 from assistant.retrieve import PosterFilter
 
 KINDS = ["poster", "spotlight", "oral"]
 ALL_SESSIONS = "All sessions"
-CITATION = re.compile(r"\[#(\d+)\]")
+CITATION = CANONICAL  # `[#812]`, and `[S3 #812]` where sessions reuse boards
 EXAMPLES = [
     "Is anyone generating synthetic MILP instances for solvers?",
     "What is Bernhard Schölkopf presenting?",
@@ -128,15 +129,15 @@ HEAD = r"""
   }
   function miniCard(pt) {
     var board = pt.getAttribute('data-board');
-    var card = document.getElementById('poster-' + board);
+    var card = document.getElementById('poster-' + (pt.getAttribute('data-card') || board));
     if (card) return card.cloneNode(true);
     var d = document.createElement('div'); d.className = 'poster-card';
     var head = document.createElement('div'); head.className = 'pc-head';
-    head.textContent = '#' + board + ' · ' + pt.getAttribute('data-kind') + ' · theme ' +
+    head.textContent = named(board) + ' · ' + pt.getAttribute('data-kind') + ' · theme ' +
       pt.getAttribute('data-theme');
     var t = document.createElement('div'); t.className = 'pc-title';
     t.textContent = ((pt.querySelector('title') || {}).textContent || '')
-      .replace(/^#\d+ · /, '');
+      .replace(/^(?:\S+ )?#\d+ · /, '');
     var a = document.createElement('div'); a.className = 'pc-authors';
     a.textContent = pt.getAttribute('data-authors');
     var acts = document.createElement('div'); acts.className = 'pc-actions';
@@ -166,9 +167,13 @@ HEAD = r"""
     node.removeAttribute('id'); p.replaceChildren(node, close); p.style.display = 'block';
     place(p, anchor.getBoundingClientRect()); pinned = !!pin;
   }
+  // "#812", or "S3 #812" for a poster whose board other sessions reuse
+  function named(board) { return board.indexOf('#') >= 0 ? board : '#' + board; }
   function citeOf(t) { return t && t.closest ? t.closest('abbr.cite') : null; }
   function boardOf(c) { return (c.textContent.match(/#(\d+)/) || [])[1]; }
-  function cardOf(c) { return document.getElementById('poster-' + boardOf(c)); }
+  function cardOf(c) {
+    return document.getElementById('poster-' + (c.getAttribute('data-card') || boardOf(c)));
+  }
   function setBox(sel, text) {
     var box = document.querySelector(sel + ' textarea, ' + sel + ' input');
     if (!box) return null;
@@ -187,8 +192,8 @@ HEAD = r"""
         .forEach(function (b) { b.setAttribute('data-act', what === 'star' ? 'unstar' : 'star');
           if (b.closest('.pc-actions')) b.textContent = what === 'star' ? '★ Starred' : '☆ Star';
         });
-    } else if (what === 'similar') { ask('Which posters are similar to #' + board + '?'); }
-    else if (what === 'ask') { hide(); var box = setBox('#msg', 'About #' + board + ': ');
+    } else if (what === 'similar') { ask('Which posters are similar to ' + named(board) + '?'); }
+    else if (what === 'ask') { hide(); var box = setBox('#msg', 'About ' + named(board) + ': ');
       if (box) { box.focus(); box.setSelectionRange(box.value.length, box.value.length); } }
     else if (what === 'theme') { ask('Summarize the work on ' + el.getAttribute('data-topic')); }
   }
@@ -322,40 +327,54 @@ def question_markdown(message: str) -> str:
     return message.strip().translate(_VERBATIM)
 
 
-def card_actions(board: int, starred: bool) -> str:
+def card_actions(board: Ref, starred: bool) -> str:
     star = ('<button type="button" data-act="unstar" data-board="{b}">★ Starred</button>'
             if starred else
             '<button type="button" data-act="star" data-board="{b}">☆ Star</button>')
     return ('<div class="pc-actions">' + star +
             '<button type="button" data-act="similar" data-board="{b}">Similar posters</button>'
             '<button type="button" data-act="ask" data-board="{b}">Ask about this</button>'
-            '</div>').format(b=int(board))
+            '</div>').format(b=int(board) if isinstance(board, int) else escape(board))
+
+
+def card_ref(card: dict) -> Ref:
+    return card.get("ref", card["board"])
+
+
+def dom_id(ref: Ref) -> str:
+    """A poster's id in the page: its board, or "S3-812" for "S3 #812"."""
+    return str(ref) if isinstance(ref, int) else re.sub(r"[^A-Za-z0-9]+", "-", ref).strip("-")
 
 
 def card_html(card: dict, score: float | None = None, starred: bool = False) -> str:
     award = f" · {escape(card['award'])}" if card["award"] else ""
     relevance = f" · relevance {score:.2f}" if score is not None else ""
-    return (f'<div class="poster-card" id="poster-{card["board"]}">'
-            f'<div class="pc-head">#{card["board"]} · {escape(card["kind"])}{award}{relevance}'
-            f'<span class="pc-session"> · {escape(card["session"])}</span>'
+    ref = card_ref(card)
+    # A board other sessions reuse: the head names it as it is cited ("S3 #812").
+    return (f'<div class="poster-card" id="poster-{dom_id(ref)}">'
+            f'<div class="pc-head">{escape(ref_text(ref))} · {escape(card["kind"])}{award}'
+            f'{relevance}<span class="pc-session"> · {escape(card["session"])}</span>'
             f'</div><div class="pc-title">{escape(card["title"])}</div>'
             f'<div class="pc-authors">{escape(card["authors"])}</div>'
             f'<div class="pc-abstract">{escape(card["abstract"])}</div>'
-            f'{card_actions(card["board"], starred)}</div>')
+            f'{card_actions(ref, starred)}</div>')
 
 
 def cite_html(card: dict) -> str:
-    """[#812] as an <abbr> whose title is the poster (a tooltip even without JavaScript)."""
+    """[#812] as an <abbr> whose title is the poster (a tooltip even without JavaScript);
+    `data-card` names the card of a session-qualified citation ([S3 #812])."""
     tip = escape(f"{card['title']} — {card['authors']}")
-    return f'<abbr class="cite" title="{tip}">[#{card["board"]}]</abbr>'
+    ref = card_ref(card)
+    data = "" if isinstance(ref, int) else f' data-card="{dom_id(ref)}"'
+    return f'<abbr class="cite" title="{tip}"{data}>{escape(cite(ref))}</abbr>'
 
 
-def render_citations(text: str, by_board: dict[int, dict]) -> str:
+def render_citations(text: str, by_board: dict[Ref, dict]) -> str:
     """Answer text as inert Markdown, each citation of a known poster an <abbr>; any other
     board-like text stays text."""
     parts, start = [], 0
     for match in CITATION.finditer(text):
-        card = by_board.get(int(match.group(1)))
+        card = by_board.get(make_ref(int(match.group("board")), match.group("label") or ""))
         if card is not None:
             parts += [inert(text[start:match.start()]), cite_html(card)]
             start = match.end()
@@ -370,11 +389,18 @@ def answer_markdown(answer: Answer, by_board: dict[int, dict], filters: str = ""
     related = [by_board[b] for b in answer.related if b in by_board]
     if related:  # offered apart from the answer: not citations, not what was asked
         body += "\n\nRelated posters (not an answer to this):\n" + "\n".join(
-            f"- {inert(c['title'])} (board {c['board']})" for c in related)
+            f"- {inert(c['title'])} ({_board_words(c)})" for c in related)
     footer = f"answered by: {inert(answer.backend)}"
     if answer.notice:
         body = f"> {inert(answer.notice)}\n\n{body}"
     return f"{filters_markdown(filters)}{body}\n\n<sub>{footer}</sub>"
+
+
+def _board_words(card: dict) -> str:
+    """"board 812", or "S3 board 812" where sessions reuse it: no guard takes it for a
+    citation, as the related posters are none."""
+    label = ref_label(card_ref(card))
+    return f"{label} board {card['board']}" if label else f"board {card['board']}"
 
 
 def filters_markdown(filters: str) -> str:
@@ -389,10 +415,10 @@ def sources_html(answer: Answer | None, cited: list[int], by_board: dict[int, di
         return ('<div class="sources-h">Sources</div><p>The posters an answer cites appear '
                 'here, each with ☆ Star, Similar posters and Ask about this.</p>')
     starred = set(starred)
-    now = [s.board for s in answer.sources] if answer else []
+    now = [s.cited_as() for s in answer.sources] if answer else []
     parts = ['<div class="sources-h">Sources of this answer</div>']
-    parts += [card_html(by_board[s.board], s.score, s.board in starred)
-              for s in (answer.sources if answer else []) if s.board in by_board]
+    parts += [card_html(by_board[s.cited_as()], s.score, s.cited_as() in starred)
+              for s in (answer.sources if answer else []) if s.cited_as() in by_board]
     if not now:
         parts.append("<p>No poster cited.</p>")
     earlier = [b for b in reversed(cited) if b not in now and b in by_board][:EARLIER_CARDS]
@@ -403,14 +429,19 @@ def sources_html(answer: Answer | None, cited: list[int], by_board: dict[int, di
 
 
 def star_label(card: dict) -> str:
-    return f"#{card['board']} · {card['title']}"
+    return f"{ref_text(card_ref(card))} · {card['title']}"
 
 
-def walking_groups(boards: Iterable[int]) -> list[tuple[str, list[int]]]:
+def walk_order(ref: Ref) -> tuple[int, str]:
+    """Refs in walking order: by board (a reused board: by session label)."""
+    return ref_board(ref), ref_label(ref)
+
+
+def walking_groups(boards: Iterable[Ref]) -> list[tuple[str, list[Ref]]]:
     """Boards in walking order, grouped by their hundreds: ("#100-#199", [100, 104]), ..."""
-    groups: dict[int, list[int]] = {}
-    for board in sorted(set(boards)):
-        groups.setdefault(board // 100, []).append(board)
+    groups: dict[int, list[Ref]] = {}
+    for board in sorted(set(boards), key=walk_order):
+        groups.setdefault(ref_board(board) // 100, []).append(board)
     return [(f"#{h * 100}-#{h * 100 + 99}", members) for h, members in groups.items()]
 
 
@@ -418,7 +449,8 @@ def reading_html(boards: list[int], by_board: dict[int, dict], note: str = "") -
     """The reading list in walking order, each poster with a Remove button; `data-boards` on
     the root tells the page's script which posters are starred."""
     known = [b for b in boards if b in by_board]
-    head = (f'<div class="rl" data-boards="{",".join(map(str, sorted(known)))}">'
+    head = (f'<div class="rl" data-boards="'
+            f'{escape(",".join(map(str, sorted(known, key=walk_order))))}">'
             + (f'<p class="rl-note">{escape(note)}</p>' if note else ""))
     if not known:
         return head + ("<p><em>No posters starred yet: tap ☆ Star on a card (Sources tab or "
@@ -426,9 +458,11 @@ def reading_html(boards: list[int], by_board: dict[int, dict], note: str = "") -
     parts = [head, f"<p>{len(known)} poster(s), in walking order:</p>"]
     for label, members in walking_groups(known):
         parts.append(f'<div class="rl-h">{label}</div>')
-        parts += [f'<div class="rl-item"><span><b>#{b}</b> {escape(by_board[b]["title"])}'
-                  f'</span><button type="button" data-act="unstar" data-board="{b}" '
-                  f'aria-label="Remove #{b}">Remove</button></div>' for b in members]
+        parts += [f'<div class="rl-item"><span><b>{escape(ref_text(b))}</b> '
+                  f'{escape(by_board[b]["title"])}</span><button type="button" '
+                  f'data-act="unstar" data-board="{escape(str(b))}" '
+                  f'aria-label="Remove {escape(ref_text(b))}">Remove</button></div>'
+                  for b in members]
     return "".join([*parts, "</div>"])
 
 
@@ -436,7 +470,7 @@ def share_html(boards: list[int]) -> str:
     """A link that opens the app with this list (board numbers in the URL)."""
     if not boards:
         return ""
-    query = ",".join(map(str, sorted(set(boards))))
+    query = ",".join(dom_id(b) for b in sorted(set(boards), key=walk_order))
     return (f'Share this list: <a id="share-link" href="?list={query}" target="_blank" '
             f'rel="noopener">open with {len(set(boards))} poster(s)</a>'
             f'<br><code id="share-url">?list={query}</code>')
@@ -458,12 +492,12 @@ def write_reading_list(boards: list[int], by_board: dict[int, dict], session: st
     """reading_list.md (grouped by the boards' hundreds) and reading_list.csv, sorted by
     board: a walking order."""
     folder = Path(tempfile.mkdtemp(prefix="posters-reading-"))
-    ordered = [by_board[b] for b in sorted(boards)]
+    ordered = [by_board[b] for b in sorted(boards, key=walk_order)]
     md = folder / "reading_list.md"
     lines = [f"# Reading list — {session}"]
     for label, members in walking_groups(boards):
         lines += ["", f"## {label}", ""]
-        lines += [f"- **#{c['board']}** ({c['kind']}) {c['title']} — {c['authors']}"
+        lines += [f"- **{ref_text(card_ref(c))}** ({c['kind']}) {c['title']} — {c['authors']}"
                   for c in (by_board[b] for b in members)]
     md.write_text("\n".join(lines) + "\n", encoding="utf-8")
     table = folder / "reading_list.csv"
@@ -476,32 +510,52 @@ def write_reading_list(boards: list[int], by_board: dict[int, dict], session: st
     return [str(md), str(table)]
 
 
-def parse_boards(values: list[str] | None, known: dict[int, dict]) -> list[int]:
+def parse_boards(values: list[str] | None, known: dict[Ref, dict]) -> list[Ref]:
     boards = []
     for value in values or []:
-        match = re.search(r"\d+", str(value))
-        if match and int(match.group()) in known:
-            boards.append(int(match.group()))
+        ref = _ref_at(str(value), known)
+        if ref is not None:
+            boards.append(ref)
     return boards
 
 
-_LISTED = re.compile(r"#(\d+)")
+# A label before a board, as a card, a star label or an export names it: "S3 #812", "S3-812".
+_LABELLED = re.compile(r"(?:(?<![\w-])(?P<label>[A-Za-z][A-Za-z0-9]{0,9})[ -])?#?(?P<board>\d+)")
 
 
-def boards_in_list(text: str, known: dict[int, dict]) -> list[int]:
-    """The boards of an exported (or hand-written) list: `#812` anywhere in Markdown or text,
-    or the first column of the CSV export."""
-    found = [int(b) for b in _LISTED.findall(text)]
+def _ref_at(value: str, known: dict[Ref, dict]) -> Ref | None:
+    """The poster a value names: "S3 #812 · title", else its first number ("#812 · title");
+    None if unknown."""
+    match = _LABELLED.search(value)
+    if match is not None and match.group("label"):
+        labelled = make_ref(int(match.group("board")), match.group("label"))
+        if labelled in known:
+            return labelled
+    first = re.search(r"\d+", value)
+    return int(first.group()) if first and int(first.group()) in known else None
+
+
+_LISTED = re.compile(r"(?:(?<![\w-])(?P<label>[A-Za-z][A-Za-z0-9]{0,9}) )?#(?P<board>\d+)")
+
+
+def boards_in_list(text: str, known: dict[Ref, dict]) -> list[Ref]:
+    """The boards of an exported (or hand-written) list: `#812` (or `S3 #812`) anywhere in
+    Markdown or text, or the first column of the CSV export."""
+    found: list[Ref] = []
+    for match in _LISTED.finditer(text):
+        labelled = make_ref(int(match.group("board")), match.group("label") or "")
+        found.append(labelled if labelled in known else int(match.group("board")))
     if not found and text.lstrip().lower().startswith("board"):
         found = [int(row[0]) for row in csv.reader(text.splitlines()[1:])
                  if row and row[0].strip().isdigit()]
     return [b for b in dict.fromkeys(found) if b in known]
 
 
-def shared_boards(query: str | None, known: dict[int, dict]) -> list[int]:
-    """`?list=812,100` from a shared link: the known boards, in order, once."""
-    found = [int(b) for b in re.findall(r"\d+", query or "")[:500]]
-    return [b for b in dict.fromkeys(found) if b in known]
+def shared_boards(query: str | None, known: dict[Ref, dict]) -> list[Ref]:
+    """`?list=812,100` (or `S3-812`) from a shared link: the known boards, in order, once."""
+    parts = re.findall(r"[A-Za-z][A-Za-z0-9]{0,9}-\d+|\d+", query or "")[:500]
+    found = [_ref_at(part, known) for part in parts]
+    return [b for b in dict.fromkeys(found) if b is not None]
 
 
 def conversation_markdown(history: list[dict], answers: dict[str, dict],
@@ -524,7 +578,7 @@ def conversation_markdown(history: list[dict], answers: dict[str, dict],
         cited = [b for b in record.get("citations") or [] if b in by_board]
         if cited:
             lines += ["Posters cited:"] + [
-                f"- [#{b}] {by_board[b]['title']} — {by_board[b]['authors']}" for b in cited]
+                f"- {cite(b)} {by_board[b]['title']} — {by_board[b]['authors']}" for b in cited]
             lines.append("")
     return "\n".join(lines)
 
@@ -684,15 +738,16 @@ def map_html(assistant: Assistant, highlight: Iterable[int]) -> str:
         # authors): the map is re-sent after every answer, so each dot carries little.
         authors = card["authors"].split(" · ")
         short = " · ".join(authors[:3]) + (" et al." if len(authors) > 3 else "")
+        card_id = "" if isinstance(board, int) else f' data-card="{dom_id(board)}"'
         attrs = (f'cx="{px:.1f}" cy="{py:.1f}" fill="{theme_colour(label)}" '
-                 f'data-board="{board}" data-theme="{label + 1}" '
+                 f'data-board="{escape(str(board))}"{card_id} data-theme="{label + 1}" '
                  f'data-kind="{escape(card["kind"])}" data-authors="{escape(short)}"')
-        tip = f"<title>#{board} · {escape(card['title'])}</title>"
+        tip = f"<title>{escape(ref_text(board))} · {escape(card['title'])}</title>"
         if hit:
             hits.append(f'<circle class="pt hit" r="7" {attrs} fill-opacity="1" '
                         f'stroke="#111" stroke-width="1.8">{tip}</circle>')
             labels.append(f'<text class="hit-label" x="{px + 9:.1f}" y="{py + 4:.1f}">'
-                          f"#{board}</text>")
+                          f"{escape(ref_text(board))}</text>")
         else:
             opacity = "0.28" if marked else "0.85"
             rest.append(f'<circle class="pt" r="{3 if marked else 4}" {attrs} '
@@ -740,9 +795,14 @@ def reading_secret(assistant: Assistant) -> str:
     return hashlib.sha256(f"posters-reading:{assistant.settings.store}".encode()).hexdigest()
 
 
+def board_numbers(by_board: dict[Ref, dict]) -> list[int]:
+    """The store's board numbers, in order (the board range filter's bounds)."""
+    return sorted(card["board"] for card in by_board.values())
+
+
 def build_app(assistant: Assistant) -> gr.Blocks:
     by_board = assistant.index.by_board
-    boards = sorted(by_board)
+    boards = board_numbers(by_board)
     session = (", ".join(assistant.sessions) if len(assistant.sessions) <= 3
                else f"{len(assistant.sessions)} sessions")
 
@@ -760,7 +820,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         # value is then stored under that id in the session, one orphan copy per request.
         panel = panel or sources_html(None, [], by_board)
         cited = list(cited or [])
-        where, filters = read_filters(kinds, board_min, board_max, only_session, sorted(by_board))
+        where, filters = read_filters(kinds, board_min, board_max, only_session,
+                                      board_numbers(by_board))
         for step in run_turn(assistant, message, history, where, filters, kept):
             if step.error:
                 panel = sources_html(None, cited, by_board)
@@ -790,7 +851,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         panel = panel or sources_html(None, [], by_board)
         cited = list(cited or [])
         answers = {k: v for k, v in (answers or {}).items() if int(k) < len(history or [])}
-        where, filters = read_filters(kinds, board_min, board_max, only_session, sorted(by_board))
+        where, filters = read_filters(kinds, board_min, board_max, only_session,
+                                      board_numbers(by_board))
         steps = run_turn(assistant, message, history, where, filters, kept)
         shown = [*(history or []), {"role": "user", "content": question_markdown(message)},
                  {"role": "assistant", "content": ""}]
@@ -841,7 +903,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
     def star(selected: list[str] | None, reading: list[int] | None) -> tuple:
         by_board = assistant.index.by_board
-        reading = sorted(set(reading or []) | set(parse_boards(selected, by_board)))
+        reading = sorted(set(reading or []) | set(parse_boards(selected, by_board)),
+                         key=walk_order)
         reading = [b for b in reading if b in by_board]
         return reading_html(reading, by_board), reading
 
@@ -849,12 +912,14 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         """The outputs of every change to the reading list: shown, kept in the session and
         in the browser, and its share link."""
         by_board = assistant.index.by_board
-        reading = sorted(b for b in set(reading) if b in by_board)
+        reading = sorted((b for b in set(reading) if b in by_board), key=walk_order)
         return reading_html(reading, by_board, note), reading, reading, share_html(reading)
 
     def act(command: str, reading: list[int] | None) -> tuple:
         what, _, rest = (command or "").partition(":")
-        board = int(rest.partition(":")[0]) if rest.partition(":")[0].isdigit() else None
+        named = rest.partition(":")[0]  # "812", or "S3 #812" for a board sessions reuse
+        board = int(named) if named.isdigit() else (
+            named if named in assistant.index.by_board else None)
         reading = list(reading or [])
         if board is not None and what == "star":
             reading.append(board)
@@ -881,7 +946,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def opened(saved: list[int] | None, request: gr.Request) -> tuple:
         """On load: the list this browser kept, with a shared link's boards added."""
         by_board = assistant.index.by_board
-        kept_here = [b for b in saved or [] if isinstance(b, int) and b in by_board]
+        kept_here = [b for b in saved or [] if isinstance(b, int | str) and b in by_board]
         shared = shared_boards(request.query_params.get("list"), by_board) if request else []
         if not shared:
             return (*listed(kept_here), gr.skip())

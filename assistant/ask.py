@@ -20,10 +20,12 @@ from assistant.answer import (
     abstain,
     card_source,
     content_words,
+    dropped_list,
     extractive_answer,
     stem,
 )
 from assistant.catalog import CardIndex, fold, index_cards
+from assistant.citations import Ref, ref_text
 from assistant.followup import Turn
 from assistant.relevance import (
     AspectSupport,
@@ -163,7 +165,7 @@ class OpenedStore:
     _vocabulary: Vocabulary | None = None
     _acronyms: dict[str, str] | None = None
     _terms: dict[str, frozenset[str]] = field(default_factory=dict)
-    _title_terms: dict[int, frozenset[str]] = field(default_factory=dict)
+    _title_terms: dict[Ref, frozenset[str]] = field(default_factory=dict)
 
     def terms(self, key: str) -> frozenset[str]:
         """A poster's title and abstract terms (computed once per generation)."""
@@ -172,12 +174,12 @@ class OpenedStore:
             found = self._terms[key] = self.index.poster_terms(key)  # saved at ingest
         return found
 
-    def title_terms(self, board: int) -> frozenset[str]:
+    def title_terms(self, ref: Ref) -> frozenset[str]:
         """A poster's title terms ("with 'distillation' in the title")."""
-        found = self._title_terms.get(board)
+        found = self._title_terms.get(ref)
         if found is None:
-            title = self.index.by_board[board]["title"]
-            found = self._title_terms[board] = frozenset(term_set(title))
+            title = self.index.by_board[ref]["title"]
+            found = self._title_terms[ref] = frozenset(term_set(title))
         return found
 
     def titles(self) -> TitleIndex:
@@ -345,10 +347,10 @@ class Assistant:
         """The extractive answer to a plan. A poster the question names is shown even when
         the user's filters hide it, and the answer says that it is outside them."""
         answer = self._execute(plan, question, where, retriever, k)
-        hidden = [b for b in plan.boards if b in self.index.by_board
-                  and not where.admits(self.index.by_board[b]) and b in answer.citations]
+        hidden = [c["ref"] for c in self.named_cards(plan, where)
+                  if not where.admits(c) and c["ref"] in answer.citations]
         if hidden and plan.intent in ("poster", "named", "compare", "similar"):
-            names = " and ".join(f"#{b}" for b in hidden)
+            names = " and ".join(ref_text(r) for r in hidden)
             verb = "is" if len(hidden) == 1 else "are"
             answer = replace(answer, answer=f"{names} {verb} outside your filters "
                              f"({describe_filter(where)}); shown anyway.\n\n{answer.answer}")
@@ -358,8 +360,8 @@ class Assistant:
                  k: int) -> Answer:
         from assistant.summarize import session_overview, summarize, summary_answer
 
+        cards = self.named_cards(plan, where)
         where = self.plan_filter(plan, where)
-        cards = [self.index.by_board[b] for b in plan.boards if b in self.index.by_board]
         if plan.intent == "overview":
             return session_overview(self)
         if plan.intent == "summarize":
@@ -385,7 +387,7 @@ class Assistant:
         if plan.intent in ("poster", "compare", "similar") and not cards:
             if not plan.missing:  # described in words that no poster answers
                 return abstain()
-            boards = sorted(self.index.by_board)
+            boards = sorted(c["board"] for c in self.cards)
             return abstain(f"There is no board {', '.join(plan.missing)} in this session "
                            f"(boards run from #{boards[0]} to #{boards[-1]}).")
         if plan.intent == "compare":
@@ -424,16 +426,27 @@ class Assistant:
     def plan_filter(self, plan: Plan, where: PosterFilter) -> PosterFilter:
         where = plan.poster_filter(where)
         if plan.award:
-            awarded = frozenset(c["board"] for c in self.cards if c["award"])
+            awarded = frozenset(c["ref"] for c in self.cards if c["award"])
             where = replace(where, boards=awarded if where.boards is None
                             else where.boards & awarded)
         if plan.in_title:
             wanted = term_set(plan.topic)
-            titled = frozenset(c["board"] for c in self.cards
-                               if wanted <= self._opened.title_terms(c["board"]))
+            titled = frozenset(c["ref"] for c in self.cards
+                               if wanted <= self._opened.title_terms(c["ref"]))
             where = replace(where, boards=titled if where.boards is None
                             else where.boards & titled)
         return where
+
+    def named_cards(self, plan: Plan, where: PosterFilter) -> list[dict]:
+        """The posters the plan names. A board several sessions reuse ("#812") names each
+        session's poster, or only the filter's session's when it has one."""
+        cards: list[dict] = []
+        for board in plan.boards:
+            found = self.index.posters_on(board)
+            inside = [c for c in found if c["session"] == where.session]
+            cards += [c for c in (inside if len(found) > 1 and inside else found)
+                      if c not in cards]
+        return cards
 
     def admitted(self, where: PosterFilter) -> list[tuple[dict, float]]:
         return [(c, 1.0) for c in sorted(self.cards, key=lambda c: c["board"])
@@ -471,6 +484,15 @@ class Assistant:
             kept += [c for c in carriers if c not in kept]
             if carriers:
                 return candidates, kept, False
+        # A topic that is one rare name ("MuJoCo", "EEG", "ImageNet"): the posters that write
+        # it answer, however far their meaning is from the bare word's. A common English word
+        # ("hands") is no name: its idioms ("on the other hand") would count.
+        terms = term_set(query)
+        if (len(terms) == 1 and self._opened.df.get(next(iter(terms)), 0) <= len(self.cards) / 20
+                and is_name(query)):
+            carriers = [c for c in candidates if terms <= self._opened.terms(c.key)]
+            if carriers:
+                return candidates, carriers, False
         if should_abstain(evidence, self.settings) or not kept:
             return candidates, [], True
         # A subject with qualifiers ("NeRF for underwater scenes"): a poster about the subject
@@ -525,8 +547,8 @@ class Assistant:
             # Each poster's sentence is chosen for the question ("how much ..." wants the
             # sentence with the figure), the posters for its topic.
             answer = extractive_answer(asks or query, scored[:k], intro=intro)
-            answer.results = [card["board"] for card, _ in scored]
-        answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
+            answer.results = [card["ref"] for card, _ in scored]
+        answer.retrieved = [self.index.cards[c.key]["ref"] for c in candidates]
         return answer
 
     def llm_search_answer(self, plan: Plan, where: PosterFilter, retriever: str,
@@ -542,8 +564,8 @@ class Assistant:
         else:
             scored = [(self.index.cards[c.key], c.cosine) for c in kept]
             answer = yield from self.llm_answer(plan.topic, scored[:k])
-            answer.results = [card["board"] for card, _ in scored]
-        answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
+            answer.results = [card["ref"] for card, _ in scored]
+        answer.retrieved = [self.index.cards[c.key]["ref"] for c in candidates]
         return answer
 
     def llm_judge(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
@@ -554,7 +576,7 @@ class Assistant:
         from assistant.llm import LLMError, fit_posters
 
         fitted = fit_posters([self.index.cards[c.key] for c in kept])
-        boards = [card["board"] for card, _ in fitted]
+        refs = [card["ref"] for card, _ in fitted]
         prompt = load_prompt("judge").render(
             question=topic, posters="\n\n".join(block for _, block in fitted))
         try:
@@ -562,18 +584,18 @@ class Assistant:
                                         LLMJudgement.model_json_schema())
         except LLMError:
             return kept
-        verdict = judged(reply, boards)
+        verdict = judged(reply, refs)
         if verdict is None:
             return kept
-        return [c for c in kept if self.index.cards[c.key]["board"] in verdict
-                or self.index.cards[c.key]["board"] not in boards]
+        return [c for c in kept if self.index.cards[c.key]["ref"] in verdict
+                or self.index.cards[c.key]["ref"] not in refs]
 
     def abstain_with_related(self, candidates: list[Candidate], plan: Plan | None = None,
                              topic: str = "") -> Answer:
         """The session does not cover it: say so, and offer the closest posters as related
         (apart from the answer: `related`, never citations), when any is even loosely close."""
         reason = ""
-        related = [self.index.cards[c.key]["board"] for c in candidates[:3]
+        related = [self.index.cards[c.key]["ref"] for c in candidates[:3]
                    if c.cosine >= self.settings.min_relevance]
         parts = self.aspects(topic) if topic else []
         if plan is not None and (plan.has_filters() or plan.within is not None) and topic:
@@ -596,7 +618,7 @@ class Assistant:
         scored = [] if abstains else [(self.index.cards[c.key], c.cosine) for c in kept]
         within = f" among the {scope(plan)}" if plan.has_filters() else ""
         answer = compose.count_answer(plan.topic, within, scored, k)
-        answer.retrieved = [self.index.cards[c.key]["board"] for c in candidates]
+        answer.retrieved = [self.index.cards[c.key]["ref"] for c in candidates]
         return answer
 
     def similar(self, card: dict, where: PosterFilter, k: int) -> list[tuple[dict, float]]:
@@ -627,7 +649,7 @@ class Assistant:
         from assistant.llm import LLMError, answer_messages
 
         cards = [card for card, _ in scored]
-        guard = CitationStream(card["board"] for card in cards)
+        guard = CitationStream(card["ref"] for card in cards)
         try:
             for piece in self.llm.stream(answer_messages(question, cards)):
                 shown = guard.feed(piece)
@@ -652,7 +674,7 @@ class Assistant:
         notice = ""
         if result.dropped:
             notice = ("Removed citations to boards that were not among this answer's sources: "
-                      + ", ".join(f"#{b}" for b in result.dropped) + ".")
+                      + dropped_list(result.dropped) + ".")
         return Answer(answer=text, citations=result.citations,
                       sources=[card_source(card, score) for card, score in scored],
                       abstained=False, backend=self.backend_label, notice=notice,
@@ -756,6 +778,15 @@ def describe_filter(where: PosterFilter) -> str:
     if where.boards is not None:
         parts.append("the posters you chose")
     return ", ".join(parts) or "none"
+
+
+def is_name(word: str) -> bool:
+    """Whether a one-word topic is a name rather than an English word: written with two
+    capitals or more ("EEG", "MuJoCo", "COCO"), or not in the embedding model's dictionary."""
+    from assistant.embedding import dictionary_words
+
+    word = word.strip()
+    return sum(ch.isupper() for ch in word) >= 2 or fold(word) not in dictionary_words()
 
 
 def term_set(text: str) -> set[str]:

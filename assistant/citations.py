@@ -14,6 +14,15 @@ same forms are rewritten as plain text that no guard or reader takes for a citat
 
 `CitationStream` applies the guard to a streamed answer, holding back only the tail that could
 still grow into a citation, so no invalid board is ever shown, even for a moment.
+
+A whole conference in one store: sessions may reuse board numbers. A poster is then cited by
+its *ref*: its board (an int, cited `[#812]`) when no other session of the store has that
+board, else a session-qualified string `"S3 #812"` (cited `[S3 #812]`, where "S3" is the
+session's short label, see `session_labels`). A store of one session only ever has int refs,
+and the guard then works exactly as it always did. Given any str ref, the guard also reads
+session-qualified references (`[S3 #812]`, `S3 #812`, `Poster Session 3, board 812`, ...): a
+qualified one stands for that session's poster; a plain `#812` stands for the one poster on
+board 812 among those given, and is removed as ambiguous when several were given.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -34,8 +44,7 @@ _DIGITS = r"[0-9]+(?![0-9])[^\W\d_]{0,3}"
 _MAX_DIGITS = 30  # a longer number is removed without being reported: it is no board at all
 _NUMBER = rf"(?:\#\s*)?{_DIGITS}"  # not `\#?\s*`: after `\s*`, that backtracks quadratically
 _LABEL = r"\b(?i:(?:board|poster)s?)"
-_CITATION = re.compile(
-    r"(?P<space>[ \t]?)(?:"
+_CITATION_ALTERNATIVES = (
     # "board [#9999]" is one reference: removing "[#9999]" alone leaves "board" to take the
     # number that follows
     rf"(?:(?P<lead>{_LABEL})\s*)?(?:"
@@ -43,8 +52,8 @@ _CITATION = re.compile(
     rf"|\(\s*(?P<paren>\#\s*{_DIGITS}(?:\s*[,;]\s*{_NUMBER})*)\s*\)"
     # `issue#12` and `&#39;` are not references; after a digit, `#` or `[` a `#` starts one
     rf"|(?<![^\W\d]|&)\#(?P<hash>{_DIGITS}))"
-    rf"|(?P<label>{_LABEL})\s*(?:\#\s*)?(?P<word>{_DIGITS})"
-    r")")
+    rf"|(?P<label>{_LABEL})\s*(?:\#\s*)?(?P<word>{_DIGITS})")
+_CITATION = re.compile(rf"(?P<space>[ \t]?)(?:{_CITATION_ALTERNATIVES})")
 _DANGLING = re.compile(rf"(?:(?:{_LABEL}|\#)\s*)+$")
 _FORMS = ("bracket", "paren", "word", "hash")
 _NUMBER_IN_GROUP = re.compile(rf"(?P<hash>\#\s*)?(?P<number>{_DIGITS})")
@@ -58,11 +67,83 @@ _UNSEEN = frozenset(("Cf", "Mn", "Me"))
 _PLAIN_ASCII = re.compile(r"[\t\n\x20-\x7e]*")  # ASCII with no control but tab and newline
 
 
+Ref = int | str  # a board, or "S3 #812" when another session of the store has board 812 too
+# A citation as the guard writes it: `[#812]`, or `[S3 #812]` (label: any short text).
+CANONICAL = re.compile(r"\[(?:(?P<label>[^\[\]#\n]{1,60}?) )?#(?P<board>[0-9]{1,7})\]")
+_STR_REF = re.compile(r"(?P<label>.+?) #(?P<board>[0-9]{1,7})")
+# What a reader takes for a session before a board: "S3", "Session 3", "Poster Session 3".
+# A session as pages name it (ingest.parse: "Poster Session 3", "Oral Session 2", "Session 4").
+_QUALIFIER = (r"(?i:S\s?[0-9]{1,4}|(?:(?:posters?|oral|spotlight)\s+)?session\s*[0-9]{1,4})"
+              r"(?![0-9])")
+# A stream is not cut where a session may still take a board ("Oral Session 3 | #812").
+_HOLD_QUALIFIED = re.compile(r"(?i)(?:\b(?:boards?|posters?|and|oral|spotlight|s\s?[0-9]*|"
+                             r"session\s*[0-9]*)|\#|,)$")
+
+
+def session_labels(names: Iterable[str]) -> dict[str, str]:
+    """Each session's short label for qualified citations, unique in the store: "S" and the
+    session's number ("Poster Session 3" -> "S3"); when two sessions share a number, their
+    initials and it ("Oral Session 3" -> "OS3"); else the name itself."""
+    names = sorted(set(names))
+    labels: dict[str, str] = {}
+    for tier in (_short_label, _initials_label, lambda name: " ".join(name.split())):
+        pending = [n for n in names if n not in labels]
+        counts = Counter(tier(n) for n in pending)
+        taken = {label.casefold() for label in labels.values()}
+        for name in pending:
+            label = tier(name)
+            if label and counts[label] == 1 and label.casefold() not in taken:
+                labels[name] = label
+    for name in names:  # names equal but for spacing or case: the name, as it is
+        labels.setdefault(name, name)
+    return labels
+
+
+def _short_label(name: str) -> str:
+    number = re.findall(r"[0-9]+", name)
+    return f"S{number[-1]}" if number else ""
+
+
+def _initials_label(name: str) -> str:
+    number = re.findall(r"[0-9]+", name)
+    initials = "".join(word[0].upper() for word in re.findall(r"[^\W\d_]+", name))
+    return f"{initials}{number[-1]}" if number and initials else ""
+
+
+def make_ref(board: int, label: str = "") -> Ref:
+    """A poster's ref: its board, or with a label (its board is reused) "S3 #812"."""
+    return f"{label} #{board}" if label else int(board)
+
+
+def ref_board(ref: Ref) -> int:
+    return ref if isinstance(ref, int) else int(ref.rsplit("#", 1)[1])
+
+
+def ref_label(ref: Ref) -> str:
+    return "" if isinstance(ref, int) else ref.rsplit(" #", 1)[0]
+
+
+def ref_text(ref: Ref) -> str:
+    """A ref as a reader names it in a sentence: "#812", "S3 #812"."""
+    return f"#{ref}" if isinstance(ref, int) else ref
+
+
+def cite(ref: Ref) -> str:
+    """The citation of a ref: `[#812]`, `[S3 #812]`."""
+    return f"[{ref_text(ref)}]"
+
+
+def cited_refs(text: str) -> list[Ref]:
+    """The refs a guarded text cites (its canonical citations), in order of first use."""
+    return list(dict.fromkeys(make_ref(int(m.group("board")), m.group("label") or "")
+                              for m in CANONICAL.finditer(text)))
+
+
 @dataclass
 class GuardResult:
     text: str
-    citations: list[int] = field(default_factory=list)  # valid boards, in order of first use
-    dropped: list[int] = field(default_factory=list)  # boards that were not given
+    citations: list[Ref] = field(default_factory=list)  # valid refs, in order of first use
+    dropped: list[Ref] = field(default_factory=list)  # references that were not given
 
 
 @lru_cache(maxsize=4096)
@@ -100,7 +181,8 @@ def _reading(text: str) -> tuple[str, Sequence[int]]:
     return "".join(chars), where
 
 
-def _rewrite(text: str, replace: Callable[[re.Match], str]) -> str:
+def _rewrite(text: str, replace: Callable[[re.Match], str],
+             pattern: re.Pattern = _CITATION) -> str:
     """`text` with each board reference replaced by `replace(match)`; the rest untouched.
 
     Until nothing changes: removing `#9a` from `#9a#7` leaves `#7`, a reference of its own
@@ -109,7 +191,7 @@ def _rewrite(text: str, replace: Callable[[re.Match], str]) -> str:
     for _ in range(_MAX_PASSES):
         reading, where = _reading(text)
         out, at, changed = [], 0, False
-        for match in _CITATION.finditer(reading):
+        for match in pattern.finditer(reading):
             start, end = where[match.start()], where[match.end() - 1] + 1
             replacement = replace(match)
             changed = changed or replacement != text[start:end]
@@ -136,8 +218,10 @@ def _form(match: re.Match) -> str:
     return next(name for name in _FORMS if match.group(name))
 
 
-def guard_citations(text: str, allowed: Iterable[int]) -> GuardResult:
+def guard_citations(text: str, allowed: Iterable[Ref]) -> GuardResult:
     allowed = set(allowed)
+    if any(isinstance(ref, str) for ref in allowed):
+        return _guard_qualified(text, allowed)
     result = GuardResult(text="")
 
     def replace(match: re.Match) -> str:
@@ -157,6 +241,113 @@ def guard_citations(text: str, allowed: Iterable[int]) -> GuardResult:
 
     result.text = _rewrite(terminal_safe(text), replace)
     return result
+
+
+def _keep(result: GuardResult, keep: list[Ref], ref: Ref | None, shown: Ref) -> None:
+    target = result.dropped if ref is None else keep
+    ref = shown if ref is None else ref
+    if ref not in target:
+        target.append(ref)
+
+
+@lru_cache(maxsize=64)
+def _qualified_patterns(labels: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    """The guard's pattern when sessions share boards: qualified references first (a group
+    may mix them with plain ones), then every plain form; and the pattern of one item."""
+    # The store's own labels ("PS3", or a session named without a number), then the forms of
+    # any session; a label ends where a word would (no "S3x").
+    literal = "|".join(re.escape(label) for label in labels)
+    qualifier = (rf"(?<!\w)(?:(?i:{literal})(?!\w)|{_QUALIFIER})" if literal
+                 else rf"(?<!\w){_QUALIFIER}")
+    # A "#" or a "board" between session and number: "Session 3, 12 posters" is no reference.
+    qualified = rf"{qualifier}\s*[,:]?\s*(?:{_LABEL}\s*(?:\#\s*)?|\#\s*){_DIGITS}"
+    item = rf"(?:{qualified}|{_NUMBER})"
+    group = rf"{item}(?:\s*(?:[,;]|and)\s*{item})*"
+    pattern = re.compile(
+        rf"(?P<space>[ \t]?)(?:(?:(?P<qlead>{_LABEL})\s*)?\[\s*(?P<qbracket>{group})\s*\]"
+        rf"|\(\s*(?P<qparen>{qualified}(?:\s*[,;]\s*{item})*)\s*\)"
+        rf"|(?P<qfree>{qualified})|{_CITATION_ALTERNATIVES})")
+    one = re.compile(rf"(?:(?P<qualifier>{qualifier})\s*[,:]?\s*(?:{_LABEL}\s*(?:\#\s*)?|"
+                     rf"\#\s*)|\#\s*)?(?P<number>{_DIGITS})")
+    return pattern, one
+
+
+def _label_candidates(qualifier: str) -> set[str]:
+    """What a written session may stand for: "Poster Session 3" -> the text, "S3", "PS3"."""
+    text = " ".join(qualifier.split())
+    return {c.casefold() for c in (text, text.replace(" ", ""), _short_label(text),
+                                   _initials_label(text)) if c}
+
+
+def _guard_qualified(text: str, allowed: set[Ref]) -> GuardResult:
+    """The guard for a store whose sessions reuse boards (see the module's docstring)."""
+    result = GuardResult(text="")
+    on_board: dict[int, list[str]] = {}
+    for ref in allowed:
+        if isinstance(ref, str) and _STR_REF.fullmatch(ref):
+            on_board.setdefault(ref_board(ref), []).append(ref)
+    labels = tuple(sorted({ref_label(r) for refs in on_board.values() for r in refs},
+                          key=lambda label: (-len(label), label)))
+    pattern, one = _qualified_patterns(labels)
+
+    def resolve(qualifier: str | None, board: int) -> Ref | None:
+        given = on_board.get(board, [])
+        if qualifier:
+            wanted = _label_candidates(qualifier)
+            named = [r for r in given if ref_label(r).casefold() in wanted]
+            if named:
+                return named[0]
+        # A plain number, or a session with a board no other session has: the one given.
+        if board in allowed:
+            return board
+        return given[0] if not qualifier and len(given) == 1 else None
+
+    def replace(match: re.Match) -> str:
+        written = next((match.group(g) for g in ("qbracket", "qparen", "qfree")
+                        if match.group(g)), None)
+        if written is None:  # a plain form: every number in it is unqualified
+            items = [(None, n) for n in re.findall(r"[0-9]+", match.group(_form(match)))]
+        else:
+            items = [(m.group("qualifier"), re.match(r"[0-9]+", m.group("number")).group())
+                     for m in one.finditer(written)]
+        keep: list[Ref] = []
+        for qualifier, number in items:
+            if len(number) > _MAX_DIGITS:
+                continue
+            board = int(number)
+            shown = make_ref(board, " ".join(qualifier.split()) if qualifier else "")
+            _keep(result, keep, resolve(qualifier, board), shown)
+        for ref in keep:
+            if ref not in result.citations:
+                result.citations.append(ref)
+        if not keep:
+            return ""
+        return match.group("space") + "".join(cite(r) for r in keep)
+
+    result.text = _rewrite(terminal_safe(text), replace, pattern)
+    return result
+
+
+def named_refs(text: str, known: Iterable[Ref]) -> list[Ref]:
+    """The posters of `known` a text names with their session ("what is at S3 #812?",
+    "Poster Session 3, board 812"), in order; [] when `known` has no qualified ref (a store of
+    one session, or no reused board)."""
+    qualified: dict[int, list[str]] = {}
+    for ref in known:
+        if isinstance(ref, str) and _STR_REF.fullmatch(ref):
+            qualified.setdefault(ref_board(ref), []).append(ref)
+    if not qualified:
+        return []
+    labels = tuple(sorted({ref_label(r) for refs in qualified.values() for r in refs},
+                          key=lambda label: (-len(label), label)))
+    found: list[Ref] = []
+    for match in _qualified_patterns(labels)[1].finditer(_reading(text)[0]):
+        if match.group("qualifier"):
+            wanted = _label_candidates(match.group("qualifier"))
+            board = int(re.match(r"[0-9]+", match.group("number")).group())
+            found += [r for r in qualified.get(board, [])
+                      if ref_label(r).casefold() in wanted and r not in found]
+    return found
 
 
 def _plain(match: re.Match) -> str:
@@ -188,7 +379,8 @@ class _Cuts:
     still take a number. Reads each new character once, so a stream is guarded in linear
     time."""
 
-    def __init__(self) -> None:
+    def __init__(self, hold: re.Pattern = _HOLD_TAIL) -> None:
+        self.hold = hold
         self.scanner = Scanner()
         self.reading: list[str] = []  # folded shown characters
         self.where: list[int] = []  # raw position of each
@@ -222,7 +414,7 @@ class _Cuts:
         while index >= 0 and index not in self.resolved:
             end = self.word_ends[index]
             start = max(0, end - _HOLD_WINDOW)
-            held = _HOLD_TAIL.search("".join(self.reading[start:end]))
+            held = self.hold.search("".join(self.reading[start:end]))
             if not held:
                 self.resolved[index] = self.where[self.spaces[index]]
                 break
@@ -252,13 +444,16 @@ class CitationStream:
     shown is the guarded whole, piece by piece (tests/test_guard_forms.py checks it on
     hostile streams). Every piece is guarded: nothing shown cites a board not given."""
 
-    def __init__(self, allowed: Iterable[int]) -> None:
+    def __init__(self, allowed: Iterable[Ref]) -> None:
         self.allowed = set(allowed)
         self.shown = ""
         self.tail = ""
         self._pieces: list[str] = []
         self._pending = ""  # raw text after the last cut, not shown yet
-        self._cuts = _Cuts()  # over `_pending`
+        # A session before a board ("S3 #812") is held too when sessions share boards.
+        self._hold = (_HOLD_QUALIFIED if any(isinstance(r, str) for r in self.allowed)
+                      else _HOLD_TAIL)
+        self._cuts = _Cuts(self._hold)  # over `_pending`
 
     @property
     def raw(self) -> str:
@@ -275,7 +470,7 @@ class CitationStream:
         if _ends_held(shown):  # a safety net: the next text could complete its end
             return ""
         self._pending = self._pending[cut:]
-        self._cuts = _Cuts()  # the rest is short: from the last cut on
+        self._cuts = _Cuts(self._hold)  # the rest is short: from the last cut on
         self._cuts.extend(self._pending)
         self.shown += shown
         return shown

@@ -18,9 +18,12 @@ from assistant.answer import (
     contribution_sentence,
     poster_line,
     quoted,
+    session_of,
     split_sentences,
     stem,
 )
+from assistant.catalog import card_ref
+from assistant.citations import cite
 
 _RESULT = re.compile(r"\b(outperform\w*|achiev\w*|improv\w*|show(?:s|ed|n)? that|results? "
                      r"(?:show|demonstrate)|experiments?|empirical\w*|state-of-the-art|sota|"
@@ -33,11 +36,11 @@ _METHOD = re.compile(r"\b(we (?:propose|introduce|present|develop|design|show|st
 def _answer(text: str, cards: list[dict], scores: list[float] | None = None,
             abstained: bool = False, related: list[dict] | None = None) -> Answer:
     scores = scores or [1.0] * len(cards)
-    answer = Answer(answer=text, citations=[] if abstained else [c["board"] for c in cards],
+    answer = Answer(answer=text, citations=[] if abstained else [card_ref(c) for c in cards],
                     sources=[card_source(c, s) for c, s in zip(cards, scores, strict=True)],
                     abstained=abstained)
-    answer.related = [c["board"] for c in related or []]
-    answer.results = [c["board"] for c in cards]
+    answer.related = [card_ref(c) for c in related or []]
+    answer.results = [card_ref(c) for c in cards]
     return answer if abstained else answer.guarded()
 
 
@@ -47,7 +50,7 @@ def poster_cards(cards: list[dict]) -> Answer:
 
 
 def authors_answer(cards: list[dict]) -> Answer:
-    lines = [f"**{quoted(c['title'])}** [#{c['board']}] is by {quoted(c['authors'])}."
+    lines = [f"**{quoted(c['title'])}** {cite(card_ref(c))} is by {quoted(c['authors'])}."
              for c in cards]
     return _answer("\n".join(lines), cards)
 
@@ -58,14 +61,15 @@ def answer_from_poster(asks: str, cards: list[dict]) -> Answer:
     wanted = {stem(w) for w in content_words(asks)}
     lines = []
     for card in cards:
-        first = best_sentence(asks, card["abstract"])
+        first = best_sentence(asks, card["abstract"], card["title"])
         rest = [s for s in split_sentences(card["abstract"]) if quoted(s) != first]
         second = max(rest, key=lambda s: len(wanted & {stem(w) for w in content_words(s)}),
                      default="")
         extra = ""
         if second and len(wanted & {stem(w) for w in content_words(second)}) >= 2:
             extra = f" {quoted(second)}"
-        lines.append(f"**{quoted(card['title'])}** [#{card['board']}]: {first}{extra}")
+        lines.append(f"**{quoted(card['title'])}** {cite(card_ref(card))}{session_of(card)}: "
+                     f"{first}{extra}")
     return _answer("\n\n".join(lines), cards)
 
 
@@ -75,8 +79,9 @@ def named_answer(cards: list[dict]) -> Answer:
     for card in cards:
         kind = {"oral": "an oral", "spotlight": "a spotlight"}.get(card["kind"], "a poster")
         award = f" ({quoted(card['award'])})" if card["award"] else ""
-        lines.append(f"Yes: **{quoted(card['title'])}** [#{card['board']}] is {kind}{award} "
-                     "in this session.")
+        where = f"in {quoted(card['session'])}" if card.get("session_label") else "in this session"
+        lines.append(f"Yes: **{quoted(card['title'])}** {cite(card_ref(card))} is {kind}{award} "
+                     f"{where}.")
     return _answer("\n".join(lines), cards)
 
 
@@ -102,7 +107,7 @@ def compare_answer(cards: list[dict]) -> Answer:
     blocks = []
     for card in cards:
         parts = aspects(card["abstract"])
-        lines = [f"**{quoted(card['title'])}** [#{card['board']}] ({card['kind']})"]
+        lines = [f"**{quoted(card['title'])}** {cite(card_ref(card))} ({card['kind']})"]
         lines += [f"- {label.capitalize()}: {quoted(text)}" for label, text in parts.items()
                   if text]
         blocks.append("\n".join(lines))
@@ -111,15 +116,15 @@ def compare_answer(cards: list[dict]) -> Answer:
 
 def similar_answer(source: dict, cards: list[tuple[dict, float]]) -> Answer:
     if not cards:
-        return _answer(f"{CANNOT_ANSWER} No other poster is close to [#{source['board']}].",
+        return _answer(f"{CANNOT_ANSWER} No other poster is close to {cite(card_ref(source))}.",
                        [], abstained=True)
     lines = [poster_line(c, contribution_sentence(source["title"], c["abstract"]))
              for c, _ in cards]
-    intro = f"Posters closest to **{quoted(source['title'])}** [#{source['board']}]:"
+    intro = f"Posters closest to **{quoted(source['title'])}** {cite(card_ref(source))}:"
     answer = _answer("\n".join([intro, *lines]), [source, *(c for c, _ in cards)],
                      [1.0, *(s for _, s in cards)])
     # The poster asked about is named, but the answer is its neighbours.
-    answer.citations = answer.results = [c["board"] for c, _ in cards]
+    answer.citations = answer.results = [card_ref(c) for c, _ in cards]
     return answer
 
 
@@ -135,18 +140,18 @@ def count_answer(topic: str, subject: str, cards: list[tuple[dict, float]],
     else:
         head = f"**{n}** {subject}"
     head += ":" if n else "."
-    lines = [poster_line(c, best_sentence(topic, c["abstract"]) if topic else
+    lines = [poster_line(c, best_sentence(topic, c["abstract"], c["title"]) if topic else
                          contribution_sentence(c["title"], c["abstract"]))
              for c, _ in cards[:shown]]
     if n > shown:
         lines.append(f"… and {n - shown} more: "
-                     + ", ".join(f"[#{c['board']}]" for c, _ in cards[shown:]))
+                     + ", ".join(cite(card_ref(c)) for c, _ in cards[shown:]))
     answer = _answer("\n".join([head, *lines]), [c for c, _ in cards], [s for _, s in cards])
     return answer
 
 
 def listing(intro: str, topic: str, cards: list[tuple[dict, float]]) -> Answer:
     """Posters a filter selects (an author's, the orals, a board range), each with a line."""
-    lines = [poster_line(c, best_sentence(topic, c["abstract"]) if topic else
+    lines = [poster_line(c, best_sentence(topic, c["abstract"], c["title"]) if topic else
                          contribution_sentence(c["title"], c["abstract"])) for c, _ in cards]
     return _answer("\n".join([intro, *lines]), [c for c, _ in cards], [s for _, s in cards])

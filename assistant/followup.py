@@ -15,14 +15,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.citations import cited_refs
+
 _TAG = re.compile(r"<[^>]*>")  # the app's answers are HTML; text in `<` `>` is escaped
-_CITED = re.compile(r"\[#([0-9]{1,7})\]")  # the guard's output form; boards have 1-7 digits
-
-
-def cited_boards(answer: str) -> list[int]:
-    """The boards an answer cites, in order of first use: its `[#812]` citations outside HTML
-    tags (a tooltip's `title="... [#105] ..."` quotes data and cites nothing)."""
-    return list(dict.fromkeys(int(board) for board in _CITED.findall(_TAG.sub(" ", answer))))
+def cited_boards(answer: str) -> list[int | str]:
+    """The refs an answer cites, in order of first use: its `[#812]` (and `[S3 #812]`, see
+    `assistant.citations`) citations outside HTML tags (a tooltip's
+    `title="... [#105] ..."` quotes data and cites nothing)."""
+    return cited_refs(_TAG.sub(" ", answer))
 
 
 @dataclass

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 
 from assistant import store as st
+from assistant.catalog import with_refs
+from assistant.citations import Ref
 from assistant.retrieve import ANY_POSTER, PosterFilter, Ranking, best_per_poster
 from assistant.settings import Settings
 
@@ -217,8 +219,12 @@ class PosterIndex:
         self.settings = settings
         self.embedder = embedder
         self.cards: dict[str, dict] = {f"{r['session']}:{r['board']}": r
-                                       for r in st.read_posters(generation)}
-        self.by_board: dict[int, dict] = {r["board"]: r for r in self.cards.values()}
+                                       for r in with_refs(st.read_posters(generation))}
+        # By citation ref: the board, or "S3 #812" when sessions share it (assistant.citations)
+        self.by_board: dict[Ref, dict] = {r["ref"]: r for r in self.cards.values()}
+        self._on_board: dict[int, list[dict]] = {}
+        for card in self.cards.values():
+            self._on_board.setdefault(card["board"], []).append(card)
         self._generation = generation
         self._keys = list(self.cards)
         self._row = {key: i for i, key in enumerate(self._keys)}
@@ -233,6 +239,13 @@ class PosterIndex:
             raise st.StoreError(f"{generation}: the store holds no posters; {st.REBUILD_HINT}")
         if self._server is not None:
             self._self_check()
+
+    def posters_on(self, ref: Ref) -> list[dict]:
+        """The posters a ref or a board number names: one, or for a plain number that
+        several sessions reuse ("what is at #812?"), each session's."""
+        if ref in self.by_board:
+            return [self.by_board[ref]]
+        return list(self._on_board.get(ref, [])) if isinstance(ref, int) else []
 
     def close(self) -> None:
         """Let go of the database and the read lease (also done when the index is freed)."""

@@ -134,7 +134,7 @@ class PosterRetriever(BaseRetriever):
             card = engine.index.by_board.get(board)
             if card is None:
                 continue
-            key = f"{card['session']}:{board}"
+            key = f"{card['session']}:{card['board']}"  # `board` may be a ref, "S3 #812"
             found = candidates.get(key)
             hits.append(NodeWithScore(node=poster_node(card, {
                 **query_level, "cited": board in answer.citations,
@@ -256,7 +256,7 @@ class PosterChatEngine(BaseChatEngine):
 
     def _sources(self, answer: Answer) -> tuple[list[ToolOutput], list[NodeWithScore]]:
         by_board = self._assistant.index.by_board
-        scores = {s.board: s.score for s in answer.sources}
+        scores = {s.cited_as(): s.score for s in answer.sources}
         nodes = [NodeWithScore(node=poster_node(by_board[b]), score=scores.get(b))
                  for b in answer.citations if b in by_board]
         output = ToolOutput(content=answer.answer, tool_name="posters", raw_input={

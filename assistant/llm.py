@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.answer import CANNOT_ANSWER
+from assistant.catalog import card_ref
+from assistant.citations import cite
 from assistant.settings import Settings
 from prompts import load_prompt
 
@@ -51,7 +53,11 @@ def clip(text: str, limit: int) -> str:
 def poster_block(card: dict) -> str:
     """One poster as the model sees it; each field clipped so no poster can fill a prompt."""
     award = f", {card['award']}" if card["award"] else ""
-    return (f"[#{card['board']}] {clip(card['title'], MAX_TITLE_CHARS)} — {card['kind']}{award}\n"
+    # Several sessions in the store: each poster names its session (and, when another
+    # session reuses its board, is cited "[S3 #812]").
+    session = f", {card['session']}" if card.get("session_label") else ""
+    return (f"{cite(card_ref(card))} {clip(card['title'], MAX_TITLE_CHARS)} — "
+            f"{card['kind']}{award}{session}\n"
             f"Authors: {clip(card['authors'], MAX_AUTHORS_CHARS)}\n"
             f"{clip(card['abstract'], MAX_ABSTRACT_CHARS)}")
 
@@ -76,7 +82,7 @@ def answer_messages(question: str, cards: list[dict]) -> list[dict]:
     system = load_prompt("answer_system").render(cannot_answer=CANNOT_ANSWER)
     user = load_prompt("answer_user").render(
         posters="\n\n".join(block for _, block in fitted),
-        valid_citations=" ".join(f"[#{card['board']}]" for card, _ in fitted),
+        valid_citations=" ".join(cite(card_ref(card)) for card, _ in fitted),
         question=clip(question, MAX_QUESTION_CHARS))
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 

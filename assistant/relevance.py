@@ -80,13 +80,14 @@ def term_share(weights: Mapping[str, float], terms: set[str]) -> float:
 
 
 class LLMJudgement(BaseModel):
-    """A model's verdict on the posters offered for a question: the boards that answer it."""
+    """A model's verdict on the posters offered for a question: the boards that answer it, as
+    they were shown (812, or "S3 #812" where sessions reuse a board)."""
 
     model_config = ConfigDict(extra="forbid")
-    relevant: list[int]
+    relevant: list[int | str]
 
 
-def judged(reply: str, offered: Iterable[int]) -> list[int] | None:
+def judged(reply: str, offered: Iterable[int | str]) -> list[int | str] | None:
     """The boards a model judged relevant, in the order they were offered; None when the reply
     is not a valid verdict or names a board it was not offered (the offline evidence decides
     then: a model that invents a board is not trusted with the others)."""

@@ -41,7 +41,9 @@ class PosterFilter:
     board_min: int | None = None
     board_max: int | None = None
     session: str | None = None
-    boards: frozenset[int] | None = None  # only these boards (a follow-up's previous posters)
+    # Only these posters, by citation ref (a follow-up's previous posters): the board, or
+    # "S3 #812" when sessions reuse it (assistant.citations).
+    boards: frozenset[int | str] | None = None
 
     def is_empty(self) -> bool:
         return self == PosterFilter()
@@ -51,7 +53,7 @@ class PosterFilter:
                 and (self.board_min is None or card["board"] >= self.board_min)
                 and (self.board_max is None or card["board"] <= self.board_max)
                 and (self.session is None or card["session"] == self.session)
-                and (self.boards is None or card["board"] in self.boards))
+                and (self.boards is None or card.get("ref", card["board"]) in self.boards))
 
     def chroma_where(self) -> dict | None:
         clauses: list[dict] = []
@@ -63,8 +65,10 @@ class PosterFilter:
             clauses.append({"board": {"$lte": self.board_max}})
         if self.session is not None:
             clauses.append({"session": self.session})
-        if self.boards is not None:
-            clauses.append({"board": {"$in": sorted(self.boards)}})
+        if self.boards is not None:  # a reused board admits each session's poster here
+            clauses.append({"board": {"$in": sorted({b if isinstance(b, int) else
+                                                      int(b.rsplit("#", 1)[1])
+                                                      for b in self.boards})}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -32,6 +32,8 @@ from assistant.answer import (
     split_sentences,
     stem,
 )
+from assistant.catalog import card_ref
+from assistant.citations import cite
 from assistant.retrieve import ANY_POSTER, PosterFilter
 
 MAX_THEMES = 6
@@ -588,7 +590,7 @@ def plain(text: str) -> str:
 
 def digest(area: str, cards: list[dict]) -> str:
     """Each poster's board, title and the sentence that best states its contribution."""
-    return "\n".join(f"- [#{c['board']}] **{quoted(c['title'])}** — "
+    return "\n".join(f"- {cite(card_ref(c))} **{quoted(c['title'])}** — "
                      f"{plain(contribution_sentence(area, c['abstract']))}" for c in cards)
 
 
@@ -635,7 +637,7 @@ def theme_sentence(area: str, label: str, cards: list[dict], examples: int = EXA
     count = len(cards)
     head = _NUMBERS[count - 1] if count <= len(_NUMBERS) else str(count)
     noun = "poster" if count == 1 else "posters"
-    clauses = [f"{quoted(contribution_clause(area, c))} [#{c['board']}]"
+    clauses = [f"{quoted(contribution_clause(area, c))} {cite(card_ref(c))}"
                for c in cards[:examples]]
     more = f", and {count - examples} more" if count > examples else ""
     return f"{head} {noun} on {label}: " + "; ".join(clauses) + more + "."
@@ -680,7 +682,7 @@ def summarize(assistant, area: str, max_posters: int = 30,
     groups = group_posters(vectors, texts, avoid=frozenset(
         stem(w) for w in _TOKEN.findall(query.lower())))
     shares = _shares([len(g[0]) for g in groups], max_posters)
-    summary = Summary(area=area, boards=[c["board"] for c in cards],
+    summary = Summary(area=area, boards=[card_ref(c) for c in cards],
                       header=overview_line(cards, sum(shares)), backend=assistant.backend_label)
     named = []
     for (indices, name, terms), share in zip(groups, shares, strict=True):
@@ -690,10 +692,10 @@ def summarize(assistant, area: str, max_posters: int = 30,
         shown = members[:share]
         text = write_theme(assistant, area, label, shown, summary)
         summary.themes.append(Theme(label=label, terms=terms,
-                                    boards=[c["board"] for c in members], summary=text,
-                                    shown=[c["board"] for c in shown]))
+                                    boards=[card_ref(c) for c in members], summary=text,
+                                    shown=[card_ref(c) for c in shown]))
     summary.overview = offline_overview(query, len(cards), named)
-    summary.examples = [c["board"] for _, members in named for c in members[:EXAMPLES]]
+    summary.examples = [card_ref(c) for _, members in named for c in members[:EXAMPLES]]
     return summary
 
 
@@ -709,14 +711,14 @@ def write_theme(assistant, area: str, label: str, cards: list[dict], summary: Su
     cards = [card for card, _ in fitted]
     prompt = load_prompt("summary_theme").render(
         area=area, theme=label, posters="\n\n".join(block for _, block in fitted),
-        valid_citations=" ".join(f"[#{c['board']}]" for c in cards))
+        valid_citations=" ".join(cite(card_ref(c)) for c in cards))
     try:
         written = assistant.llm.complete([{"role": "user", "content": prompt}])
     except LLMError as err:
         summary.notice = f"The LLM failed: {err}. Showing extractive digests."
         summary.backend = "extractive"
         return digest(area, cards)
-    guarded = guard_citations(written, [c["board"] for c in cards])
+    guarded = guard_citations(written, [card_ref(c) for c in cards])
     if not guarded.citations:
         summary.notice = "Some sub-themes show the extractive digest: the model cited no poster."
         return digest(area, cards)
@@ -763,7 +765,8 @@ def session_themes(index) -> list[tuple[str, list[int]]]:
         members = [b for b in theme["boards"] if b in by_board]
         if not members:
             continue
-        vectors = corpus.vectors[[row[f"{by_board[b]['session']}:{b}"] for b in members]]
+        vectors = corpus.vectors[[row[f"{by_board[b]['session']}:{by_board[b]['board']}"]
+                                  for b in members]]
         order = np.argsort(-(vectors @ _unit(vectors.mean(axis=0))), kind="stable")
         name = names[theme["id"]] if theme["id"] < len(names) else ""
         themes.append((name or theme["label"], [members[i] for i in order]))
@@ -785,7 +788,7 @@ def session_overview(assistant) -> Answer:
         shown = central[:CENTRAL]
         examples += shown
         lines.append(f"- **{name}** — {len(central)} posters, most central "
-                     + " ".join(f"[#{b}]" for b in shown) + f" (ask: summarize {name})")
+                     + " ".join(cite(b) for b in shown) + f" (ask: summarize {name})")
     by_board = assistant.index.by_board
     return Answer(answer="\n".join(lines), citations=examples,
                   sources=[card_source(by_board[b], 1.0) for b in examples],

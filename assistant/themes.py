@@ -341,12 +341,18 @@ class ThemeMap:
 
     @classmethod
     def from_dict(cls, data: dict) -> ThemeMap:
-        return cls(boards=[int(b) for b in data["boards"]],
+        return cls(boards=[_ref(b) for b in data["boards"]],
                    coords=[[float(x), float(y)] for x, y in data["coords"]],
                    labels=[int(label) for label in data["labels"]],
                    themes=[{"id": int(t["id"]), "label": str(t["label"]),
                             "terms": [str(term) for term in t["terms"]],
-                            "boards": [int(b) for b in t["boards"]]} for t in data["themes"]])
+                            "boards": [_ref(b) for b in t["boards"]]} for t in data["themes"]])
+
+
+def _ref(value) -> int | str:
+    """A poster on the map: its board, or "S3 #812" where sessions reuse the board (the
+    citation ref of `assistant.citations`)."""
+    return value if isinstance(value, str) else int(value)
 
 
 def _by_size(labels: np.ndarray) -> np.ndarray:

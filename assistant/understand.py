@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.catalog import CardIndex, fold, folded_words, index_cards
+from assistant.citations import named_refs, ref_board
 from assistant.retrieve import PosterFilter
 
 INTENTS = ("search", "count", "named", "poster", "compare", "similar", "summarize",
@@ -200,7 +201,8 @@ class Plan:
     def to_json(self) -> dict:
         data = asdict(self)
         for key in ("kinds", "author_boards", "within"):
-            data[key] = sorted(data[key]) if data[key] is not None else None
+            order = None if key == "kinds" else _ref_order
+            data[key] = sorted(data[key], key=order) if data[key] is not None else None
         data["boards"], data["authors"], data["missing"] = (list(self.boards), list(self.authors),
                                                             list(self.missing))
         return data
@@ -301,8 +303,14 @@ def match_author(question: str, cards: Iterable[dict] | CardIndex) -> AuthorMatc
     # A longer name inside the question wins over a shorter one it contains.
     full = [k for k in full if not any(k != other and f" {k} " in f" {other} " for other in full)]
     full.sort(key=list(index.by_name).index if len(full) > 1 else None)
-    boards = sorted({b for key in full for b in index.by_name[key]})
+    # Refs: boards, and "S3 #812" where sessions reuse a board (assistant.citations).
+    boards = sorted({b for key in full for b in index.by_name[key]}, key=_ref_order)
     return AuthorMatch(" and ".join(index.display[k] for k in full), boards)
+
+
+def _ref_order(ref: int | str) -> tuple[int, str]:
+    """Refs in board order (a board several sessions reuse: by session label)."""
+    return (ref, "") if isinstance(ref, int) else (int(ref.rsplit("#", 1)[1]), ref)
 
 
 # --- titles -------------------------------------------------------------------------------
@@ -325,7 +333,7 @@ def index_titles(cards: Iterable[dict]) -> TitleIndex:
     names: dict[str, set[int]] = {}
     for card in cards:
         title = card["title"]
-        words[card["board"]] = _title_words(title)
+        words[card.get("ref", card["board"])] = _title_words(title)
         head = title.split(":", 1)[0] if ":" in title else ""
         candidates = set()
         if head and len(head.split()) <= 4:
@@ -341,7 +349,7 @@ def index_titles(cards: Iterable[dict]) -> TitleIndex:
             if len(plain) >= 4 and coined:
                 candidates.add(plain)
         for name in candidates - {""}:
-            names.setdefault(name, set()).add(card["board"])
+            names.setdefault(name, set()).add(card.get("ref", card["board"]))
     # "NeRF" turns to a capital mid-word too, but many posters use it: a field's term, not a
     # paper's name. A name is kept when at most one poster's text uses it.
     used: dict[str, int] = {}
@@ -414,7 +422,7 @@ def match_titles(question: str, titles: TitleIndex) -> list[int]:
     near = _NearWords(words)
     found = [b for name, boards in titles.names.items()
              if name in joined or name in spaced or _near_phrase(name, words, near)
-             for b in sorted(boards)]
+             for b in sorted(boards, key=_ref_order)]
     for board, title in titles.words.items():
         content = [w for w in title if w not in STOP]
         if len(content) < 3 or board in found:
@@ -736,6 +744,11 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
     bare = [int(next(g for g in groups if g)) for groups in _BARE_BOARD.findall(rest)]
     numbers += [n for n in bare if n in catalog.boards and n not in numbers]
     named = [n for n in numbers if n in catalog.boards]
+    # "S3 #812": that session's poster, where sessions reuse board 812 (assistant.citations)
+    qualified = named_refs(rest, catalog.boards)
+    if qualified:
+        boards = {ref_board(ref) for ref in qualified}
+        named = [*qualified, *(n for n in named if n not in boards)]
     missing = tuple(f"#{n}" for n in numbers if n not in catalog.boards)
     title_hits = [b for b in match_titles(rest, titles)  # in the catalog's session(s) only
                   if b not in named and b in catalog.boards]
@@ -817,7 +830,13 @@ def with_quantity(question: str, asks: str) -> str:
     """Keep "how many" in what is asked: the answer is then the sentence with the figure."""
     quantity = re.search(r"\b(how (?:many|much|large|big|fast|long)|what (?:percentage|"
                          r"fraction|accuracy|speedup))\b", question, re.IGNORECASE)
-    return f"{quantity.group(1)} {asks}".strip() if quantity and asks else asks
+    if not (quantity and asks):
+        return asks
+    phrase = quantity.group(1)
+    last = phrase.split()[-1].lower()
+    if asks.lower().split()[0] == last:  # "how much" + "much memory": once
+        asks = asks.split(" ", 1)[1] if " " in asks else ""
+    return f"{phrase} {asks}".strip()
 
 
 def named_paper(question: str) -> str:
@@ -917,7 +936,7 @@ def _best_title(words: str, boards: list[int], titles: TitleIndex) -> int | None
     no shared word: None)."""
     wanted = {w for w in _title_words(words) if w not in STOP}
     scores = sorted(((sum(any(_near(w, t) for t in titles.words.get(b, [])) for w in wanted),
-                      b) for b in boards), reverse=True)
+                      b) for b in boards), key=lambda s: (s[0], _ref_order(s[1])), reverse=True)
     if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
         return None
     return scores[0][1]

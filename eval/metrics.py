@@ -8,6 +8,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.citations import CANONICAL, Ref, cited_refs
+
 RECALL_AT = (1, 5, 10)
 
 
@@ -55,7 +57,7 @@ def summary_precision(r: Scored) -> float:
 
 def stated_count(answer: str) -> int | None:
     """The number a count answer states first ("**9** posters ..." -> 9)."""
-    found = re.search(r"\d[\d,]*", re.sub(r"\[#\d+\]", " ", answer))
+    found = re.search(r"\d[\d,]*", _CITED.sub(" ", answer))
     return int(found.group(0).replace(",", "")) if found else None
 
 
@@ -107,7 +109,7 @@ def answer_matches(gold_answer: str, answer: str) -> bool:
     return all(figure.lower() in text for figure in key_figures(gold_answer))
 
 
-_CITED = re.compile(r"\[#(\d+)\]")
+_CITED = CANONICAL  # `[#812]`, and `[S3 #812]` where the store's sessions reuse a board
 _TERM = re.compile(r"[a-z0-9]{3,}")
 _IGNORED = frozenset("the and for with that this from are was were which their they its into "
                      "over under than then also such these those poster posters relevant closest "
@@ -118,7 +120,7 @@ def _terms(text: str) -> set[str]:
     return {t for t in _TERM.findall(text.lower()) if t not in _IGNORED}
 
 
-def faithfulness(answer: str, abstracts: dict[int, str], support: float = 0.5) -> float | None:
+def faithfulness(answer: str, abstracts: dict[Ref, str], support: float = 0.5) -> float | None:
     """Share of the answer's claim sentences that cite a board whose abstract supports them.
 
     A sentence is a claim when it has 4+ content words; it is supported when at least
@@ -132,7 +134,7 @@ def faithfulness(answer: str, abstracts: dict[int, str], support: float = 0.5) -
             if len(words) < 4:
                 continue
             claims += 1
-            boards = [int(b) for b in _CITED.findall(sentence)]
+            boards = cited_refs(sentence)
             if any(len(words & _terms(abstracts.get(b, ""))) >= support * len(words)
                    for b in boards):
                 supported += 1

@@ -52,28 +52,22 @@ class IngestReport:
                 f"{self.seconds:.1f}s{resumed}; store {verb} at {self.store}")
 
 
-DISTINCT_BOARDS_FIX = ("boards are the citations, so the sessions of one store need distinct "
-                       "boards: ingest this session into its own --store")
-
-
 def load_sources(sources: list[Path]) -> tuple[list[Poster], list[dict]]:
-    """Parse every source page; a board may appear once across all of them."""
+    """Parse every source page. A poster is keyed by session and board: sessions may reuse
+    boards (a whole conference in one store; citations then name the session, see
+    `assistant.citations`), but a session's board may appear once."""
     posters: list[Poster] = []
     described: list[dict] = []
-    first_seen: dict[int, tuple[str, str]] = {}  # board -> (session, path)
+    first_seen: dict[str, str] = {}  # poster key -> path
     for path in sources:
         session = load_session(path)
         for poster in session.posters:
-            if poster.board in first_seen:
-                other, where = first_seen[poster.board]
-                if other == poster.session:
-                    raise SessionFormatError(
-                        str(path), poster.line + 1, f"board #{poster.board} of "
-                        f"{poster.session!r} is also in {where}", "ingest each session page once")
+            where = first_seen.get(poster_key(poster))
+            if where is not None:
                 raise SessionFormatError(
-                    str(path), poster.line + 1, f"board #{poster.board} is also in session "
-                    f"{other!r} ({where})", DISTINCT_BOARDS_FIX)
-            first_seen[poster.board] = (poster.session, str(path))
+                    str(path), poster.line + 1, f"board #{poster.board} of "
+                    f"{poster.session!r} is also in {where}", "ingest each session page once")
+            first_seen[poster_key(poster)] = str(path)
         posters.extend(session.posters)
         described.append({"path": str(path), "sha256": _file_sha256(path),
                           "session": session.name, "location": session.location,
@@ -154,7 +148,6 @@ def _diff(posters: list[Poster], described: list[dict], settings: Settings,
     manifest = None if rebuild else st.read_manifest(store)
     if manifest:
         st.check_model(manifest, model_identity(settings), store)
-        check_boards_distinct(posters, described, manifest, store)
     old = manifest.posters if manifest else {}
     plan = plan_ingest(posters, old)
     report = IngestReport(store=store, posters=len(posters), rebuilt=rebuild or manifest is None,
@@ -185,22 +178,6 @@ def _disk_full(err: BaseException | None) -> bool:
             return True
         err = err.__cause__ or err.__context__
     return False
-
-
-def check_boards_distinct(posters: list[Poster], described: list[dict], manifest: st.Manifest,
-                          store: Path) -> None:
-    """Boards are the citations, so one store cannot hold the same board in two sessions."""
-    sessions = {p.session for p in posters}
-    elsewhere = {int(k.rsplit(":", 1)[1]): k.rsplit(":", 1)[0] for k in manifest.posters
-                 if k.rsplit(":", 1)[0] not in sessions}
-    sources = {s["session"]: s["path"] for s in described}
-    for poster in posters:
-        if poster.board in elsewhere:
-            other = elsewhere[poster.board]
-            raise SessionFormatError(
-                sources.get(poster.session, poster.session), poster.line + 1,
-                f"board #{poster.board} of {poster.session!r} is already in session {other!r} "
-                f"of the store {store}", DISTINCT_BOARDS_FIX)
 
 
 def _resume_or_start(store: Path, live: Path | None, plan: IngestPlan, settings: Settings,
@@ -278,11 +255,14 @@ def _saved_index(collection, records: list[dict]) -> Any:
 
 
 def _theme_map(matrix, records: list[dict]) -> dict:
-    """The session map (themes and 2-D coordinates), computed once here, not per request."""
+    """The session map (themes and 2-D coordinates), computed once here, not per request.
+    Posters are named by their citation refs: the board, or "S3 #812" for a reused one."""
+    from assistant.catalog import card_ref, with_refs
     from assistant.themes import build_theme_map
 
     texts = [f"{r['title']}. {r['abstract']}" for r in records]
-    return build_theme_map([r["board"] for r in records], texts, matrix).to_dict()
+    refs = [card_ref(r) for r in with_refs([dict(r) for r in records])]
+    return build_theme_map(refs, texts, matrix).to_dict()
 
 
 def _delete_posters(collection, keys: list[str]) -> None:

@@ -80,3 +80,60 @@ def test_any_stream_shows_only_given_boards(parts, seed):
     streamed, _ = stream_in_pieces(text, seed)
     assert streamed == guard_citations(text, GIVEN).text
     assert set(guard_citations(streamed, GIVEN).dropped) == set()
+
+
+# -- sessions that reuse boards (a whole conference in one store) ------------------------------
+# Sessions 2 and 3 both have boards 812 and 500; this turn was given session 3's 812, session
+# 2's 500, and board 13 (no other session has it).
+QUALIFIED = {"S3 #812", "S2 #500", 13}
+
+
+@pytest.mark.parametrize("text, expected, citations, dropped", [
+    ("see [S3 #812].", "see [S3 #812].", ["S3 #812"], []),
+    # the one poster given on that board: a bare board, or any spelling of its session
+    ("see #812 and board 500.", "see [S3 #812] and [S2 #500].", ["S3 #812", "S2 #500"], []),
+    ("Poster Session 3, board 812 and (S3 #812)", "[S3 #812] and [S3 #812]", ["S3 #812"], []),
+    ("session 3 #812; s2 #500", "[S3 #812]; [S2 #500]", ["S3 #812", "S2 #500"], []),
+    # the other session's poster on a given board was not given
+    ("not [S2 #812] nor S3 #500", "not nor", [], ["S2 #812", "S3 #500"]),
+    ("[S3 #812, S2 #812, #13]", "[S3 #812][#13]", ["S3 #812", 13], ["S2 #812"]),
+    # a board only one session has is cited plainly, whatever session is written with it
+    ("[S2 #13] and [#13]", "[#13] and [#13]", [13], []),
+    # "Session 3, 12 posters" names no board; neither does a session alone
+    ("Session 3, 12 posters; in S3 too", "Session 3, 12 posters; in S3 too", [], []),
+    ("an invented [#9999]", "an invented", [], [9999]),
+])
+def test_guard_with_session_qualified_refs(text, expected, citations, dropped):
+    result = guard_citations(text, QUALIFIED)
+    assert (result.text, result.citations, result.dropped) == (expected, citations, dropped)
+
+
+def test_a_bare_board_given_in_two_sessions_is_ambiguous_and_removed():
+    result = guard_citations("both #812 and [S2 #812]", {"S2 #812", "S3 #812"})
+    assert (result.text, result.citations, result.dropped) == (
+        "both and [S2 #812]", ["S2 #812"], [812])
+
+
+def test_session_labels_are_short_unique_and_stable():
+    from assistant.citations import session_labels
+
+    assert session_labels(["Poster Session 2", "Poster Session 3"]) == {
+        "Poster Session 2": "S2", "Poster Session 3": "S3"}
+    # Two sessions with one number: their initials; a name with no number: itself.
+    assert session_labels(["Poster Session 3", "Oral Session 3", "Session 5", "Demos"]) == {
+        "Poster Session 3": "PS3", "Oral Session 3": "OS3", "Session 5": "S5",
+        "Demos": "Demos"}
+
+
+def test_refs_of_a_store_are_boards_unless_another_session_reuses_them():
+    from assistant.catalog import with_refs
+
+    def card(session: str, board: int) -> dict:
+        return {"session": session, "board": board}
+
+    one = with_refs([card("Poster Session 2", 812), card("Poster Session 2", 13)])
+    assert [(c["ref"], c["session_label"]) for c in one] == [(812, ""), (13, "")]
+    cards = with_refs([card("Poster Session 2", 812), card("Poster Session 3", 812),
+                       card("Poster Session 3", 13)])
+    assert [(c["ref"], c["session_label"]) for c in cards] == [
+        ("S2 #812", "S2"), ("S3 #812", "S3"), (13, "S3")]

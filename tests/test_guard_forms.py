@@ -110,6 +110,48 @@ def test_a_stream_of_odd_forms_shows_the_guarded_whole_and_only_given_boards(par
     assert set(hashed_numbers(streamed)) <= GIVEN, streamed
 
 
+# Sessions 2 and 3 both have boards 812 and 13 (session 3's 812 and both 13s were given);
+# board 123456 is only in one session.
+SESSIONS_GIVEN = {"S3 #812", "S2 #13", "S3 #13", 123456}
+QUALIFIED_HOSTILE = [*HOSTILE, "S3 ", "S2", " #", "Session 3 ", "Poster ", "Oral Session 2, ",
+                     "[S3 #812]", "(S2 #13)", "s3", "S4 "]
+
+
+def stream_given(text: str, seed: int, given: set) -> tuple[str, list[str]]:
+    rng = random.Random(seed)
+    stream, shown, at = CitationStream(given), [], 0
+    while at < len(text):
+        size = rng.randint(1, 6)
+        shown.append(stream.feed(text[at:at + size]))
+        at += size
+    stream.finish()
+    shown.append(stream.tail)
+    return "".join(shown), shown
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(QUALIFIED_HOSTILE), max_size=40), st.integers(0, 1000))
+def test_a_stream_citing_sessions_that_share_boards_stays_unambiguous(parts, seed):
+    from assistant.citations import CANONICAL, make_ref
+
+    text = "".join(parts)
+    whole = guard_citations(text, SESSIONS_GIVEN)
+    streamed, pieces = stream_given(text, seed, SESSIONS_GIVEN)
+    assert streamed == whole.text
+    shown = ""
+    for piece in pieces:  # at every moment, what is on screen cites only given posters
+        shown += piece
+        assert guard_citations(shown, SESSIONS_GIVEN).dropped == []
+    again = guard_citations(whole.text, SESSIONS_GIVEN)
+    assert (again.text, again.dropped) == (whole.text, [])
+    # Every `#` a reader sees is a citation of a given poster, and a shared board's names
+    # its session: a bare 13 (given in both sessions) never shows.
+    cited = [make_ref(int(m.group("board")), m.group("label") or "")
+             for m in CANONICAL.finditer(streamed)]
+    assert set(cited) <= SESSIONS_GIVEN, streamed
+    assert len(hashed_numbers(streamed)) == len(cited), streamed
+
+
 def hashed_numbers(text: str) -> list[int]:
     """Numbers after a `#` as a reader sees them, folded independently of the guard:
     full-width forms to ASCII, zero-width characters and combining marks removed."""
@@ -311,3 +353,19 @@ def test_map_out_is_checked_before_any_work(tmp_path, out, message):
     [line] = result.output.strip().splitlines()
     assert line.startswith("Error: --out ") and message.format(tmp=tmp_path) in line
     assert not (tmp_path / "store").exists()
+
+
+def test_the_sentence_that_answers_is_chosen_not_the_one_that_names_the_poster():
+    title = "Generative Category-level Object Pose Estimation via Diffusion Models"
+    abstract = ("Object pose estimation is central to robotics. Leveraging score-based "
+                "diffusion models, we estimate object poses by sampling candidates. Our method "
+                "reaches state-of-the-art performance on the REAL275 dataset.")
+    question = ("on which dataset does the diffusion object pose estimation poster claim state "
+                "of the art?")
+    assert "REAL275" in best_sentence(question, abstract, title)
+    # "speed-up" asks for a figure: the sentence that has one
+    abstract = ("Scaling the long skip connections stabilises training. Training is 1.5x faster "
+                "with it. We analyse why the UNet is unstable in diffusion models.")
+    title = "ScaleLong: Stable Training of Diffusion Models by Scaling Long Skip Connections"
+    assert "1.5x" in best_sentence("What training speed-up do they get by scaling down the "
+                                   "skip connections?", abstract, title)

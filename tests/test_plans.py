@@ -95,6 +95,13 @@ def test_a_field_acronym_the_session_never_writes_is_spelled_out(real_assistant)
     assert all(real_assistant.index.by_board[b]["kind"] == "spotlight" for b in answer.citations)
 
 
+def test_a_rare_name_finds_every_poster_that_writes_it(real_assistant):
+    # MuJoCo is named by two abstracts; the bare word is far in meaning from both.
+    assert set(real_assistant.ask("which posters use MuJoCo?").citations) == {1225, 1300}
+    # A common word is no name: "on the other hand" (#207) is not about hands.
+    assert 207 not in real_assistant.ask("how many posters are about hands").citations
+
+
 def test_a_pasted_title_that_is_not_here_is_plainly_absent(real_assistant):
     answer = real_assistant.ask("Are Emergent Abilities of Large Language Models a Mirage?")
     assert answer.abstained and not answer.citations

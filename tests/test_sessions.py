@@ -90,16 +90,13 @@ def test_reingesting_one_session_keeps_the_other(two_sessions, real_assistant, b
         bundled.name, SECOND}
 
 
-def test_a_session_reusing_boards_is_refused_and_the_store_kept(tmp_path, two_sessions,
-                                                                 real_assistant, bundled):
-    settings, *_ = two_sessions
+def test_one_session_twice_is_refused_and_the_store_kept(two_sessions, real_assistant):
+    """Sessions may reuse boards (tests/test_conference.py); a session's board, once."""
+    settings, first, _second = two_sessions
     before = (settings.store / "CURRENT").read_text()
-    clash = write_session(tmp_path / "s4.txt", Session(
-        "Poster Session 4", bundled.location, "s4",
-        moved(bundled.posters[:3], "Poster Session 4", 0)))
-    with pytest.raises(SessionFormatError, match="already in session 'Poster Session 2'") as err:
-        ingest([clash], settings, real_assistant.embedder, progress=False)
-    assert str(clash) in str(err.value) and "its own --store" in str(err.value)
+    with pytest.raises(SessionFormatError, match="ingest each session page once") as err:
+        ingest([first, first], settings, real_assistant.embedder, progress=False)
+    assert str(first) in str(err.value)
     assert (settings.store / "CURRENT").read_text() == before
 
 
