@@ -3,11 +3,9 @@
 An area is every poster the area is about, found in the whole session (not a top k): each
 poster's closeness to the question and to the area's core (the centroid of the posters that
 plainly name the area), and whether it names the area (its words, their acronyms); a poster
-that uses a word in another sense ("graph diffusion") sits far from the core, and one whose
-every use of the area's words is in a collocation the core never uses ("scene graph" for graph
-neural networks) is left out. The posters are clustered on their stored embeddings, each
-sub-theme named by a noun phrase its posters share (a cluster that shares none joins the
-nearest one that does), most typical poster first; the overview is written by rules offline, or each
+that uses a word in another sense ("graph diffusion") sits far from the core and is left out.
+The posters are clustered on their stored embeddings, each sub-theme named by a noun phrase its
+posters share, most typical poster first; the overview is written by rules offline, or each
 sub-theme by the LLM through the same citation guard.
 """
 
@@ -18,7 +16,6 @@ import re
 import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import combinations
 
 import numpy as np
 
@@ -37,15 +34,13 @@ from assistant.citations import cite
 from assistant.retrieve import ANY_POSTER, PosterFilter
 
 MAX_THEMES = 6
-NAMING_SEEDS = 8  # k-means seeds tried for sub-themes that each share a phrase
 # Words that say what kind of thing an area is, not which area: "graph neural networks" is
 # about graphs; "reinforcement learning" is about reinforcement.
 GENERIC = frozenset("""
 model models modeling modelling learning network networks method methods approach approaches
 work works research posters poster paper papers technique techniques system systems task tasks
 machine deep algorithm algorithms application applications problem problems field area topic
-large small big scale
-""".split())  # a size is no area: "large language models" are language models, "Large-Scale" no LLM
+""".split())
 
 
 @dataclass(frozen=True)
@@ -57,19 +52,11 @@ class AreaBars:
     # the title names the area (by its words, by its phrase); log(1 + abstract sentences that
     # do: by words, by phrase, with every word); the first sentence does; the contribution
     # sentence does; log(1 + sentences with related words); the bias. Logistic regression on
-    # the 11 dev areas, each area weighted equally (its posters in and out half each); a refit
-    # on the current features (L2 0.01) scored the same on dev, so these stay. Whether a
-    # poster names the area at all is deliberately no feature: the dev areas are nearly all
-    # named by their own words, other areas are not (neuroscience: "cortex").
+    # the 11 dev areas, each area weighted equally (its posters in and out half each).
     weights: tuple[float, ...] = (2.91, 3.61, 3.08, 1.36, 1.03, 1.23, 0.54, 1.76, 0.35, -0.02,
                                   1.26, -5.89)
-    # on dev, with the sense check of area_members: recall 0.90, precision 0.83 (at 0.7:
-    # 0.90 and 0.79; without the check 0.91 and 0.77)
-    cut: float = 0.75
+    cut: float = 0.7  # leave-one-area-out on dev: recall 0.90, precision 0.70
     seed_share: float = 0.8  # the core: naming posters at least this share of the best cosine
-    # Senses are judged only when the core has this many posters: fewer say too little of
-    # how the area uses its words.
-    sense_core: int = 3
 
 
 BARS = AreaBars()
@@ -196,9 +183,6 @@ _MODIFIER_TAILS = frozenset("based driven guided aware free specific conditioned
                             "enhanced inspired oriented".split())
 
 
-_ENDINGS = frozenset({"s", "es", "ed", "ing", "ly"})
-
-
 @dataclass
 class Corpus:
     """The session's posters as the area matcher reads them, built once per opened store."""
@@ -227,16 +211,12 @@ class Corpus:
     def idf(self, term: str) -> float:
         return max(0.0, math.log((len(self.keys) + 1) / (self.df.get(term, 0) + 0.5)))
 
-    def spellings(self, key: str, cut: bool = False) -> frozenset[str]:
+    def spellings(self, key: str) -> frozenset[str]:
         """The session's words a key stands for: itself, and its longer forms when the key
-        is long enough to be a stem ("molecul": molecular, molecules) or was cut from a longer
-        word ("spik" of "spiking": spike, spikes)."""
-        if len(key) < 5 and not (cut and len(key) >= 4):
+        is long enough to be a stem ("molecul": molecular, molecules)."""
+        if len(key) < 5:
             return frozenset({key})
-        # A whole word goes on only by an ending or a hyphen: "graphs", "graph-based", not
-        # "graphics" or "graphical".
-        return frozenset(w for w in self.df if w == key or (w.startswith(key) and (
-            cut or w[len(key):] in _ENDINGS or w[len(key)] == "-")))
+        return frozenset(w for w in self.df if w == key or w.startswith(key))
 
 
 def acronyms(part: str, texts: list[str]) -> set[str]:
@@ -273,7 +253,6 @@ class Naming:
     spellings: dict[str, frozenset[str]]
     acronyms: frozenset[str]
     phrases: tuple[tuple[str, ...], ...] = ()
-    words: tuple[str, ...] = ()  # every word of the topic, its generic ones too ("large")
 
     def _acronym(self, said: Said) -> bool:
         pattern = _acronym_regex(self.acronyms)
@@ -296,9 +275,8 @@ class Naming:
         phrase = any(all(self._spelt(w, k) for w, k in zip(words[i:i + len(p)], p, strict=True))
                      for p in self.phrases for i in range(len(words) - len(p) + 1)
                      if self._spelt(words[i], p[0]))
-        every = (all(any(self._spelt(w, k) for w in said.stems) for k in self.words)
-                 if self.words else len(held) == len(self.keys))
-        return total > 0 and sum(self.keys[k] for k in held) >= HALF * total, phrase, every
+        return (total > 0 and sum(self.keys[k] for k in held) >= HALF * total, phrase,
+                len(held) == len(self.keys))
 
 
 @lru_cache(maxsize=256)
@@ -309,31 +287,20 @@ def _acronym_regex(acronyms: frozenset[str]) -> re.Pattern | None:
 
 
 def phrases_of(part: str, keys: dict[str, float]) -> tuple[tuple[str, ...], ...]:
-    """The area's words in its order, two or more of them, with its rarest key: "graph neural
-    networks" says "graph neural", "graph networks" and "graph neural networks"."""
     words = [stem(w) for w in _TOKEN.findall(part.lower()) if w not in STOPWORDS]
     rarest = max(keys, key=keys.get) if keys else ""
-    runs = {tuple(words[i] for i in chosen) for n in range(2, min(len(words), 4) + 1)
-            for chosen in combinations(range(len(words)), n)}
+    runs = {tuple(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1)}
     return tuple(sorted(r for r in runs if rarest in r))
-
-
-def _cut_stems(part: str) -> frozenset[str]:
-    """The key stems that were cut from a longer word ("spik" of "spiking")."""
-    return frozenset(stem(w) for w in _TOKEN.findall(part.lower()) if stem(w) != w)
 
 
 def namings(area: str, corpus: Corpus) -> list[Naming]:
     result = []
     for part in area_parts(area):
         keys = key_stems(part)
-        cut = _cut_stems(part)
         result.append(Naming({k: corpus.idf(k) for k in keys},
-                             {k: corpus.spellings(k, k in cut) for k in keys},
+                             {k: corpus.spellings(k) for k in keys},
                              frozenset(acronyms(part, corpus.texts)),
-                             phrases_of(part, {k: corpus.idf(k) for k in keys}),
-                             tuple(dict.fromkeys(stem(w) for w in _TOKEN.findall(part.lower())
-                                                 if w not in STOPWORDS))))
+                             phrases_of(part, {k: corpus.idf(k) for k in keys})))
     return result
 
 
@@ -348,7 +315,7 @@ def related_terms(corpus: Corpus, seed: list[int], naming: list[Naming],
         for term in corpus.titles[i].stems.union(*(s.stems for s in corpus.sentences[i])):
             held[term] = held.get(term, 0) + 1
     picked = [t for t, n in held.items()
-              if n >= max(2, RELATED_SHARE * len(seed)) and n >= RELATED_OWN * corpus.df[t]
+              if n >= max(2, RELATED_SHARE * len(seed)) and n >= corpus.df[t] / 2
               and len(t) > 3 and t not in own and t not in STOPWORDS and t not in GENERIC
               and not t.isdigit()]
     picked.sort(key=lambda t: (-held[t] * corpus.idf(t), t))
@@ -360,7 +327,6 @@ def related_terms(corpus: Corpus, seed: list[int], naming: list[Naming],
 HALF = 0.47
 RELATED_SHARE = 0.3  # a related word is held by this share of the area's closest posters
 RELATED_SEED = 10  # ... of this many
-RELATED_OWN = 0.5  # ... and this share of the session's posters that use it
 
 
 def mentions(naming: list[Naming], title: Said, sentences: list[Said],
@@ -391,12 +357,6 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
-def core(cosine: np.ndarray, said: np.ndarray, seed_share: float) -> np.ndarray:
-    """The area's core: the posters that name it (title or a sentence) and sit close to the
-    question (at least `seed_share` of the best cosine)."""
-    return ((said[:, 0] + said[:, 2]) > 0) & (cosine >= seed_share * cosine.max())
-
-
 def area_features(vectors: np.ndarray, query: np.ndarray, said: np.ndarray,
                   seed_share: float) -> np.ndarray:
     """One row per poster: what the membership score reads (see AreaBars.weights); `said`
@@ -408,7 +368,7 @@ def area_features(vectors: np.ndarray, query: np.ndarray, said: np.ndarray,
     query = _unit(query)
     cosine = vectors @ query
     title, title_phrase, loose, exact, every, first, contribution, related = said.T
-    seed = core(cosine, said, seed_share)
+    seed = ((title + loose) > 0) & (cosine >= seed_share * cosine.max())
     if not seed.any():
         seed = cosine >= np.sort(cosine)[-min(5, len(cosine))]
     closeness = vectors @ _unit(_unit(vectors[seed].mean(axis=0)) + query)
@@ -424,69 +384,13 @@ def membership(features: np.ndarray, bars: AreaBars = BARS) -> np.ndarray:
 
 
 def area_members(vectors: np.ndarray, query: np.ndarray, said: np.ndarray,
-                 bars: AreaBars = BARS, uses: list[Uses] | None = None
-                 ) -> list[tuple[int, float]]:
-    """(row, score) of every poster the area is about, best first. With each poster's `uses`
-    of the area's words, a poster that uses them, but none in the area's sense, is left out
-    (one that never uses them is judged by its score alone: areas are named by other words
-    too)."""
+                 bars: AreaBars = BARS) -> list[tuple[int, float]]:
+    """(row, score) of every poster the area is about, best first."""
     if len(vectors) == 0:
         return []
     score = membership(area_features(vectors, query, said, bars.seed_share), bars)
-    keep = score >= bars.cut
-    if uses is not None:
-        seed = core(vectors @ _unit(query), said, bars.seed_share)
-        if seed.sum() >= bars.sense_core:
-            unused = np.array([not u.collocations and not u.acronyms for u in uses])
-            keep &= in_sense(uses, seed) | unused | (said[:, 1] + said[:, 3] > 0)  # or phrase
     order = np.argsort(-score, kind="stable")
-    return [(int(i), float(score[i])) for i in order if keep[i]]
-
-
-# --- word senses by collocation -------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Uses:
-    """How a poster uses an area's words: the collocations of each use of a key word (the
-    word before it, the word after it: "scene graph", "graph neural") and how many sentences
-    name the area by its acronym."""
-
-    collocations: tuple[frozenset[tuple[str, str, str]], ...]
-    acronyms: int
-
-
-def uses_of(naming: list[Naming], title: Said, sentences: list[Said]) -> Uses:
-    spelt = {w: k for n in naming for k in n.keys for w in n.spellings[k]}
-    found: list[frozenset[tuple[str, str, str]]] = []
-    acronyms = 0
-    for said in [title, *sentences]:
-        words = said.sequence
-        for i, word in enumerate(words):
-            key = spelt.get(word)
-            if key is None:
-                continue
-            around = set()
-            if i > 0 and words[i - 1] not in STOPWORDS:
-                around.add(("<", words[i - 1], key))
-            if i + 1 < len(words) and words[i + 1] not in STOPWORDS:
-                around.add((">", key, words[i + 1]))
-            found.append(frozenset(around))
-        acronyms += any(n._acronym(said) for n in naming)
-    return Uses(tuple(found), acronyms)
-
-
-def in_sense(uses: list[Uses], seed: np.ndarray) -> np.ndarray:
-    """Whether each poster uses the area's words in the area's sense (one sense per
-    collocation): by its acronym, or in a collocation that another poster of the core uses
-    too. "Spike camera", "scene graph" and "adversarial losses" are no collocations of
-    spiking neural networks, graph neural networks or adversarial robustness."""
-    holders: dict[tuple[str, str, str], set[int]] = {}
-    for i in np.flatnonzero(seed):
-        for collocation in set().union(*uses[i].collocations):
-            holders.setdefault(collocation, set()).add(int(i))
-    return np.array([u.acronyms > 0 or any(holders.get(c, set()) - {i}
-                                           for around in u.collocations for c in around)
-                     for i, u in enumerate(uses)], dtype=bool)
+    return [(int(i), float(score[i])) for i in order if score[i] >= bars.cut]
 
 
 _CORPORA: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -500,15 +404,13 @@ def corpus_of(index) -> Corpus:
 
 
 def area_evidence(corpus: Corpus, rows: list[int], area: str, query: np.ndarray
-                  ) -> tuple[np.ndarray, list[Uses]]:
-    """Each admitted poster's `mentions` of the area, related words included, and its
-    `uses` of the area's words."""
+                  ) -> np.ndarray:
+    """Each admitted poster's `mentions` of the area, related words included."""
     naming = namings(area, corpus)
     closest = np.argsort(-(corpus.vectors[rows] @ _unit(query)), kind="stable")[:RELATED_SEED]
     related = related_terms(corpus, [rows[i] for i in closest], naming)
-    said = np.array([mentions(naming, corpus.titles[i], corpus.sentences[i], related)
+    return np.array([mentions(naming, corpus.titles[i], corpus.sentences[i], related)
                      for i in rows], dtype=np.float64)
-    return said, [uses_of(naming, corpus.titles[i], corpus.sentences[i]) for i in rows]
 
 
 def gather_area(assistant, area: str, where: PosterFilter = ANY_POSTER,
@@ -520,58 +422,24 @@ def gather_area(assistant, area: str, where: PosterFilter = ANY_POSTER,
     if not rows:
         return []
     query = np.asarray(assistant.embedder.get_query_embedding(area), dtype=np.float64)
-    said, uses = area_evidence(corpus, rows, area, query)
-    members = area_members(corpus.vectors[rows], query, said, bars, uses)
+    said = area_evidence(corpus, rows, area, query)
+    members = area_members(corpus.vectors[rows], query, said, bars)
     return [(index.cards[corpus.keys[rows[i]]], score) for i, score in members]
 
 
 # --- sub-themes and the overview ------------------------------------------------------------
 
-def _unnamed(texts: list[str], labels: np.ndarray, avoid: frozenset[str]) -> list[int]:
-    """The sub-themes no two posters of which share a phrase (a lone poster is no theme)."""
-    from assistant.themes import phrase_names
-
-    sizes = np.bincount(labels)
-    names = phrase_names(texts, labels, avoid, fallback=False)
-    return [g for g, name in enumerate(names) if sizes[g] and (not name or sizes[g] < 2)]
-
-
-def _nameable(vectors: np.ndarray, texts: list[str], k: int, avoid: frozenset[str]
-              ) -> np.ndarray:
-    """k-means labels for sub-themes a person can name: of a few seeds, the first partition
-    whose every sub-theme has two posters or more that share a phrase; when none is, the
-    first seed's, each other sub-theme merged into the nearest one that is."""
-    from assistant.themes import kmeans
-
-    for seed in range(NAMING_SEEDS):
-        labels = kmeans(vectors, k, seed)
-        if not _unnamed(texts, labels, avoid):
-            return labels
-    labels = kmeans(vectors, k, 0)
-    while unnamed := _unnamed(texts, labels, avoid):
-        named = [g for g in range(int(labels.max()) + 1)
-                 if g not in unnamed and (labels == g).any()]
-        if not named:
-            return np.zeros(len(labels), dtype=int)
-        centres = np.array([_unit(vectors[labels == g].mean(axis=0)) for g in named])
-        moved = np.isin(labels, unnamed)
-        labels[moved] = np.asarray(named)[np.argmax(vectors[moved] @ centres.T, axis=1)]
-        labels = np.unique(labels, return_inverse=True)[1]
-    return labels
-
-
 def group_posters(vectors, texts: list[str], avoid: frozenset[str] = frozenset()
                   ) -> list[tuple[list[int], str, list[str]]]:
     """Sub-themes as (indices, name, distinctive terms), largest first, each one's most
     typical poster (closest to its centroid) first: 2-6 groups, or one when few."""
-    from assistant.themes import choose_k, distinctive_terms, phrase_names
+    from assistant.themes import choose_k, distinctive_terms, kmeans, phrase_names
 
     vectors = np.asarray(vectors, dtype=np.float64)
     n = len(texts)
     # A broad area in two halves says little: 15 posters or more make at least 3 sub-themes.
     k = 1 if n < 6 else choose_k(vectors, 3 if n >= 15 else 2, min(MAX_THEMES, n // 3))
-    labels = np.zeros(n, dtype=int) if k == 1 else _nameable(vectors, texts, k, avoid)
-    k = int(labels.max()) + 1
+    labels = np.zeros(n, dtype=int) if k == 1 else kmeans(vectors, k)
     terms = distinctive_terms(texts, labels, top_n=4)
     names = phrase_names(texts, labels, avoid)
     groups = []

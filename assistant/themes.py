@@ -408,7 +408,6 @@ despite including especially e.g i.e etc first second third able leading given c
 extensive comprehensive empirical experiment experiments effective effectiveness superior
 competitive simple wide range variety key important dataset datasets benchmark benchmarks
 code available publicly github https com art outperforms outperform machine
-shown promising effectively successfully recently widely remarkable impressive
 """.split())
 MIN_NAME_SHARE = 0.15  # a sub-theme's name is held by at least this share of its posters
 
@@ -453,16 +452,15 @@ def _whole(scored: list[tuple[float, int, str]]) -> str:
     return min(longer, key=lambda x: (-len(x[1]), x))[1] if longer else best
 
 
-def phrase_names(texts: list[str], labels: np.ndarray, avoid: frozenset[str] = frozenset(),
-                 fallback: bool = True) -> list[str]:
+def phrase_names(texts: list[str], labels: np.ndarray, avoid: frozenset[str] = frozenset()
+                 ) -> list[str]:
     """Per cluster, the noun phrase (2-3 words from its posters' titles or abstracts) that
     most of its posters say and the other posters seldom do; each cluster a different name.
 
     A phrase scores the share of the cluster's posters that say it (as much again for each
     title that does) minus the share of the other posters that do. `avoid` holds stems
     (the area's own words) that a name needs more than. A cluster with no shared phrase takes
-    its most typical poster's (the first) most distinctive phrase (with `fallback`); '' when
-    it has none."""
+    its most typical poster's (the first) most distinctive phrase; '' when it has none."""
     labels = np.asarray(labels, dtype=int)
     k = int(labels.max()) + 1 if len(labels) else 0
     held = [_name_candidates(text) for text in texts]
@@ -473,8 +471,7 @@ def phrase_names(texts: list[str], labels: np.ndarray, avoid: frozenset[str] = f
         inside = [i for i in range(len(texts)) if labels[i] == cluster]
         outside = [i for i in range(len(texts)) if labels[i] != cluster]
         need = max(MIN_HOLDERS, MIN_NAME_SHARE * len(inside)) if len(inside) > 1 else 1
-        pools = [(inside, True), (inside[:1], False)] if fallback else [(inside, True)]
-        for pool, shared in pools:
+        for pool, shared in ((inside, True), (inside[:1], False)):
             scored = []
             for phrase in set().union(*(held[i] for i in pool)):
                 holders = sum(phrase in held[i] for i in inside)
