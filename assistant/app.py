@@ -58,7 +58,7 @@ CSS = """
 .pc-actions button[data-act=unstar]{background:var(--color-accent-soft)}
 abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--color-accent);
   font-weight:700}
-#cite-pop{position:fixed;z-index:100000;max-width:440px;display:none;overflow:auto;
+#cite-pop{position:fixed;z-index:2147483000;max-width:440px;display:none;overflow:auto;
   max-height:70vh;box-shadow:0 4px 18px rgba(0,0,0,.3);border-radius:10px;
   background:var(--background-fill-primary)}
 #cite-pop .pc-abstract{max-height:14em}
