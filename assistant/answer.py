@@ -11,7 +11,8 @@ import copy
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from assistant.catalog import card_ref
 from assistant.citations import Ref, cite, guard_citations, neutralise_references, ref_text
@@ -146,21 +147,44 @@ def best_sentence(question: str, abstract: str, title: str = "") -> str:
     does the diffusion-based pose estimation poster claim state of the art?"). Ties (and
     questions that share nothing) go to the sentence that states the contribution.
     """
-    naming = {stem(w) for w in content_words(title)}
+    naming = _stems(title)
     wanted = {stem(w) for w in content_words(question)}
     wants_figure = bool(_QUANTITY.search(question))
-    sentences = split_sentences(abstract) or [abstract]
-    best, best_score = sentences[0], -1.0
-    for position, sentence in enumerate(sentences):
-        words = {stem(w) for w in content_words(sentence)}
-        score = sum(0.4 if w in naming else 1.0 for w in wanted & words) + (
-            0.5 if _CONTRIBUTION.search(sentence) else 0.0)
-        if wants_figure and _FIGURE.search(sentence):
+    sentences = _weighed_sentences(abstract)
+    best, best_score = sentences[0].text, -1.0
+    for sentence in sentences:
+        score = sum(0.4 if w in naming else 1.0 for w in wanted & sentence.words) + (
+            sentence.contribution)
+        if wants_figure and sentence.figure:
             score += 2.0
-        score -= 0.01 * position + (0.3 if len(sentence) > 400 else 0.0)
+        score -= sentence.penalty
         if score > best_score:
-            best, best_score = sentence, score
+            best, best_score = sentence.text, score
     return quoted(best)
+
+
+class _Sentence(NamedTuple):
+    text: str
+    words: set[str]  # its stemmed content words
+    contribution: float  # 0.5 when it states the contribution ("we propose ...")
+    figure: bool  # it states a figure
+    penalty: float  # a later or overlong sentence loses ties
+
+
+@lru_cache(maxsize=8192)
+def _weighed_sentences(abstract: str) -> tuple[_Sentence, ...]:
+    """An abstract's sentences as `best_sentence` weighs them, read once per abstract rather
+    than once per question (never modified: shared between questions)."""
+    return tuple(_Sentence(sentence, {stem(w) for w in content_words(sentence)},
+                           0.5 if _CONTRIBUTION.search(sentence) else 0.0,
+                           bool(_FIGURE.search(sentence)),
+                           0.01 * position + (0.3 if len(sentence) > 400 else 0.0))
+                 for position, sentence in enumerate(split_sentences(abstract) or [abstract]))
+
+
+@lru_cache(maxsize=8192)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in content_words(text))
 
 
 def contribution_sentence(topic: str, abstract: str) -> str:

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.safe_text import Scanner, terminal_safe
+from assistant.safe_text import CONTROLS, Scanner, terminal_safe
 
 # The guard reads a folded copy of the text (see `_reading`), where every digit is ASCII.
 # A number: all its digits (boards have at most 7; longer numbers are removed, not shown), then
@@ -64,6 +64,7 @@ _MAX_PASSES = 8  # removing a reference can join its neighbours into a new one: 
 # Characters a reader does not see: format characters (zero-width space and joiners, word
 # joiner, soft hyphen, bidi marks) and combining marks drawn over the previous character.
 _UNSEEN = frozenset(("Cf", "Mn", "Me"))
+_ANY_DIGIT = re.compile(r"[0-9]")
 _PLAIN_ASCII = re.compile(r"[\t\n\x20-\x7e]*")  # ASCII with no control but tab and newline
 
 
@@ -172,6 +173,11 @@ def _reading(text: str) -> tuple[str, Sequence[int]]:
     whole (a streamed answer is guarded as it grows)."""
     if _PLAIN_ASCII.fullmatch(text):  # the common case: nothing to fold
         return text, range(len(text))
+    if not CONTROLS.search(text):  # nothing hidden: each character folds on its own
+        folds = {char: _fold(char) for char in set(text) if not char.isascii()}
+        if all(len(folded) == 1 for folded in folds.values()):  # one for one: same places
+            changed = {ord(char): folded for char, folded in folds.items() if folded != char}
+            return text.translate(changed) if changed else text, range(len(text))
     chars: list[str] = []
     where: list[int] = []
     for at, char in Scanner().visible(text):
@@ -190,6 +196,8 @@ def _rewrite(text: str, replace: Callable[[re.Match], str],
     canonical `[#812]`s, which a pass keeps as they are."""
     for _ in range(_MAX_PASSES):
         reading, where = _reading(text)
+        if not _ANY_DIGIT.search(reading):  # every reference has a number: none here
+            break
         out, at, changed = [], 0, False
         for match in pattern.finditer(reading):
             start, end = where[match.start()], where[match.end() - 1] + 1

@@ -11,6 +11,7 @@ came before), so the citation guard can read a streamed answer exactly as it wil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 ESC, BEL, CAN, SUB = "\x1b", "\x07", "\x18", "\x1a"
@@ -22,6 +23,8 @@ _STRING_ESC = "]PX^_"  # ESC ] (OSC), ESC P (DCS), ESC X (SOS), ESC ^ (PM), ESC 
 # to display a title or an abstract, as the letters of each script carry their direction.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _KEPT_CONTROLS = "\n\t"
+# Any character `visible` drops or that starts a sequence: text without one is shown whole.
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _is_control(char: str) -> bool:
@@ -92,6 +95,6 @@ def terminal_safe(text: str, scanner: Scanner | None = None) -> str:
     Pass the same `scanner` for the pieces of a stream: a sequence split between two pieces
     is then removed whole."""
     scanner = scanner or Scanner()
-    if scanner.state == "text" and text.isprintable():  # the common case, at C speed
+    if scanner.state == "text" and not CONTROLS.search(text):  # the common case, at C speed
         return text
     return "".join(char for _, char in scanner.visible(text))

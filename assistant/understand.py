@@ -321,6 +321,13 @@ class TitleIndex:
 
     words: dict[int, list[str]]  # board -> folded title words
     names: dict[str, set[int]]  # folded name -> boards (acronyms, pre-colon names)
+    _lookup: _TitleWords | None = field(default=None, repr=False, compare=False)
+
+    def lookup(self) -> _TitleWords:
+        """The titles' words by their one-letter deletions (built at the first question)."""
+        if self._lookup is None:
+            self._lookup = _TitleWords.of(self.words, self.names)
+        return self._lookup
 
 
 def _title_words(text: str) -> list[str]:
@@ -382,28 +389,48 @@ def _deletions(word: str) -> frozenset[str]:
     return frozenset({word, *(word[:i] + word[i + 1:] for i in range(len(word)))})
 
 
-class _NearWords:
-    """The question's words, looked up by their one-letter deletions, so that finding the
-    question words near a title word costs a few set lookups instead of a pass over them."""
+@dataclass
+class _TitleWords:
+    """The session's title words (and the words of its names of two or more words) by their
+    one-letter deletions, and the titles that use each: the title words near a question's
+    words are then found from the question's few words, not by a pass over every title."""
 
-    def __init__(self, words: list[str]) -> None:
-        self.by_variant: dict[str, set[str]] = {}
-        for word in words:
+    by_variant: dict[str, set[str]]  # one-letter deletion -> title and name words with it
+    boards: dict[str, list[int]]  # title content word -> boards, once per use in a title
+    need: dict[int, int]  # board -> near words its title needs (3+ content words only)
+    order: dict[int, int]  # board -> its place among the titles
+    phrases: dict[str, list[str]]  # name of two or more words -> its words
+
+    @classmethod
+    def of(cls, words: dict[int, list[str]], names: Iterable[str]) -> _TitleWords:
+        content = {board: [w for w in title if w not in STOP] for board, title in words.items()}
+        content = {board: title for board, title in content.items() if len(title) >= 3}
+        boards: dict[str, list[int]] = {}
+        for board, title in content.items():
+            for word in title:
+                boards.setdefault(word, []).append(board)
+        phrases = {name: name.split() for name in names if len(name.split()) >= 2}
+        by_variant: dict[str, set[str]] = {}
+        for word in {*boards, *(w for parts in phrases.values() for w in parts)}:
             for variant in _deletions(word):
-                self.by_variant.setdefault(variant, set()).add(word)
+                by_variant.setdefault(variant, set()).add(word)
+        return cls(by_variant, boards,
+                   {board: max(3, round(0.8 * len(title))) for board, title in content.items()},
+                   {board: i for i, board in enumerate(content)}, phrases)
 
-    def near(self, word: str) -> bool:
-        """Some question word is `_near` this one."""
-        return any(_near(word, q) for v in _deletions(word)
-                   for q in self.by_variant.get(v, ()))
+    def near(self, words: list[str]) -> set[str]:
+        """The title and name words `_near` some of `words`."""
+        return {w for q in set(words) for v in _deletions(q) for w in self.by_variant.get(v, ())
+                if _near(w, q)}
 
 
-def _near_phrase(name: str, words: list[str], near: _NearWords | None = None) -> bool:
-    """A name of two or more words said with a typo ("monarch mixr")."""
+def _near_phrase(name: str, words: list[str], close: set[str] | None = None) -> bool:
+    """A name of two or more words said with a typo ("monarch mixr"); `close`: the words
+    near the question's (`_TitleWords.near`), when known."""
     parts = name.split()
     if len(parts) < 2:
         return False
-    if near is not None and not all(near.near(part) for part in parts):
+    if close is not None and not all(part in close for part in parts):
         return False  # some word of the name is nowhere near the question
     return any(all(_near(part, word) for part, word in zip(parts, words[i:i + len(parts)],
                                                             strict=False))
@@ -419,17 +446,17 @@ def match_titles(question: str, titles: TitleIndex) -> list[int]:
               for j in range(i + 1, min(len(words), i + 4) + 1)}
     spaced = {" ".join(words[i:j]) for i in range(len(words))
               for j in range(i + 1, min(len(words), i + 4) + 1)}
-    near = _NearWords(words)
+    lookup = titles.lookup()
+    close = lookup.near(words)
     found = [b for name, boards in titles.names.items()
-             if name in joined or name in spaced or _near_phrase(name, words, near)
+             if name in joined or name in spaced or _near_phrase(name, words, close)
              for b in sorted(boards, key=_ref_order)]
-    for board, title in titles.words.items():
-        content = [w for w in title if w not in STOP]
-        if len(content) < 3 or board in found:
-            continue
-        hits = sum(near.near(w) for w in content)
-        if hits >= max(3, round(0.8 * len(content))):
-            found.append(board)
+    hits: dict[int, int] = {}  # board -> its title's words near the question's
+    for word in close:
+        for board in lookup.boards.get(word, ()):
+            hits[board] = hits.get(board, 0) + 1
+    found += sorted((b for b, n in hits.items() if n >= lookup.need[b] and b not in found),
+                    key=lookup.order.__getitem__)
     return list(dict.fromkeys(found))
 
 

@@ -11,7 +11,10 @@ questions, and the memory BM25 takes. Every size is measured with `hash-384`
 (no model; the same chunks and vector size), and sizes up to --real-up-to also with the real
 model: it embeds about 13 chunks/s on 2 cores, so 100k posters would take about 2 hours.
 hash-384 retrieval includes no model time; the real rows show the model's share.
-Rows already in --json are kept (--fresh measures everything again).
+Rows already in --json are kept (--fresh measures everything again, --redo MODEL only that
+model's rows among --sizes). When the real model was measured at both 1k and 10k, the real
+ingest at 100k is extrapolated from those two rows alone (a fixed cost plus a cost per
+poster, through both points); never from hash-384 rows.
 Prints a table, writes JSON and a PNG of latency against corpus size.
 """
 
@@ -39,8 +42,9 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
-def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB, from the child's own rusage) and stdout of a child."""
+def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str, float]:
+    """Wall seconds, peak RSS (MB, from the child's own rusage), stdout and CPU seconds (user
+    + system: on a shared machine the wall time depends on the other load, this much less)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         child = subprocess.Popen(command, env=env, stdout=out, stderr=err, cwd=ROOT)
@@ -50,7 +54,8 @@ def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, st
         err.seek(0)
         if os.waitstatus_to_exitcode(status):
             raise SystemExit(f"{' '.join(command[:4])} failed:\n{err.read()[-3000:]}")
-        return seconds, usage.ru_maxrss / 1024, out.read()
+        return (seconds, usage.ru_maxrss / 1024, out.read(),
+                usage.ru_utime + usage.ru_stime)
 
 
 def disk_mb(path: Path) -> float:
@@ -122,22 +127,29 @@ def bench_size(size: int, model: str, work: Path, queries: int) -> dict:
     env = {**ENV, "POSTERS_EMBED_MODEL": model}
     sources = [arg for page in pages for arg in ("--source", str(page.path))]
     print(f"[{size}] ingesting {len(pages)} pages with {model} ...", file=sys.stderr)
-    seconds, peak, out = run_child([sys.executable, "-m", "assistant.cli", "ingest",
+    seconds, peak, out, cpu = run_child([sys.executable, "-m", "assistant.cli", "ingest",
                                     "--no-progress", "--store", str(store), *sources], env)
     chunks = int(out.split(" chunks embedded")[0].rsplit(" ", 1)[1])
     print(f"[{size}] {seconds:.0f} s, {chunks} chunks; measuring retrieval ...", file=sys.stderr)
-    _seconds, probe_peak, probe_out = run_child(
+    _seconds, probe_peak, probe_out, _cpu = run_child(
         [sys.executable, str(Path(__file__).resolve()), "--probe", str(store), "--model", model,
          "--queries", str(queries)], env)
     figures = json.loads(probe_out.strip().splitlines()[-1])
     return {"posters": size, "model": model, "chunks": chunks, "ingest_s": seconds,
             "posters_per_s": size / seconds, "chunks_per_s": chunks / seconds,
+            "ingest_cpu_s": cpu, "load_avg": os.getloadavg()[1],
             "ingest_peak_mb": peak, "disk_mb": disk_mb(store), "app_peak_mb": probe_peak,
             **figures}
 
 
+def cpu(row: dict) -> str:
+    """CPU seconds of the ingest (rows measured before it was recorded have none)."""
+    return f"{row['ingest_cpu_s']:.0f} s" if "ingest_cpu_s" in row else "–"
+
+
 def table(rows: list[dict]) -> str:
-    head = ("| posters | model | chunks | ingest | posters/s | ingest peak RSS | on disk | "
+    head = ("| posters | model | chunks | ingest | ingest CPU | posters/s | ingest peak RSS | "
+            "on disk | "
             "open | BM25 on disk (first query growth) | retrieval p50 / p95 | "
             "(dense / BM25 p95) | "
             "query embed p95 | extractive ask p95 | query process peak |")
@@ -145,13 +157,44 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         lines.append(
             f"| {r['posters']:,} | {r['model']} | {r['chunks']:,} | {r['ingest_s']:.0f} s | "
-            f"{r['posters_per_s']:.1f} | {r['ingest_peak_mb']:.0f} MB | {r['disk_mb']:.0f} MB | "
+            f"{cpu(r)} | {r['posters_per_s']:.1f} | {r['ingest_peak_mb']:.0f} MB | "
+            f"{r['disk_mb']:.0f} MB | "
             f"{r['open_s']:.1f} s | {r['bm25_mb']:.0f} MB ({r['bm25_rss_mb']:.0f} MB) | "
             f"{r['retrieval_ms'][0]:.0f} / {r['retrieval_ms'][1]:.0f} ms | "
             f"{r['dense_ms'][1]:.0f} / {r['bm25_ms'][1]:.0f} ms | "
             f"{r['query_embed_ms'][1]:.1f} ms | {r['ask_ms'][1]:.0f} ms | "
             f"{r['app_peak_mb']:.0f} MB |")
     return "\n".join(lines)
+
+
+def extrapolate(rows: list[dict], to: int = 100_000, small: int = 1000,
+                big: int = 10_000) -> dict | None:
+    """The real model's ingest at `to` posters, from its measured `small` and `big` rows only
+    (a line through both: fixed cost plus cost per poster). None unless both were measured."""
+    real = {r["posters"]: r for r in rows if r["model"] == REAL_MODEL}
+    if small not in real or big not in real:
+        return None
+    a, b = real[small], real[big]
+
+    def line(key: str) -> float:
+        return b[key] + (b[key] - a[key]) * (to - big) / (big - small)
+
+    guess = {"posters": to, "from": [small, big], "ingest_s": line("ingest_s"),
+             "ingest_peak_mb": line("ingest_peak_mb"), "disk_mb": line("disk_mb"),
+             "chunks": line("chunks")}
+    if "ingest_cpu_s" in a and "ingest_cpu_s" in b:  # less at the mercy of other load
+        guess["ingest_cpu_s"] = line("ingest_cpu_s")
+    return guess
+
+
+def extrapolation_line(guess: dict) -> str:
+    cpu_hours = (f"; {guess['ingest_cpu_s'] / 3600:.1f} CPU-hours" if "ingest_cpu_s" in guess
+                 else "")
+    return (f"Extrapolated real-model ingest at {guess['posters']:,} posters (a line through "
+            f"the measured {guess['from'][0]:,} and {guess['from'][1]:,} real rows): "
+            f"{guess['ingest_s'] / 3600:.1f} h ({guess['posters'] / guess['ingest_s']:.1f} "
+            f"posters/s, ~{guess['chunks']:,.0f} chunks{cpu_hours}), ingest peak RSS "
+            f"{guess['ingest_peak_mb']:,.0f} MB, {guess['disk_mb']:,.0f} MB on disk.")
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -202,6 +245,9 @@ def main() -> None:
     parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "scale.png")
     parser.add_argument("--fresh", action="store_true",
                         help="measure every size again instead of adding to --json's rows")
+    parser.add_argument("--redo", nargs="+", default=[], metavar="MODEL",
+                        help="measure this model's rows among --sizes again (e.g. "
+                        f"{REAL_MODEL}), keeping the others")
     parser.add_argument("--work", type=Path, default=None,
                         help="keep pages and stores here (default: a temporary directory)")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
@@ -215,11 +261,14 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="posters-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     rows = [] if args.fresh or not args.json.exists() else json.loads(args.json.read_text())
+    redo = {(size, model) for size in args.sizes for model in args.redo}
+    rows = [r for r in rows if (r["posters"], r["model"]) not in redo]
     done = {(r["posters"], r["model"]) for r in rows}
     # Every size with hash-384 (the curve); the small ones with the real model as well.
     runs = [(size, FAST_MODEL) for size in args.sizes] + [
         (size, REAL_MODEL) for size in args.sizes if size <= args.real_up_to]
-    for size, model in sorted(runs):
+    # The longest first (the largest real-model size), so an interrupted run has it.
+    for size, model in sorted(runs, key=lambda run: (run[1] == FAST_MODEL, -run[0])):
         if (size, model) in done:
             continue
         rows.append(bench_size(size, model, work, args.queries))
@@ -227,6 +276,9 @@ def main() -> None:
         args.json.write_text(json.dumps(rows, indent=1))
         print(table(rows), file=sys.stderr)
     print(table(rows))
+    guess = extrapolate(rows)
+    if guess is not None:
+        print("\n" + extrapolation_line(guess))
     plot(rows, args.plot)
     print(f"\nwrote {args.json} and {args.plot}; pages and stores in {work}", file=sys.stderr)
 
