@@ -131,6 +131,10 @@ _WHAT_ABOUT = re.compile(r"^(?:and\s+)?(?:what|how)\s+about\s+(?P<t>.+?)[\s?.!]*
                          r"^and\s+(?:for|on|about|with)?\s*(?P<u>.+?)[\s?.!]*$|"
                          r"^(?:and\s+|ok\s+|okay\s+)?(?:the\s+)?same\s+(?:thing\s+|question\s+)?"
                          r"(?:but\s+)?(?:for|on|about|with)\s+(?P<v>.+?)[\s?.!]*$", re.IGNORECASE)
+# A question that continues the previous one rather than asking afresh ("and in the 1100s?",
+# "only the orals", "what about spotlights?"); "What is X presenting?" starts afresh.
+_CONTINUES = re.compile(r"^\s*(?:and|but|only|just|now|then|also|same|what about|how about|"
+                        r"ok(?:ay)?,?\s+(?:and|now|what about))\b", re.IGNORECASE)
 # "the first two", "the 2nd and 3rd": several posters of the previous answer by position.
 _FIRST_N = re.compile(r"\b(?:the\s+)?(?:first|top)\s+(two|three|four|2|3|4)\b", re.IGNORECASE)
 _SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
@@ -894,7 +898,8 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
         if previous.plan.intent in ("search", "count") and topic and not fresh.has_filters():
             return replace(previous.plan, topic=topic, within=None, boards=(), missing=())
     if (fresh.has_filters() and not fresh.topic and previous.plan.topic
-            and previous.plan.intent in ("search", "count") and not _AMONG.search(question)):
+            and previous.plan.intent in ("search", "count") and not _AMONG.search(question)
+            and (_CONTINUES.match(question) or len(question.split()) <= 4)):
         # "and in the 1100s?", "only the orals", "what about spotlights": the same topic,
         # the filters this question names
         return replace(previous.plan, within=None, **{

@@ -182,6 +182,10 @@ FOLLOW_UPS = [
     ("Which posters are about diffusion models?", [310, 530, 601],
      "and in the 1100s?", {"intent": "search", "topic": "diffusion models",
                            "board_min": 1100, "board_max": 1199}),
+    # Naming an author afresh is a new question, not the old topic within their posters.
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "What is Bernhard Schölkopf presenting?", {"topic": "", "within": None,
+                                                "authors": ("Bernhard Schölkopf",)}),
     ("Which posters are about diffusion models?", [310, 530, 601],
      "same but for graph neural networks", {"intent": "search",
                                             "topic": "graph neural networks"}),
