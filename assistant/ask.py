@@ -475,24 +475,20 @@ class Assistant:
         candidates = self.candidates(query, where, retriever)
         evidence = self.evidence(query, candidates)
         kept = self.gate(candidates, inclusive=inclusive)
-        # Within a set the user narrowed (the 11 orals, one author's posters), a poster that
-        # carries every term of the topic answers, even when a short topic's cosine is low.
-        narrowed = where != PosterFilter(session=where.session)
-        if narrowed:
-            terms = term_set(query)
-            carriers = [c for c in candidates if terms and terms <= self._opened.terms(c.key)]
-            kept += [c for c in carriers if c not in kept]
-            if carriers:
-                return candidates, kept, False
-        # A topic that is one rare name ("MuJoCo", "EEG", "ImageNet"): the posters that write
-        # it answer, however far their meaning is from the bare word's. A common English word
-        # ("hands") is no name: its idioms ("on the other hand") would count.
+        # Posters that carry every term of the topic answer it, even when a short topic's
+        # cosine is low: within a set the user narrowed (the 11 orals, one author's posters),
+        # and for a topic that is one rare name ("MuJoCo", "EEG", "ImageNet"), however far
+        # the posters' meaning is from the bare word's. A common English word ("hands") is no
+        # name: its idioms ("on the other hand") would count.
         terms = term_set(query)
-        if (len(terms) == 1 and self._opened.df.get(next(iter(terms)), 0) <= len(self.cards) / 20
-                and is_name(query)):
-            carriers = [c for c in candidates if terms <= self._opened.terms(c.key)]
+        narrowed = where != PosterFilter(session=where.session)
+        rare_name = (len(terms) == 1 and is_name(query) and
+                     self._opened.df.get(next(iter(terms)), 0) <= len(self.cards) / 20)
+        if narrowed or rare_name:
+            carriers = [c for c in candidates if terms and terms <= self._opened.terms(c.key)]
             if carriers:
-                return candidates, carriers, False
+                return candidates, (kept + [c for c in carriers if c not in kept] if narrowed
+                                    else carriers), False
         if should_abstain(evidence, self.settings) or not kept:
             return candidates, [], True
         # A subject with qualifiers ("NeRF for underwater scenes"): a poster about the subject

@@ -102,3 +102,17 @@ def real_assistant(real_store):
     from assistant.ask import Assistant
 
     return Assistant(Settings(store=real_store))
+
+
+@pytest.fixture
+def llm_assistant(real_store, real_assistant, monkeypatch):
+    """A factory: the Assistant of the real store answering through the OpenAI-compatible
+    server at a base URL, with short replies and these settings on top."""
+    from assistant.ask import Assistant
+
+    def make(base_url: str, **settings) -> Assistant:
+        monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        return Assistant(Settings(store=real_store, backend="openai", llm_max_tokens=64,
+                                  llm_timeout=20, **settings), embedder=real_assistant.embedder)
+    return make

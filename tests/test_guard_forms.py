@@ -81,9 +81,10 @@ HOSTILE = ["word ", "[#", "［", "＃", "８", "812", "9999", "123456", "1000000
            "\x1b[0m", "\x1b]8;;", "\x07", "²", "13"]
 
 
-def stream_in_pieces(text: str, seed: int) -> tuple[str, list[str]]:
+def stream_in_pieces(text: str, seed: int, given=GIVEN) -> tuple[str, list[str]]:
+    """The text fed to a citation stream in random pieces: (what was shown, each piece)."""
     rng = random.Random(seed)
-    stream, shown, at = CitationStream(GIVEN), [], 0
+    stream, shown, at = CitationStream(given), [], 0
     while at < len(text):
         size = rng.randint(1, 6)
         shown.append(stream.feed(text[at:at + size]))
@@ -117,18 +118,6 @@ QUALIFIED_HOSTILE = [*HOSTILE, "S3 ", "S2", " #", "Session 3 ", "Poster ", "Oral
                      "[S3 #812]", "(S2 #13)", "s3", "S4 "]
 
 
-def stream_given(text: str, seed: int, given: set) -> tuple[str, list[str]]:
-    rng = random.Random(seed)
-    stream, shown, at = CitationStream(given), [], 0
-    while at < len(text):
-        size = rng.randint(1, 6)
-        shown.append(stream.feed(text[at:at + size]))
-        at += size
-    stream.finish()
-    shown.append(stream.tail)
-    return "".join(shown), shown
-
-
 @settings(max_examples=300)
 @given(st.lists(st.sampled_from(QUALIFIED_HOSTILE), max_size=40), st.integers(0, 1000))
 def test_a_stream_citing_sessions_that_share_boards_stays_unambiguous(parts, seed):
@@ -136,7 +125,7 @@ def test_a_stream_citing_sessions_that_share_boards_stays_unambiguous(parts, see
 
     text = "".join(parts)
     whole = guard_citations(text, SESSIONS_GIVEN)
-    streamed, pieces = stream_given(text, seed, SESSIONS_GIVEN)
+    streamed, pieces = stream_in_pieces(text, seed, SESSIONS_GIVEN)
     assert streamed == whole.text
     shown = ""
     for piece in pieces:  # at every moment, what is on screen cites only given posters

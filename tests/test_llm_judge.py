@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.ask import Assistant
 from assistant.relevance import LLMJudgement, judged
-from assistant.settings import Settings
 from tests import local_llm
 from tests.fault_server import FaultServer
 
@@ -33,14 +31,8 @@ def test_a_valid_verdict_keeps_the_offered_order():
 
 
 @pytest.fixture
-def judging(real_store, real_assistant, monkeypatch):
-    def make(base_url: str) -> Assistant:
-        monkeypatch.setenv("OPENAI_BASE_URL", base_url)
-        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-        settings = Settings(store=real_store, backend="openai", llm_judge=True,
-                            llm_max_tokens=64, llm_timeout=20, top_k=5)
-        return Assistant(settings, embedder=real_assistant.embedder)
-    return make
+def judging(llm_assistant):
+    return lambda base_url: llm_assistant(base_url, llm_judge=True, top_k=5)
 
 
 @pytest.fixture

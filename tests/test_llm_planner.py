@@ -8,9 +8,7 @@ import json
 
 import pytest
 
-from assistant.ask import Assistant
 from assistant.catalog import index_cards
-from assistant.settings import Settings
 from assistant.understand import INTENTS, LLMReading, fresh_plan, index_titles, llm_plan
 from ingest.chunk import poster_record
 from tests import local_llm
@@ -43,14 +41,8 @@ def test_a_valid_reading_sets_intent_and_topic_and_the_rules_keep_the_slots(rule
 
 
 @pytest.fixture
-def planner(real_store, real_assistant, monkeypatch):
-    def make(base_url: str) -> Assistant:
-        monkeypatch.setenv("OPENAI_BASE_URL", base_url)
-        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-        settings = Settings(store=real_store, backend="openai", llm_planner=True,
-                            llm_max_tokens=64, llm_timeout=20, top_k=3)
-        return Assistant(settings, embedder=real_assistant.embedder)
-    return make
+def planner(llm_assistant):
+    return lambda base_url: llm_assistant(base_url, llm_planner=True, top_k=3)
 
 
 @pytest.mark.slow
