@@ -710,7 +710,7 @@ touch concern involve relate propose present introduce describe recommend sugges
 visit read know hear see want need mention showcase highlight consider cite apply
 """) | frozenset("""learn pointing featuring featured relevant pertaining if me us new some
 good nice today now currently methods method techniques technique ways way kind sort ideas
-idea something summarize summarise summary overview tldr""".split())
+idea something summarize summarise summary overview tldr among amongst within""".split())
 # "point me to ...", "run experiments on ...": request phrases around a topic.
 _REQUEST_PHRASE = re.compile(
     r"\bpoint(?:\s+(?:me|us))?\s+(?:to|at|towards)\b|\b(?:run|runs|ran|running|do|does|did|"

@@ -83,6 +83,8 @@ TABLE = [
     ("Which papers investigate label noise?", {"topic": "label noise"}),
     ("I want to know about graph transformers posters", {"topic": "graph transformers"}),
     ("posters relevant to protein design", {"topic": "protein design"}),
+    ("among the spotlights, anything on efficient transformers?",
+     {"kinds": frozenset({"spotlight"}), "topic": "efficient transformers"}),
     ("jun zhu's posters", {"authors": ("Jun Zhu",), "topic": ""}),
     # Two boards compared, however the comparison is put; "between" is no range then.
     ("difference between 813 and 509?", {"intent": "compare", "boards": (813, 509),
