@@ -14,14 +14,17 @@ from assistant.citations import guard_citations
 from assistant.settings import Settings
 from assistant.summarize import (
     AreaBars,
+    Corpus,
     Naming,
     Said,
     acronyms,
     area_members,
     board_ranges,
     corpus_of,
+    definitions,
     offline_overview,
     overview_line,
+    stands_for,
     summarize,
     summary_answer,
 )
@@ -82,6 +85,42 @@ def test_a_poster_far_from_the_area_is_left_out_even_when_it_says_its_word():
                     dtype=float)
     kept = [row for row, _ in area_members(vectors, core, said, AreaBars())]
     assert sorted(kept) == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_compound_spells_its_first_word_only_when_it_qualifies_it():
+    words = ["large", "larger", "large-scale", "graph", "graph-level", "graph-bas", "transport",
+             "transport-bas", "transport-map", "vision-language"]
+    corpus = Corpus([], np.zeros((0, 2)), [], [], [], dict.fromkeys(words, 1), [])
+    # "Large-Scale Gaussian Graphical Models" is no large language model poster; words are
+    # stems as the session's df holds them ("graph-based" is "graph-bas")
+    assert corpus.spellings("large") == {"large", "larger"}
+    assert corpus.spellings("graph") == {"graph", "graph-level", "graph-bas"}
+    assert corpus.spellings("transport") == {"transport", "transport-bas"}
+
+
+def test_a_close_poster_that_never_names_the_area_is_left_out():
+    # Spiking neural networks sit next to neural recordings and spike cameras: close in
+    # embedding, but a poster that names the area nowhere is not about it.
+    rng = np.random.default_rng(1)
+    core = rng.normal(size=16)
+    vectors = np.array([core + 0.1 * rng.normal(size=16) for _ in range(7)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    said = np.array([[1, 1, 3, 3, 3, 1, 1, 0]] * 6 + [[0, 0, 0, 0, 0, 0, 0, 3]], dtype=float)
+    kept = [row for row, _ in area_members(vectors, core, said, AreaBars())]
+    assert sorted(kept) == [0, 1, 2, 3, 4, 5]
+
+
+def test_an_acronym_a_poster_defines_as_something_else_does_not_name_the_area():
+    naming = Naming(keys={"diffusion": 2.2}, spellings={"diffusion": frozenset({"diffusion"})},
+                    acronyms=frozenset({"DM"}), phrases=(("diffusion", "model"),),
+                    stands_for=stands_for("diffusion models"))
+    sentence = Said.of("We preserve distances in DM for directed graphs.")
+    assert naming.read(sentence) == (True, True, True)
+    other = naming.in_poster(definitions("As a nonlinear dimension reduction technique, the "
+                                         "diffusion map (DM) has been widely used."))
+    assert other.read(sentence) == (False, False, False)
+    own = naming.in_poster(definitions("Diffusion models (DMs) generate images."))
+    assert own.read(sentence) == (True, True, True)
 
 
 def test_the_offline_overview_has_one_sentence_per_sub_theme_citing_its_posters():
@@ -147,19 +186,22 @@ def test_a_summary_counts_every_poster_and_shows_at_most_max(hash_assistant):
 
 
 def test_sub_theme_names_are_phrases_of_their_posters(hash_assistant):
-    summary = summarize(hash_assistant, "graph neural networks")
+    summary = summarize(hash_assistant, "3D vision")
     assert len(summary.themes) >= 2
     sizes = [len(t.boards) for t in summary.themes]
     assert sizes == sorted(sizes, reverse=True)
     for theme in summary.themes:
         assert " · " not in theme.label and len(theme.label.split()) >= 2
         texts = posters_text(hash_assistant, theme.boards)
-        assert sum(theme.label in text for text in texts) >= min(2, len(texts)), theme.label
+        # A phrase its posters share; when they share none (the hash embedder's groups are
+        # loose), the most typical poster's own phrase.
+        assert sum(theme.label in text for text in texts) >= min(2, len(texts)) or \
+            theme.label in texts[0], theme.label
         assert f"**{theme.label}** ({len(theme.boards)}" in summary.markdown()
 
 
 def test_within_a_sub_theme_the_most_typical_poster_comes_first(hash_assistant):
-    summary = summarize(hash_assistant, "graph neural networks")
+    summary = summarize(hash_assistant, "3D vision")
     corpus = corpus_of(hash_assistant.index)
     row = {hash_assistant.index.cards[k]["board"]: i for i, k in enumerate(corpus.keys)}
     for theme in summary.themes:
@@ -209,8 +251,9 @@ def test_summaries_cover_their_dev_areas(real_assistant):
                              answer.citations, answer.abstained, 0.0, results=answer.results))
     recall = np.mean([summary_recall(s) for s in scored])
     precision = np.mean([summary_precision(s) for s in scored])
-    # Measured when the bars were fitted: recall 0.91, precision 0.70 on dev.
-    assert recall >= 0.88 and precision >= 0.65, (recall, precision)
+    # Measured on dev: recall 0.91, precision 0.70 when the bars were fitted, 0.75 once a
+    # poster that never names the area is left out.
+    assert recall >= 0.88 and precision >= 0.72, (recall, precision)
 
 
 @pytest.mark.slow
