@@ -30,6 +30,7 @@ from assistant.ask import Assistant, QuestionError
 from assistant.citations import CANONICAL, Ref, cite, make_ref, ref_board, ref_label, ref_text
 from assistant.followup import Turn, cited_boards
 from assistant.retrieve import PosterFilter
+from assistant.safe_text import readable_tex
 
 KINDS = ["poster", "spotlight", "oral"]
 ALL_SESSIONS = "All sessions"
@@ -56,12 +57,16 @@ CSS = """
   border:1px solid var(--border-color-primary);background:var(--background-fill-primary);
   cursor:pointer;color:var(--body-text-color)}
 .pc-actions button[data-act=unstar]{background:var(--color-accent-soft)}
-abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--color-accent);
+/* The theme's accent orange is 2.7:1 on the chat's grey: citations, the one thing to tap
+   in an answer, take its darker shade (5:1); the dark theme keeps a light one. */
+abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--primary-700,#c2410c);
   font-weight:700}
+.dark abbr.cite{color:var(--primary-400,#fb923c)}
 #cite-pop{position:fixed;z-index:2147483000;max-width:440px;display:none;overflow:auto;
   max-height:70vh;box-shadow:0 4px 18px rgba(0,0,0,.3);border-radius:10px;
   background:var(--background-fill-primary)}
 #cite-pop .pc-abstract{max-height:14em}
+#cite-pop .pc-head{padding-right:24px}  /* clear of the close button */
 #cite-pop .pop-close{position:absolute;right:6px;top:4px;border:0;background:none;
   font-size:1.3em;cursor:pointer;color:var(--body-text-color)}
 .sources-h{font-weight:700;margin-top:8px}
@@ -71,9 +76,11 @@ abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--color-acce
 @keyframes typing{50%{opacity:.25}}
 .map-svg{width:100%;height:auto;display:block;touch-action:manipulation}
 .map-svg circle{cursor:pointer}
-.map-svg .theme-no{font:700 13px sans-serif;fill:#111;stroke:#fff;stroke-width:3px;
+/* Label sizes are in the map's own units, the same on a phone and a laptop: `map_html`
+   places the labels apart for exactly these sizes. */
+.map-svg .theme-no{font:700 20px sans-serif;fill:#111;stroke:#fff;stroke-width:3px;
   paint-order:stroke;pointer-events:none}
-.map-svg .hit-label{font:700 11px sans-serif;fill:#000;stroke:#fff;stroke-width:3px;
+.map-svg .hit-label{font:700 18px sans-serif;fill:#000;stroke:#fff;stroke-width:3px;
   paint-order:stroke;pointer-events:none}
 .map-legend{display:flex;flex-wrap:wrap;gap:4px 6px;margin-top:6px}
 .theme-ask{display:inline-flex;align-items:center;gap:5px;text-align:left;white-space:normal}
@@ -83,6 +90,13 @@ abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--color-acce
 .rl-item{display:flex;gap:8px;align-items:baseline;justify-content:space-between;
   border-bottom:1px solid var(--border-color-primary);padding:3px 0}
 #share-box{font-size:.88em;word-break:break-all}
+/* The chat's label and its Clear / Copy-all icons float over the chat's top edge: the
+   messages scroll in the band below them, so no word passes under an icon. */
+#chatbot .bubble-wrap{margin-top:28px;height:calc(100% - 28px);padding-top:var(--spacing-md)}
+/* ...and so does "scroll to the latest message", which floated over the words at the bottom */
+#chatbot .scroll-down-button-container{top:1px;bottom:auto;left:auto;right:56px;transform:none}
+#chatbot .scroll-down-button-container button{width:24px;height:24px;padding:2px}
+#chatbot .scroll-down-button-container button svg{width:16px;height:16px}
 /* the page's side margins shrink with the screen: a phone gives the chat its width */
 .main.fillable.app{padding-left:clamp(6px,2.5vw,32px) !important;
   padding-right:clamp(6px,2.5vw,32px) !important}
@@ -95,8 +109,6 @@ abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--color-acce
   .theme-ask{font-size:.78em;padding:4px 8px}
   .map-svg circle.pt{r:5.5px}
   .map-svg circle.hit{r:11px}
-  .map-svg .hit-label{font-size:16px}
-  .map-svg .theme-no{font-size:18px}
 }
 """
 
@@ -354,16 +366,16 @@ def card_html(card: dict, score: float | None = None, starred: bool = False) -> 
     return (f'<div class="poster-card" id="poster-{dom_id(ref)}">'
             f'<div class="pc-head">{escape(ref_text(ref))} · {escape(card["kind"])}{award}'
             f'{relevance}<span class="pc-session"> · {escape(card["session"])}</span>'
-            f'</div><div class="pc-title">{escape(card["title"])}</div>'
-            f'<div class="pc-authors">{escape(card["authors"])}</div>'
-            f'<div class="pc-abstract">{escape(card["abstract"])}</div>'
+            f'</div><div class="pc-title">{escape(readable_tex(card["title"]))}</div>'
+            f'<div class="pc-authors">{escape(readable_tex(card["authors"]))}</div>'
+            f'<div class="pc-abstract">{escape(readable_tex(card["abstract"]))}</div>'
             f'{card_actions(ref, starred)}</div>')
 
 
 def cite_html(card: dict) -> str:
     """[#812] as an <abbr> whose title is the poster (a tooltip even without JavaScript);
     `data-card` names the card of a session-qualified citation ([S3 #812])."""
-    tip = escape(f"{card['title']} — {card['authors']}")
+    tip = escape(readable_tex(f"{card['title']} — {card['authors']}"))
     ref = card_ref(card)
     data = "" if isinstance(ref, int) else f' data-card="{dom_id(ref)}"'
     return f'<abbr class="cite" title="{tip}"{data}>{escape(cite(ref))}</abbr>'
@@ -371,14 +383,15 @@ def cite_html(card: dict) -> str:
 
 def render_citations(text: str, by_board: dict[Ref, dict]) -> str:
     """Answer text as inert Markdown, each citation of a known poster an <abbr>; any other
-    board-like text stays text."""
+    board-like text stays text. TeX quoted from an abstract (`$O(n^2)$`) reads as text
+    (O(n²)); a citation is never part of it."""
     parts, start = [], 0
     for match in CITATION.finditer(text):
         card = by_board.get(make_ref(int(match.group("board")), match.group("label") or ""))
         if card is not None:
-            parts += [inert(text[start:match.start()]), cite_html(card)]
+            parts += [inert(readable_tex(text[start:match.start()])), cite_html(card)]
             start = match.end()
-    parts.append(inert(text[start:]))
+    parts.append(inert(readable_tex(text[start:])))
     return "".join(parts)
 
 
@@ -389,7 +402,7 @@ def answer_markdown(answer: Answer, by_board: dict[int, dict], filters: str = ""
     related = [by_board[b] for b in answer.related if b in by_board]
     if related:  # offered apart from the answer: not citations, not what was asked
         body += "\n\nRelated posters (not an answer to this):\n" + "\n".join(
-            f"- {inert(c['title'])} ({_board_words(c)})" for c in related)
+            f"- {inert(readable_tex(c['title']))} ({_board_words(c)})" for c in related)
     footer = f"answered by: {inert(answer.backend)}"
     if answer.notice:
         body = f"> {inert(answer.notice)}\n\n{body}"
@@ -429,7 +442,7 @@ def sources_html(answer: Answer | None, cited: list[int], by_board: dict[int, di
 
 
 def star_label(card: dict) -> str:
-    return f"{ref_text(card_ref(card))} · {card['title']}"
+    return f"{ref_text(card_ref(card))} · {readable_tex(card['title'])}"
 
 
 def walk_order(ref: Ref) -> tuple[int, str]:
@@ -459,7 +472,7 @@ def reading_html(boards: list[int], by_board: dict[int, dict], note: str = "") -
     for label, members in walking_groups(known):
         parts.append(f'<div class="rl-h">{label}</div>')
         parts += [f'<div class="rl-item"><span><b>{escape(ref_text(b))}</b> '
-                  f'{escape(by_board[b]["title"])}</span><button type="button" '
+                  f'{escape(readable_tex(by_board[b]["title"]))}</span><button type="button" '
                   f'data-act="unstar" data-board="{escape(str(b))}" '
                   f'aria-label="Remove {escape(ref_text(b))}">Remove</button></div>'
                   for b in members]
@@ -700,6 +713,71 @@ def theme_topic(theme: dict) -> str:
     return " ".join(theme["terms"][:2]) or theme["label"]
 
 
+# The map's labels, in its own units (the CSS sizes of .hit-label and .theme-no): a label goes
+# where its text box meets no other label, theme number or marked dot, or is left out (the dot
+# still names its poster on hover and opens its card on a tap). Widths are estimated wide
+# (0.7 em a character, DejaVu Sans Bold's digits are 0.7 em) so no font makes them meet.
+LABEL_SIZE, THEME_SIZE, HIT_R, EM_WIDTH, LABEL_GAP = 18.0, 20.0, 11.0, 0.7, 2.0
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+Placed = tuple[str, float, float, str]  # text, x, y (its middle), text-anchor
+
+
+def text_box(text: str, x: float, y: float, size: float, anchor: str) -> Box:
+    width = EM_WIDTH * size * len(text)
+    left = {"start": x, "end": x - width}.get(anchor, x - width / 2)
+    return left, y - 0.65 * size, left + width, y + 0.65 * size
+
+
+def meets(a: Box, b: Box, gap: float = LABEL_GAP) -> bool:
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+def _inside(box: Box) -> bool:
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= MAP_W and box[3] <= MAP_H
+
+
+def place_labels(themes: list[tuple[str, float, float]], marks: list[tuple[str, float, float]]
+                 ) -> tuple[list[Placed], list[Placed]]:
+    """Where each theme number and each marked dot's label is drawn, none over another.
+
+    A theme number sits at its theme's centre, or is nudged off another number or a marked
+    dot;
+    a dot's label goes right, left, above, below or on a diagonal of its dot, first free
+    place first, in the order given (the answer's order); one without a free place is left
+    out."""
+    taken: list[Box] = [(x - HIT_R, y - HIT_R, x + HIT_R, y + HIT_R) for _, x, y in marks]
+    numbers: list[Placed] = []
+    words: list[Box] = []
+    nudges = [(0, 0), (0, -24), (0, 24), (-24, 0), (24, 0), (0, -48), (0, 48)]
+    for text, x, y in themes:
+        for dx, dy in nudges:
+            box = text_box(text, x + dx, y + dy, THEME_SIZE, "middle")
+            free = not any(meets(box, other) for other in words) and not any(
+                meets(box, dot, 0) for dot in taken)
+            if free or (dx, dy) == nudges[-1]:
+                if not free:  # crowded all round: at its centre, over whatever is there
+                    dx, dy, box = 0, 0, text_box(text, x, y, THEME_SIZE, "middle")
+                numbers.append((text, x + dx, y + dy, "middle"))
+                words.append(box)
+                break
+    labels: list[Placed] = []
+    off, up = HIT_R + 3, HIT_R + 0.65 * LABEL_SIZE + 3  # clear of the dot, beside or above it
+    for text, x, y in marks:
+        dot = (x - HIT_R, y - HIT_R, x + HIT_R, y + HIT_R)
+        around = [(x + off, y, "start"), (x - off, y, "end"), (x, y - up, "middle"),
+                  (x, y + up, "middle")]
+        around += [(x + dx * (off - 4), y + dy * (up - 4), "start" if dx > 0 else "end")
+                   for dy in (-1, 1) for dx in (1, -1)]
+        for lx, ly, anchor in around:
+            box = text_box(text, lx, ly, LABEL_SIZE, anchor)
+            if _inside(box) and not any(meets(box, other) for other in words) and not any(
+                    meets(box, other, 0) for other in taken if other != dot):
+                labels.append((text, lx, ly, anchor))
+                words.append(box)
+                break
+    return numbers, labels
+
+
 def map_html(assistant: Assistant, highlight: Iterable[int]) -> str:
     """The session map as SVG drawn here, not by a charting library: every poster a dot in its
     theme's colour; this answer's posters larger, filled and outlined, the rest muted; each
@@ -721,7 +799,7 @@ def map_html(assistant: Assistant, highlight: Iterable[int]) -> str:
 
     names = {t["id"]: t for t in theme_map.themes}
     every = max(1, len(theme_map.boards) // MAP_POINTS)  # a whole conference is too many
-    rest, hits, labels = [], [], []
+    rest, hits, spots = [], [], {}
     sums: dict[int, list[float]] = {}
     for i, ((x, y), label, board) in enumerate(zip(
             theme_map.coords, theme_map.labels, theme_map.boards, strict=True)):
@@ -742,23 +820,28 @@ def map_html(assistant: Assistant, highlight: Iterable[int]) -> str:
         attrs = (f'cx="{px:.1f}" cy="{py:.1f}" fill="{theme_colour(label)}" '
                  f'data-board="{escape(str(board))}"{card_id} data-theme="{label + 1}" '
                  f'data-kind="{escape(card["kind"])}" data-authors="{escape(short)}"')
-        tip = f"<title>{escape(ref_text(board))} · {escape(card['title'])}</title>"
+        tip = f"<title>{escape(ref_text(board))} · {escape(readable_tex(card['title']))}</title>"
         if hit:
             hits.append(f'<circle class="pt hit" r="7" {attrs} fill-opacity="1" '
                         f'stroke="#111" stroke-width="1.8">{tip}</circle>')
-            labels.append(f'<text class="hit-label" x="{px + 9:.1f}" y="{py + 4:.1f}">'
-                          f"{escape(ref_text(board))}</text>")
+            spots[board] = (px, py)
         else:
             opacity = "0.28" if marked else "0.85"
             rest.append(f'<circle class="pt" r="{3 if marked else 4}" {attrs} '
                         f'fill-opacity="{opacity}">{tip}</circle>')
-    centres = [f'<text class="theme-no" x="{sx / n:.1f}" y="{sy / n:.1f}" '
-               f'text-anchor="middle">{label + 1}</text>'
-               for label, (sx, sy, n) in sorted(sums.items())]
+    numbers, names_at = place_labels(
+        [(str(label + 1), sx / n, sy / n) for label, (sx, sy, n) in sorted(sums.items())],
+        [(ref_text(b), *spots[b]) for b in dict.fromkeys(highlight) if b in spots])
+    centres = [f'<text class="theme-no" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" '
+               f'dominant-baseline="central">{escape(text)}</text>'
+               for text, x, y, anchor in numbers]
+    labels = [f'<text class="hit-label" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" '
+              f'dominant-baseline="central">{escape(text)}</text>'
+              for text, x, y, anchor in names_at]
     svg = (f'<svg class="map-svg" viewBox="0 0 {MAP_W:.0f} {MAP_H:.0f}" role="img" '
            f'aria-label="Session map: posters by theme">'
            + "".join(rest) + "".join(centres) + "".join(hits)
-           + "".join(labels[:40]) + "</svg>")
+           + "".join(labels) + "</svg>")
     note = (f"<b>{len(marked)}</b> poster(s) of the last answer are the large outlined dots."
             if marked else "Each dot is a poster, coloured by theme; ask a question to mark "
             "its posters.")

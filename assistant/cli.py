@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from assistant.safe_text import Scanner, terminal_safe
+from assistant.safe_text import Scanner, readable_tex, terminal_safe
 from assistant.settings import BUNDLED_SESSION, Settings, apply_offline_env
 
 _KINDS = {int: "a whole number", float: "a number", str: "text", Path: "a folder path"}
@@ -256,12 +256,13 @@ def ask(question: str, as_json: bool, k: int | None, session: str | None,
     if related:  # offered apart from the answer: close to the question, not an answer to it
         _show("\nRelated posters (not an answer to this):")
         for card in related:
-            _show(f"  board {card['board']:<5} {quoted(card['title'])}")
+            _show(f"  board {card['board']:<5} {quoted(readable_tex(card['title']))}")
     if answer.sources:
         _show(f"\nSources ({answer.backend}):")
         for s in answer.sources:
             where = f"  [{s.session}]" if len(assistant.sessions) > 1 else ""
-            _show(f"  #{s.board:<5} {s.kind:<9} {quoted(s.title)}  (score {s.score:.2f}){where}")
+            _show(f"  #{s.board:<5} {s.kind:<9} {quoted(readable_tex(s.title))}  "
+                  f"(score {s.score:.2f}){where}")
 
 
 def _previous_turn(path: Path):

@@ -152,3 +152,34 @@ def test_a_reading_list_walks_the_hall_by_hundreds_and_reads_back():
     assert boards_in_list(written, known) == [100, 813, 1305]
     assert boards_in_list(Path(table).read_text(encoding="utf-8"), known) == [100, 813, 1305]
     assert shared_boards("813,100,9999,813", known) == [813, 100]
+
+
+@pytest.mark.parametrize(("tex", "text"), [
+    ("a $\\mathcal{O}(\\epsilon^{-3})$ bound", "a O(ε⁻³) bound"),
+    ("textures (2048$\\times$2048) for", "textures (2048×2048) for"),
+    ("up to $30\\\\%$ faster", "up to 30% faster"),  # an escape written twice
+    ("$\\Theta(\\sqrt{\\min\\\\{n,\\kappa\\\\}})$", "Θ(√(min{n,κ}))"),
+    ("$\\lambda^H_t$ and $\\ell_2$, $\\frac{1}{\\sqrt{SKT}}$", "λᴴₜ and ℓ₂, 1/√SKT"),
+    ("a \\textbf{federated class incremental learning} framework",
+     "a federated class incremental learning framework"),
+    ("they are {\\em interpretable}, and \\$40 billion", "they are interpretable, and $40 billion"),
+    ("at \\url{https://x.org/a_b}.", "at https://x.org/a_b."),
+    ("costs $5 and $10 each", "costs $5 and $10 each"),  # money, not math
+    ("C:\\Users\\me {x} and snake_case", "C:\\Users\\me {x} and snake_case"),  # not TeX
+    ("see [#812] and $x$ [#813]", "see [#812] and x [#813]"),
+])
+def test_tex_reads_as_plain_text(tex, text):
+    from assistant.safe_text import readable_tex
+
+    assert readable_tex(tex) == text
+
+
+def test_map_labels_are_placed_apart_or_left_out():
+    from assistant.app import LABEL_SIZE, meets, place_labels, text_box
+
+    marks = [(f"#{500 + i}", 300 + 3 * i, 200 + 2 * i) for i in range(12)]  # a tight cluster
+    numbers, labels = place_labels([("1", 305, 205), ("2", 310, 205)], marks)
+    boxes = [text_box(t, x, y, LABEL_SIZE, a) for t, x, y, a in labels]
+    boxes += [text_box(t, x, y, 20, a) for t, x, y, a in numbers]
+    assert 2 <= len(labels) < len(marks) and len(numbers) == 2
+    assert not any(meets(a, b, 0) for i, a in enumerate(boxes) for b in boxes[i + 1:])

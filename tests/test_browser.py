@@ -272,6 +272,85 @@ def test_a_filter_that_hides_a_named_board_says_so(browser, app_url):
         assert "#813" in text and "outside" in text and "no board #813" not in text.lower()
 
 
+# The last question is moved through the chat's visible area a few pixels at a time: every
+# word inside that area must be what shows at its left, middle and right, nothing painted over
+# it (not even what lets taps through, like the chat's floating name); and no button or label
+# of the chat may sit over the area the messages scroll in.
+COVERED = r"""() => {
+  const m = [...document.querySelectorAll('#chatbot [data-testid=user]')].pop();
+  let box = m.parentElement;
+  while (box && !(box.scrollHeight > box.clientHeight + 4 &&
+                  /(auto|scroll)/.test(getComputedStyle(box).overflowY))) box = box.parentElement;
+  document.querySelector('#chatbot').scrollIntoView({block: 'nearest'});
+  const hidden = new Set(); let seen = 0;
+  const words = [];
+  const walk = document.createTreeWalker(m, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode())
+    for (const w of n.textContent.matchAll(/\S+/g)) {
+      const r = document.createRange(); r.setStart(n, w.index); r.setEnd(n, w.index + w[0].length);
+      words.push([w[0], r]); }
+  // What is painted but lets taps through (a floating label) covers words all the same.
+  const seeThrough = [...document.querySelectorAll('#chatbot *')].filter(e => {
+    const c = getComputedStyle(e);
+    return c.pointerEvents === 'none' && c.visibility === 'visible' && c.opacity !== '0' &&
+      e.getClientRects().length; });
+  seeThrough.forEach(e => { e.style.pointerEvents = 'auto'; });
+  const view = box.getBoundingClientRect();
+  const start = box.scrollTop + m.getBoundingClientRect().top - view.top - view.height;
+  const end = start + view.height + m.getBoundingClientRect().height;
+  for (let s = Math.max(0, start); s <= end; s += 5) {
+    box.scrollTop = s;
+    for (const [word, r] of words) {
+      const b = r.getBoundingClientRect();
+      if (b.top < view.top || b.bottom > view.bottom) continue;
+      seen++;
+      for (const x of [b.left + 2, b.left + b.width / 2, b.right - 2]) {
+        const top = document.elementFromPoint(x, b.top + b.height / 2);
+        if (!top || !m.contains(top)) hidden.add(word + ' under ' + (top ? top.tagName + '.' +
+          String(top.className).split(' ')[0] + ' ' + (top.getAttribute('aria-label') || '')
+          : 'nothing'));
+      }
+    }
+  }
+  seeThrough.forEach(e => { e.style.pointerEvents = ''; });
+  // No button or label of the chat (Clear, Copy all, its name) over the messages' area.
+  const over = [...document.querySelectorAll('#chatbot button, #chatbot label')].filter(e => {
+    const r = e.getBoundingClientRect();
+    return !box.contains(e) && r.width && r.left < view.right && view.left < r.right &&
+      r.top < view.bottom && view.top < r.bottom; }).map(e => e.getAttribute('aria-label') ||
+      e.innerText);
+  return {seen, hidden: [...hidden], over};
+}"""
+LONG_QUESTION = ("Can you find posters about reinforcement learning from human feedback for "
+                 "aligning large language models, especially ones that compare reward "
+                 "modelling with direct preference optimisation, and tell me which of them "
+                 "are spotlights or orals?")
+
+
+def test_no_icon_covers_the_words_of_a_long_question(page):
+    ask(page, LONG_QUESTION)
+    shown = page.evaluate(COVERED)
+    assert shown["seen"] > 100  # the question's words were read in the chat's view
+    assert shown["hidden"] == [] and shown["over"] == []
+
+
+def test_tex_in_an_abstract_reads_as_text(page):
+    """Abstracts quote TeX (#1120: `$\\mathcal{O}(\\epsilon^{-2\\max...})$`, #512:
+    `\\textbf{...}`): the answer, the card and its pop-over show the text it stands for."""
+    text = ask(page, "What's at #1120?")
+    card = page.locator("#sources-box #poster-1120").inner_text()
+    for shown in (text, card):
+        assert "O(ε" in shown and "θ" in shown
+        assert "$" not in shown and "\\" not in shown and "mathcal" not in shown
+    ask(page, "What's at #512?")
+    page.locator("#chatbot [data-testid='bot'] abbr.cite", has_text="[#512]").last.click()
+    pop = page.locator("#cite-pop")
+    pop.wait_for(state="visible", timeout=5_000)
+    assert "framework for federated class incremental learning that" in pop.inner_text()
+    assert "\\" not in pop.inner_text() and "textbf" not in pop.inner_text()
+    page.keyboard.press("Escape")
+
+
 def test_no_request_leaves_the_machine(page):
     assert page.outside == []
 

@@ -67,3 +67,48 @@ def test_the_sources_are_compact_cards_and_the_map_has_its_own_tab(phone):
 def test_the_app_is_installable(phone, app_url):
     manifest = phone.evaluate("document.querySelector('link[rel=manifest]')?.href")
     assert manifest and manifest.startswith(app_url)
+
+
+def test_no_icon_covers_the_words_of_a_long_question(phone):
+    ask(phone, desktop.LONG_QUESTION)
+    shown = phone.evaluate(desktop.COVERED)
+    assert shown["seen"] > 100 and shown["hidden"] == [] and shown["over"] == []
+
+
+def luminance(rgb: str) -> float:
+    """WCAG's relative luminance of a CSS `rgb(r, g, b)` colour."""
+    channels = [int(c) / 255 for c in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_citations_are_readable_against_the_answer(phone):
+    """A citation is the thing to tap in an answer: WCAG AA contrast (4.5:1) for its text."""
+    ask(phone, "What's at #813?")
+    colours = phone.evaluate("""() => { const c = [...document.querySelectorAll(
+        '#chatbot [data-testid=bot] abbr.cite')].pop(); let bg = c;
+        while (getComputedStyle(bg).backgroundColor === 'rgba(0, 0, 0, 0)') bg = bg.parentElement;
+        return [getComputedStyle(c).color, getComputedStyle(bg).backgroundColor]; }""")
+    light, dark = sorted(map(luminance, colours), reverse=True)
+    assert (light + 0.05) / (dark + 0.05) >= 4.5, colours
+
+
+def test_the_maps_labels_stand_apart_next_to_their_dots(phone):
+    ask(phone, "Summarize the work on diffusion models")
+    tab(phone, "Map")
+    phone.locator("#map circle.hit").first.wait_for(timeout=10_000)
+    texts = phone.evaluate("""() => [...document.querySelectorAll('#map svg text')].map(t => {
+        const r = t.getBoundingClientRect();
+        return [t.textContent, r.left, r.top, r.right, r.bottom]; })""")
+    crossing = [(a[0], b[0]) for i, a in enumerate(texts) for b in texts[i + 1:]
+                if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
+    assert crossing == []  # theme numbers and board labels alike
+    labels = [t for t in texts if t[0].startswith("#")]
+    assert len(labels) >= 8 and all(t[4] - t[2] >= 9 for t in labels)  # shown, and legible
+    svg = box(phone, "#map svg")
+    for text, left, top, right, bottom in labels:  # on the map, beside the dot it names
+        assert svg["x"] <= left and right <= svg["x"] + svg["width"]
+        dot = phone.locator(f"#map circle.hit[data-board='{text[1:]}']").bounding_box()
+        x, y = dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2
+        assert max(left - x, x - right, 0) ** 2 + max(top - y, y - bottom, 0) ** 2 < 30 ** 2
+    tab(phone, "Sources")
