@@ -22,6 +22,7 @@ from assistant.summarize import (
     board_ranges,
     corpus_of,
     definitions,
+    namings,
     offline_overview,
     overview_line,
     stands_for,
@@ -96,6 +97,24 @@ def test_a_compound_spells_its_first_word_only_when_it_qualifies_it():
     assert corpus.spellings("large") == {"large", "larger"}
     assert corpus.spellings("graph") == {"graph", "graph-level", "graph-bas"}
     assert corpus.spellings("transport") == {"transport", "transport-bas"}
+
+
+def test_a_stem_cut_from_an_ation_word_does_not_spell_another_word():
+    # "generation" stems to "gener": generated, generative and generator are its family, but
+    # "general" and "generalization" are other words: "code generation" took in a poster on
+    # domain generalization, "image generation" thirteen such posters.
+    words = ["code", "gener", "generat", "generative", "general", "generaliz", "optimiz",
+             "optimize", "optimizer"]
+    corpus = Corpus([f"s:{i}" for i in range(20)], np.zeros((0, 2)), [], [], [],
+                    dict.fromkeys(words, 1), [])
+    naming = namings("code generation", corpus)[0]
+    assert naming.spellings["gener"] == {"gener", "generat", "generative"}
+    assert naming.read(Said.of("Continual domain generalization over temporal drift.")) == \
+        (False, False, False)
+    assert naming.read(Said.of("Programs generated from instructions.")) == (True, False, False)
+    # a stem that is not cut from such a word keeps its longer forms
+    assert namings("optimizing", corpus)[0].spellings["optimiz"] == \
+        {"optimiz", "optimize", "optimizer"}
 
 
 def test_a_close_poster_that_never_names_the_area_is_left_out():
