@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,26 +34,8 @@ ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
        "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
 REAL_MODEL, FAST_MODEL = "minilm-int8", "hash-384"
 
-
-def percentiles(values: list[float]) -> tuple[float, float]:
-    ordered = sorted(values)
-    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
-
-
-def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str, float]:
-    """Wall seconds, peak RSS (MB, from the child's own rusage), stdout and CPU seconds (user
-    + system: on a shared machine the wall time depends on the other load, this much less)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, env=env, stdout=out, stderr=err, cwd=ROOT)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        if os.waitstatus_to_exitcode(status):
-            raise SystemExit(f"{' '.join(command[:4])} failed:\n{err.read()[-3000:]}")
-        return (seconds, usage.ru_maxrss / 1024, out.read(),
-                usage.ru_utime + usage.ru_stime)
+sys.path.insert(0, str(ROOT))
+from benchmarks.speed import child, percentiles  # noqa: E402  (run as a script)
 
 
 def disk_mb(path: Path) -> float:
@@ -127,11 +107,11 @@ def bench_size(size: int, model: str, work: Path, queries: int) -> dict:
     env = {**ENV, "POSTERS_EMBED_MODEL": model}
     sources = [arg for page in pages for arg in ("--source", str(page.path))]
     print(f"[{size}] ingesting {len(pages)} pages with {model} ...", file=sys.stderr)
-    seconds, peak, out, cpu = run_child([sys.executable, "-m", "assistant.cli", "ingest",
+    seconds, peak, out, cpu = child([sys.executable, "-m", "assistant.cli", "ingest",
                                     "--no-progress", "--store", str(store), *sources], env)
     chunks = int(out.split(" chunks embedded")[0].rsplit(" ", 1)[1])
     print(f"[{size}] {seconds:.0f} s, {chunks} chunks; measuring retrieval ...", file=sys.stderr)
-    _seconds, probe_peak, probe_out, _cpu = run_child(
+    _seconds, probe_peak, probe_out, _cpu = child(
         [sys.executable, str(Path(__file__).resolve()), "--probe", str(store), "--model", model,
          "--queries", str(queries)], env)
     figures = json.loads(probe_out.strip().splitlines()[-1])

@@ -39,8 +39,10 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
-def child(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stdout of a child process."""
+def child(command: list[str], env: dict[str, str] | None = None
+          ) -> tuple[float, float, str, float]:
+    """Wall seconds, peak RSS (MB, from the child's own rusage), stdout and CPU seconds (user
+    + system: on a shared machine the wall time depends on the other load, this much less)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env or ENV, stdout=out, stderr=err, cwd=ROOT)
@@ -50,7 +52,8 @@ def child(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
         err.seek(0)
         if os.waitstatus_to_exitcode(status):
             raise SystemExit(f"{' '.join(command[:5])} failed:\n{err.read()[-3000:]}")
-        return seconds, usage.ru_maxrss / 1024, out.read()
+        return (seconds, usage.ru_maxrss / 1024, out.read(),
+                usage.ru_utime + usage.ru_stime)
 
 
 class CountingEmbedder:
@@ -139,14 +142,14 @@ def big_store(size: int, work: Path) -> Path:
     store = work / f"store-{size}"
     sources = [arg for page in pages for arg in ("--source", str(page.path))]
     print(f"ingesting {size} synthetic posters with hash-384 ...", file=sys.stderr)
-    seconds, _peak, _out = child([*POSTERS, "ingest", "--no-progress", "--store", str(store),
+    seconds, _peak, _out, _cpu = child([*POSTERS, "ingest", "--no-progress", "--store", str(store),
                                   *sources], {**ENV, "POSTERS_EMBED_MODEL": "hash-384"})
     print(f"... {seconds:.0f} s", file=sys.stderr)
     return store
 
 
 def opened(store: Path, model: str) -> dict:
-    _s, peak, out = child([sys.executable, __file__, "--probe", str(store), "--model", model])
+    _s, peak, out, _cpu = child([sys.executable, __file__, "--probe", str(store), "--model", model])
     return {**json.loads(out.strip().splitlines()[-1]), "peak_mb": peak}
 
 

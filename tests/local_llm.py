@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -38,29 +39,43 @@ def serve(port: int) -> None:
         time.sleep(60)
 
 
-def start(timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
-    """Start the server in a child process; return it and its /v1 base URL once it listens."""
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, __file__, str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return sock.getsockname()[1]
+
+
+def wait_ready(process: subprocess.Popen, ready: Callable[[], bool], what: str,
+               timeout: float) -> None:
+    """Poll `ready` until it holds. Listening is not ready: llama.cpp answers 503 (on /health
+    and on every request) while it loads the model, which a busy machine makes take seconds."""
     import httpx
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            # Listening is not ready: llama.cpp answers 503 on /health (and on every request)
-            # while it loads the model, which a busy machine makes take seconds.
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
-                return process, f"http://127.0.0.1:{port}/v1"
-        except httpx.HTTPError:
+            if ready():
+                return
+        except (OSError, httpx.HTTPError):
             pass
         if process.poll() is not None:
-            raise RuntimeError("the local LLM server exited at start")
+            raise RuntimeError(f"the {what} exited at start")
         time.sleep(0.2)
     process.kill()
-    raise RuntimeError("the local LLM server did not start listening in time")
+    raise RuntimeError(f"the {what} was not ready in time")
+
+
+def start(timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
+    """Start the server in a child process; return it and its /v1 base URL once it answers."""
+    import httpx
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, __file__, str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(process, lambda: httpx.get(f"http://127.0.0.1:{port}/health",
+                                          timeout=5).status_code == 200,
+               "local LLM server", timeout)
+    return process, f"http://127.0.0.1:{port}/v1"
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -46,36 +45,21 @@ def serve(port: int) -> None:
         time.sleep(60)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server() -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    from tests.local_llm import free_port, wait_ready
+
     port = free_port()
     process = subprocess.Popen([sys.executable, __file__, str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import httpx
-
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            # Listening is not ready: llama.cpp answers 503 while it loads the model, which a
-            # test counting answered requests would take for the endpoint failing.
-            ready = httpx.post(f"{url}/embeddings", json={"model": MODEL, "input": ["ready"]},
-                               timeout=30)
-            if ready.status_code == 200:
-                return process, url
-        except (OSError, httpx.HTTPError):
-            pass
-        if process.poll() is not None:
-            raise RuntimeError("the embedding server exited at start")
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the embedding server was not ready in time")
+    # Ready when an embedding is answered: a test counting answered requests would take the
+    # 503s of a loading model for the endpoint failing.
+    wait_ready(process, lambda: httpx.post(f"{url}/embeddings", json={
+        "model": MODEL, "input": ["ready"]}, timeout=30).status_code == 200,
+        "embedding server", 120)
+    return process, url
 
 
 @pytest.fixture
