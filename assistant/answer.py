@@ -72,6 +72,7 @@ class Answer:
     results: list[Ref] = field(default_factory=list)  # the whole result set, cited first
     question: str = ""
     plan: Any = None  # the Plan the answer followed
+    decided_by: str = ""  # the evidence that decided to answer or abstain (for the eval report)
 
     def guarded(self, allowed: Iterable[Ref] | None = None) -> Answer:
         """This answer with its text through the citation guard. Only `allowed` boards may be

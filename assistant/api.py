@@ -50,6 +50,7 @@ class AnswerJSON(TypedDict):
     related: list[int]
     results: list[int]
     plan: dict[str, Any] | None
+    decided_by: str  # the evidence that decided to answer or abstain
 
 
 class PosterHead(TypedDict):
@@ -211,7 +212,7 @@ def search_json(assistant: Assistant, query: str, k: int = 10,
         query = clean_question(query)
     except QuestionError as err:
         raise RequestError(f"query: {err}") from err
-    candidates, kept, abstains = assistant.relevant(query, where, "hybrid")
+    candidates, kept, abstains, _why = assistant.relevant(query, where, "hybrid")
     shown = candidates[:3] if abstains else kept[:max(1, min(int(k), 50))]
     posters = [SearchHit(**_brief(assistant.index.cards[c.key], c.cosine),
                          bm25=round(c.bm25, 4)) for c in shown]

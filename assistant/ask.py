@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from assistant import compose
 from assistant import store as st
@@ -35,6 +35,8 @@ from assistant.relevance import (
     qualified,
     supports,
     term_share,
+    together,
+    unheard,
 )
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.settings import BUNDLED_SESSION, Settings
@@ -46,6 +48,7 @@ from assistant.understand import (
     Vocabulary,
     acronyms,
     alternatives,
+    asks_for_many,
     correct_typos,
     expand_acronyms,
     fresh_plan,
@@ -63,6 +66,11 @@ if TYPE_CHECKING:
 
 MAX_QUESTION_CHARS = 2000
 _POOL = 30  # candidates each ranker contributes
+# A topic of at most this many terms is a subject and its qualifiers; a longer one is a
+# description, whose words a poster may well paraphrase (see `Assistant.unheard`).
+_SHORT_TOPIC = 7
+# A described lookup cites, beside its best poster, only those nearly as close (cosine).
+_NEARLY_AS_GOOD = 0.92
 
 
 class QuestionError(ValueError):
@@ -87,6 +95,16 @@ class Evidence:
     top_bm25: float  # best BM25 score
     coverage: float  # share of the question's rare-term weight the best posters carry
     gap: float = 0.0  # the best cosine minus the second best
+
+
+class Relevance(NamedTuple):
+    """Which posters answer a topic, and why: `why` names the evidence that decided (the eval
+    report shows it for every false abstention and every near miss answered)."""
+
+    candidates: list[Candidate]  # ranked, before the relevance gate
+    kept: list[Candidate]  # relevant enough to cite
+    abstains: bool
+    why: str
 
 
 @cache
@@ -119,13 +137,24 @@ def should_abstain(ev: Evidence, s: Settings) -> bool:
     """Abstain unless the best poster is close in meaning, or moderately close and either
     clearly ahead of the rest or backed by matching words (a strong BM25 hit or most of the
     question's rare terms)."""
+    return abstention(ev, s)[0]
+
+
+def abstention(ev: Evidence, s: Settings) -> tuple[bool, str]:
+    """`should_abstain`, with the evidence that decided it in words."""
+    best = f"best cosine {ev.top_cosine:.2f}"
     if ev.top_cosine >= s.sure_relevance:
-        return False
+        return False, f"{best} >= {s.sure_relevance} (sure)"
     if ev.top_cosine < s.min_relevance:
-        return True
+        return True, f"{best} < {s.min_relevance} (too far)"
     if ev.gap >= s.clear_gap and ev.top_cosine >= s.clear_cosine:
-        return False
-    return not (ev.top_bm25 >= s.min_bm25 or ev.coverage >= s.min_coverage)
+        return False, f"{best}, {ev.gap:.2f} ahead of the second (clearly ahead)"
+    if ev.top_bm25 >= s.min_bm25:
+        return False, f"{best}, BM25 {ev.top_bm25:.1f} >= {s.min_bm25}"
+    if ev.coverage >= s.min_coverage:
+        return False, f"{best}, one poster carries {ev.coverage:.0%} of the rare terms"
+    return True, (f"{best} between the bars, BM25 {ev.top_bm25:.1f} < {s.min_bm25}, term "
+                  f"coverage {ev.coverage:.0%} < {s.min_coverage:.0%}")
 
 
 def clean_question(question: str) -> str:
@@ -165,6 +194,7 @@ class OpenedStore:
     _vocabulary: Vocabulary | None = None
     _acronyms: dict[str, str] | None = None
     _terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    _words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _title_terms: dict[Ref, frozenset[str]] = field(default_factory=dict)
 
     def terms(self, key: str) -> frozenset[str]:
@@ -172,6 +202,17 @@ class OpenedStore:
         found = self._terms.get(key)
         if found is None:
             found = self._terms[key] = self.index.poster_terms(key)  # saved at ingest
+        return found
+
+    def words(self, key: str) -> tuple[str, ...]:
+        """A poster's title and abstract as a sequence of Snowball stems (`index.stems`),
+        computed once per poster."""
+        from assistant.index import stems
+
+        found = self._words.get(key)
+        if found is None:
+            card = self.index.cards[key]
+            found = self._words[key] = tuple(stems(f"{card['title']} . {card['abstract']}"))
         return found
 
     def title_terms(self, ref: Ref) -> frozenset[str]:
@@ -379,7 +420,7 @@ class Assistant:
             # claimed of one poster needs it relevant enough to cite; a comparison or a list of
             # neighbours shows which poster it took.
             if plan.intent == "poster":
-                _candidates, kept, abstains = self.relevant(plan.topic, where, retriever)
+                _candidates, kept, abstains, _why = self.relevant(plan.topic, where, retriever)
             else:
                 kept, abstains = self.candidates(plan.topic, where, retriever), False
             found = [] if abstains else [self.index.cards[c.key] for c in kept]
@@ -409,7 +450,7 @@ class Assistant:
         # asked ("what accuracy ...", "by what factor ..." want the sentence with the figure).
         return self.search_answer(plan, where, retriever, k,
                                   query=plan.topic or strip_frame(question),
-                                  asks=strip_frame(question))
+                                  asks=strip_frame(question), one=not asks_for_many(question))
 
     def llm_plan(self, question: str, rules: Plan) -> Plan:
         """The model's reading of the intent and topic on top of the rules' plan; the rules'
@@ -452,29 +493,30 @@ class Assistant:
         return [(c, 1.0) for c in sorted(self.cards, key=lambda c: c["board"])
                 if where.admits(c)]
 
-    def relevant(self, query: str, where: PosterFilter, retriever: str,
-                 inclusive: bool = False) -> tuple[list[Candidate], list[Candidate], bool]:
-        """(candidates, those relevant enough to cite, whether to abstain). A disjunction
-        ("speech or audio") is each of its topics in turn: a poster about either answers."""
+    def relevant(self, query: str, where: PosterFilter, retriever: str) -> Relevance:
+        """The candidates, those relevant enough to cite, whether to abstain, and why. A
+        disjunction ("speech or audio") is each of its topics in turn: a poster about either
+        answers."""
         parts = alternatives(query)
         if len(parts) == 1:
-            return self._relevant_one(query, where, retriever, inclusive)
-        found = [self._relevant_one(part, where, retriever, inclusive) for part in parts]
+            return self._relevant_one(query, where, retriever)
+        found = [self._relevant_one(part, where, retriever) for part in parts]
         best: dict[str, Candidate] = {}
-        for candidates, _kept, _abstains in found:
-            for c in candidates:
+        for one in found:
+            for c in one.candidates:
                 if c.key not in best or c.fused > best[c.key].fused:
                     best[c.key] = c
         merged = sorted(best.values(), key=lambda c: -c.fused)
-        kept = {c.key for _c, kept, abstains in found if not abstains for c in kept}
-        return (merged, [c for c in merged if c.key in kept],
-                all(abstains for _c, _k, abstains in found))
+        kept = {c.key for one in found if not one.abstains for c in one.kept}
+        return Relevance(merged, [c for c in merged if c.key in kept],
+                         all(one.abstains for one in found),
+                         "; ".join(f"“{part}”: {one.why}" for part, one in zip(parts, found,
+                                                                              strict=True)))
 
-    def _relevant_one(self, query: str, where: PosterFilter, retriever: str,
-                      inclusive: bool) -> tuple[list[Candidate], list[Candidate], bool]:
+    def _relevant_one(self, query: str, where: PosterFilter, retriever: str) -> Relevance:
         candidates = self.candidates(query, where, retriever)
-        evidence = self.evidence(query, candidates)
-        kept = self.gate(candidates, inclusive=inclusive)
+        abstains, why = abstention(self.evidence(query, candidates), self.settings)
+        kept = self.gate(candidates)
         # Posters that carry every term of the topic answer it, even when a short topic's
         # cosine is low: within a set the user narrowed (the 11 orals, one author's posters),
         # and for a topic that is one rare name ("MuJoCo", "EEG", "ImageNet"), however far
@@ -487,21 +529,62 @@ class Assistant:
         if narrowed or rare_name:
             carriers = [c for c in candidates if terms and terms <= self._opened.terms(c.key)]
             if carriers:
-                return candidates, (kept + [c for c in carriers if c not in kept] if narrowed
-                                    else carriers), False
-        if should_abstain(evidence, self.settings) or not kept:
-            return candidates, [], True
+                return Relevance(candidates, (kept + [c for c in carriers if c not in kept]
+                                              if narrowed else carriers), False,
+                                 f"{len(carriers)} posters carry every term"
+                                 + (" within the filters" if narrowed else " of the rare name"))
+        if abstains or not kept:
+            return Relevance(candidates, [], True, why)
+        missing = self.unheard(query)
+        if missing:
+            return Relevance(candidates, [], True, f"no poster uses “{missing[0]}” ({why})")
         # A subject with qualifiers ("NeRF for underwater scenes"): a poster about the subject
         # alone does not answer; when none supports every aspect, they become related.
         parts = self.aspects(query)
         if qualified(parts):
             kept = [c for c, support in zip(kept, self.aspect_support(parts, kept), strict=True)
                     if supports(support)]
-        return candidates, kept, not kept
+            if not kept:
+                return Relevance(candidates, [], True, f"no poster supports every aspect of "
+                                 f"{' + '.join(f'“{p}”' for p in parts)} ({why})")
+            why += f"; {len(kept)} support every aspect"
+        return Relevance(candidates, kept, False, why)
+
+    def described(self, query: str, candidates: list[Candidate], kept: list[Candidate],
+                  why: str) -> tuple[list[Candidate], str]:
+        """A poster described in many words (more terms than a short topic has), first for
+        both rankers, is the one the question describes: cite it, and another only when it is
+        nearly as close. Its neighbours share words with the description, not its subject."""
+        if len(term_set(query)) <= _SHORT_TOPIC or not kept:
+            return kept, why
+        top = max(candidates, key=lambda c: c.cosine)
+        if top is not max(candidates, key=lambda c: c.bm25) or top not in kept:
+            return kept, why
+        cited = [c for c in kept if c is top or c.cosine >= _NEARLY_AS_GOOD * top.cosine]
+        if len(cited) < len(kept):
+            why += "; first for both rankers, cited alone or with those nearly as close"
+        return cited, why
+
+    def unheard(self, topic: str) -> list[str]:
+        """The words of a short topic that no poster of the session uses, as written in the
+        question (`assistant.relevance.unheard`): "cooperative multi-agent RL on StarCraft"
+        finds multi-agent posters, but none is about StarCraft."""
+        if len(term_set(topic)) > _SHORT_TOPIC:
+            return []
+        df = self._opened.df
+        # A superlative ("the biggest model") is what a question asks of posters, not a
+        # subject they are about.
+        words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", topic)
+                 if len(w) >= 4 and fold(w) not in STOPWORDS and not fold(w).endswith("est")]
+        return unheard(words, lambda w: df.get(stem(fold(w)), 0) > 0,
+                       self._opened.vocabulary().counts)
 
     def aspects(self, topic: str) -> list[str]:
         """The topic's aspects that name something specific: a part whose every term is
-        common ("working on POMDPs" -> "working") qualifies nothing."""
+        common ("working on POMDPs" -> "working") qualifies nothing. A topic longer than a
+        short one is a description, however its parts are joined: one aspect."""
+        if len(term_set(topic)) > _SHORT_TOPIC:
+            return [topic]
         n = len(self.cards)
         df = self._opened.df
         parts = [part for part in aspects(topic)
@@ -520,8 +603,20 @@ class Assistant:
         for part in parts:
             q = np.asarray(self.embedder.get_query_embedding(part), dtype=float)
             dense = np.minimum(dense, vectors @ (q / (np.linalg.norm(q) or 1.0)))
-        return [AspectSupport(min(term_share(w, self._opened.terms(c.key)) for w in weights),
-                              float(d)) for c, d in zip(candidates, dense, strict=True)]
+        from assistant.index import stems
+
+        # An aspect of several terms must have them together; its words as Snowball stems, so
+        # "generating" meets a poster's "generation".
+        wanted = [stems(" ".join(w for w in re.findall(r"[a-z0-9]+", fold(part))
+                                 if len(w) > 2 and w not in STOPWORDS)) for part in parts]
+
+        def lexical(key: str) -> float:  # the weakest part's
+            return min(float(together(want, self._opened.words(key))) if len(w) > 1
+                       else term_share(w, self._opened.terms(key))
+                       for w, want in zip(weights, wanted, strict=True))
+
+        return [AspectSupport(lexical(c.key), float(d))
+                for c, d in zip(candidates, dense, strict=True)]
 
     def _idf_weights(self, text: str) -> dict[str, float]:
         """The text's terms, each weighed by its rarity in the session (IDF)."""
@@ -530,11 +625,14 @@ class Assistant:
         return {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in term_set(text)}
 
     def search_answer(self, plan: Plan, where: PosterFilter, retriever: str, k: int,
-                      query: str | None = None, asks: str = "") -> Answer:
+                      query: str | None = None, asks: str = "", one: bool = False) -> Answer:
         """Posters about the plan's topic within its filters; relevance is judged among the
-        posters the filters admit, so a small set (the 11 orals) keeps its best hits."""
+        posters the filters admit, so a small set (the 11 orals) keeps its best hits. `one`:
+        the question does not ask for posters in the plural (see `described`)."""
         query = query or plan.topic
-        candidates, kept, abstains = self.relevant(query, where, retriever)
+        candidates, kept, abstains, why = self.relevant(query, where, retriever)
+        if one and not abstains:
+            kept, why = self.described(query, candidates, kept, why)
         if abstains:
             answer = self.abstain_with_related(candidates, plan, query)
         else:
@@ -545,15 +643,18 @@ class Assistant:
             answer = extractive_answer(asks or query, scored[:k], intro=intro)
             answer.results = [card["ref"] for card, _ in scored]
         answer.retrieved = [self.index.cards[c.key]["ref"] for c in candidates]
+        answer.decided_by = why
         return answer
 
     def llm_search_answer(self, plan: Plan, where: PosterFilter, retriever: str,
                           k: int) -> Generator[str, None, Answer]:
         """The same, written by the LLM (streamed through the citation guard)."""
-        candidates, kept, abstains = self.relevant(plan.topic, where, retriever)
+        candidates, kept, abstains, why = self.relevant(plan.topic, where, retriever)
         if not abstains and self.settings.llm_judge:
-            kept = self.llm_judge(plan.topic, kept)
-            abstains = not kept
+            judged_kept = self.llm_judge(plan.topic, kept)
+            if len(judged_kept) < len(kept):
+                why += f"; the LLM judge kept {len(judged_kept)} of {len(kept)}"
+            kept, abstains = judged_kept, not judged_kept
         if abstains:
             answer = self.abstain_with_related(candidates, plan, plan.topic)
             yield from _lines(answer)
@@ -562,6 +663,7 @@ class Assistant:
             answer = yield from self.llm_answer(plan.topic, scored[:k])
             answer.results = [card["ref"] for card, _ in scored]
         answer.retrieved = [self.index.cards[c.key]["ref"] for c in candidates]
+        answer.decided_by = why
         return answer
 
     def llm_judge(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
@@ -599,22 +701,26 @@ class Assistant:
         elif related and qualified(parts):  # the subject is here, a qualifier is not
             reason = (f"No poster here is about “{topic}”; the related posters are about "
                       f"“{parts[0]}”.")
+        elif related and (missing := self.unheard(topic)):
+            reason = (f"No poster here mentions {' or '.join(f'“{w}”' for w in missing)}; "
+                      "the related posters share the rest of the question.")
         answer = abstain(reason)
         answer.related = related
         return answer
 
     def count_answer(self, plan: Plan, where: PosterFilter, retriever: str, k: int) -> Answer:
         """How many: exact from metadata without a topic; with one, every poster that clears
-        the (area-wide) relevance bar among those the filters admit."""
+        the relevance bar a list of posters clears, among those the filters admit (the
+        area-wide bar of a summary counts loosely related posters too)."""
         if not plan.topic:
             admitted = self.admitted(where)
             return compose.count_answer("", scope(plan, len(admitted)), admitted, k)
-        candidates, kept, abstains = self.relevant(plan.topic, where, retriever,
-                                                   inclusive=True)
+        candidates, kept, abstains, why = self.relevant(plan.topic, where, retriever)
         scored = [] if abstains else [(self.index.cards[c.key], c.cosine) for c in kept]
         within = f" among the {scope(plan)}" if plan.has_filters() else ""
         answer = compose.count_answer(plan.topic, within, scored, k)
         answer.retrieved = [self.index.cards[c.key]["ref"] for c in candidates]
+        answer.decided_by = why
         return answer
 
     def similar(self, card: dict, where: PosterFilter, k: int) -> list[tuple[dict, float]]:
@@ -719,20 +825,16 @@ class Assistant:
             return 0.0
         return max(term_share(weights, self._opened.terms(key)) for key in keys)
 
-    def gate(self, candidates: list[Candidate], inclusive: bool = False) -> list[Candidate]:
-        """Posters to cite: close in meaning to the best one, or strong on its words.
-
-        `inclusive` lowers both bars, for summaries that should cover a whole area."""
+    def gate(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Posters to cite: close in meaning to the best one, or strong on its words."""
         if not candidates:
             return []
         s = self.settings
-        relative, relative_bm25 = ((s.summary_relative_bar, s.summary_relative_bm25_bar)
-                                   if inclusive else (s.relative_bar, s.relative_bm25_bar))
         top_cosine = max(c.cosine for c in candidates)
         top_bm25 = max(c.bm25 for c in candidates) or 1.0
-        bar = max(s.cite_floor, top_cosine * relative)
+        bar = max(s.cite_floor, top_cosine * s.relative_bar)
         return [c for c in candidates if c.cosine >= bar or (
-            c.bm25 >= top_bm25 * relative_bm25 and c.cosine >= s.lexical_cite_floor)]
+            c.bm25 >= top_bm25 * s.relative_bm25_bar and c.cosine >= s.lexical_cite_floor)]
 
 
 def scope(plan: Plan, count: int = 2) -> str:

@@ -55,22 +55,68 @@ def authors_answer(cards: list[dict]) -> Answer:
     return _answer("\n".join(lines), cards)
 
 
+# "how many videos ...", "how many distinct signs", "how many people use ...": the thing
+# counted is among the first words after "how many", before a verb; the sentence that puts a
+# number right before one of them answers.
+_HOW_MANY = re.compile(r"\bhow many\s+((?:[\w-]+\s+){0,2}?[\w-]+?)(?=\s+(?:do|does|did|are|is|"
+                       r"were|was|have|has|had|can|could|will|would|in|on|of|for|they|it|the|"
+                       r"use|used)\b|\s*[?.!]*$)", re.IGNORECASE)
+_NUMBER = (r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+           r"a dozen|dozens of|hundreds of|thousands of|millions of)")
+
+
+def counted_sentence(asks: str, abstract: str) -> str | None:
+    """For "how many X": the abstract's first sentence that puts a number before X ("83,399
+    videos", "four standard benchmarks"), quoted; None when none does."""
+    match = _HOW_MANY.search(asks)
+    if not match:
+        return None
+    sentences = split_sentences(abstract)
+    for word in match.group(1).split():
+        noun = stem(word.lower())
+        if len(noun) < 3:
+            continue
+        near = re.compile(rf"\b{_NUMBER}\s+(?:[\w/-]+\s+){{0,3}}?{re.escape(noun)}",
+                          re.IGNORECASE)
+        found = next((s for s in sentences if near.search(s)), None)
+        if found:
+            return quoted(found)
+    return None
+
+
 def answer_from_poster(asks: str, cards: list[dict]) -> Answer:
     """A question asked of named posters, answered from each one's own sentences: the one
     that answers it best, and the next when it shares the question's words too."""
     wanted = {stem(w) for w in content_words(asks)}
     lines = []
     for card in cards:
-        first = best_sentence(asks, card["abstract"], card["title"])
+        first = (counted_sentence(asks, card["abstract"])
+                 or best_sentence(asks, card["abstract"], card["title"]))
+        if _MANNER_ASKED.match(asks):  # "how ...": the sentence that states the method first
+            method = quoted(aspects(card["abstract"])["method"])
+            first = first if method == first else f"{method} {first}"
         rest = [s for s in split_sentences(card["abstract"]) if quoted(s) != first]
         second = max(rest, key=lambda s: len(wanted & {stem(w) for w in content_words(s)}),
                      default="")
         extra = ""
         if second and len(wanted & {stem(w) for w in content_words(second)}) >= 2:
             extra = f" {quoted(second)}"
-        lines.append(f"**{quoted(card['title'])}** {cite(card_ref(card))}{session_of(card)}: "
-                     f"{first}{extra}")
+        # "is it an oral?", "did it win anything?": the card says, before any sentence does
+        kind = f" is {_kind_phrase(card)}" if _ASKS_KIND.search(asks) else ""
+        lines.append(f"**{quoted(card['title'])}** {cite(card_ref(card))}{session_of(card)}"
+                     f"{kind}: {first}{extra}")
     return _answer("\n\n".join(lines), cards)
+
+
+_MANNER_ASKED = re.compile(r"how (?!many|much|large|big|fast|long)\w", re.IGNORECASE)
+_ASKS_KIND = re.compile(r"\b(orals?|spotlights?|kind|type|format|awards?|awarded|prizes?|won|"
+                        r"win|winner)\b", re.IGNORECASE)
+
+
+def _kind_phrase(card: dict) -> str:
+    """ "an oral (Outstanding Paper Runner-up)", "a spotlight", "a poster"."""
+    kind = {"oral": "an oral", "spotlight": "a spotlight"}.get(card["kind"], "a poster")
+    return kind + (f" ({quoted(card['award'])})" if card["award"] else "")
 
 
 def named_answer(cards: list[dict]) -> Answer:

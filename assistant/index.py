@@ -13,6 +13,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import shutil
 import threading
 import weakref
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from assistant import store as st
-from assistant.catalog import with_refs
+from assistant.catalog import fold, with_refs
 from assistant.citations import Ref
 from assistant.retrieve import ANY_POSTER, PosterFilter, Ranking, best_per_poster
 from assistant.settings import Settings
@@ -51,6 +52,18 @@ def _stemmer() -> Any:
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+_per_thread = threading.local()  # a Snowball stemmer is not safe to share between threads
+
+
+def stems(text: str) -> list[str]:
+    """The text's words as BM25's Snowball stemmer reads them, in order ("generating" and
+    "generation" are both "generat", which the answerer's light `stem` keeps apart)."""
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        stemmer = _per_thread.stemmer = _stemmer()
+    return stemmer.stemWords(re.findall(r"[a-z0-9]+", fold(text)))
 
 
 def bm25_tokens(texts: list[str], ids: bool) -> Any:

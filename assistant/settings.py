@@ -109,10 +109,8 @@ class Settings(BaseSettings):
         default=0.2, ge=0.0, le=1.0, description="... with a cosine of at least this.")
     summary_relative_bar: float = Field(
         default=0.8, ge=0.0, le=1.0,
-        description="Area summaries: the cosine fraction of the best poster to include one ...")
-    summary_relative_bm25_bar: float = Field(
-        default=0.35, ge=0.0, le=1.0,
-        description="... or the BM25 fraction (lower than for answers: a summary covers the area).")
+        description="Similar posters: list one whose cosine to the poster is at least this "
+        "fraction of the nearest one's.")
     collection: str = Field(
         default="posters",
         description="Chroma collection name (with a Chroma server: the prefix of each "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -39,22 +39,40 @@ _DECADE = re.compile(r"\b(?:in\s+)?the\s+#?(\d{1,2}00)s\b", re.IGNORECASE)
 _ABOVE = re.compile(rf"\b(?:above|over|after|beyond)\s+(?:boards?\s+)?{_NUM}(?!\s*\d)",
                     re.IGNORECASE)
 _BELOW = re.compile(rf"\b(?:below|under|before|up to)\s+(?:boards?\s+)?{_NUM}", re.IGNORECASE)
+# "board 800 and up", "#1200 onwards", "boards 300 or lower": a range open at one end
+_OPEN_END = re.compile(r"(?:(?:\bboards?|\bnumbered|\bnumbers|\bposters?)\s*|#\s*|\bfrom\s+)#?\s*"
+                       r"(\d{1,7})\s*(?:(?:(?:and|or)\s+(?P<up>up|above|higher|later|beyond|"
+                       r"after)|(?P<on>onwards?|on|upwards)|(?:and|or)\s+(?P<down>below|lower|"
+                       r"under|before|less|down))\b|\+)", re.IGNORECASE)
 _BOARD = re.compile(r"(?:#\s*|\b(?:board|poster|number|no\.?)\s*#?\s*)(\d{1,7})\b",
                     re.IGNORECASE)
 _KINDS = {"oral": re.compile(r"\borals?\b", re.IGNORECASE),
           "spotlight": re.compile(r"\bspotlights?\b", re.IGNORECASE)}
 _AWARD = re.compile(r"\b(awards?|awarded|prizes?|outstanding|best paper|honou?rable mention|"
-                    r"runner[- ]up|award[- ]winn\w*|winners?|winning)\b", re.IGNORECASE)
-_AUTHOR_CUE = re.compile(r"\b(by|author(?:s|ed)?|present(?:s|ing|ed)?|wrote|written|work of|"
+                    r"runner[- ]up|award[- ]winn\w*|winners?|winning|won|wins? (?:something|"
+                    r"anything))\b", re.IGNORECASE)
+_AUTHOR_CUE = re.compile(r"\b(by|(?:co-?)?author(?:s|ed)?|present(?:s|ing|ed)?|(?:co-?)?wrote|"
+                         r"written|work of|"
                          r"papers? of|posters? of|from)\b|'s\b", re.IGNORECASE)
-_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount (?:the|of)\b|\bhow much work\b",
+# Asking for a number of posters, in the usual words: "how many", "number of" ("# of" is
+# normalised to it), "count the orals", "a tally of ...", "the total".
+_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|^count\b|\bcount\s+(?:the|of|all|up|how)\b|"
+                    r"\btall(?:y|ies)\b|\btotal (?:number|count)\b|\bhow much work\b|"
+                    r"\btotal (?:posters?|papers?|orals?|spotlights?)\b|\bin total\b|"
+                    r"\b(?:are|is) there (?:more|fewer|less) than \d+\b|\bcount\s*[?.!]*$",
                     re.IGNORECASE)
+# "more than 10 orals?": a number to compare the count with, not part of the topic
+_THRESHOLD = re.compile(r"\b(?:more|fewer|less) than \d+\b|\bat (?:least|most) \d+\b",
+                        re.IGNORECASE)
 # "How many posters/orals/of them ..." counts posters; "how many videos ..." asks a figure.
 _COUNTS_POSTERS = re.compile(
     r"\b(?:how many|number of|count (?:the|of))\s+(?:[\w-]+\s+){0,4}?(?:posters?|papers?|"
-    r"works?|orals?|spotlights?|ones|talks?|presentations?|boards?|submissions?|of (?:them|"
-    r"those|these))\b|\bcount of\b", re.IGNORECASE)
-_COMPARE = re.compile(r"\b(compare|comparison|contrast|differ(?:s|ence|ent)?|versus|vs\.?|"
+    r"works?|orals?|spotlights?|ones|talks?|presentations?|boards?|submissions?|people|groups|"
+    r"teams|labs|researchers|folks|of (?:them|those|these))\b|\bcount of\b|^count\b|"
+    r"\btall(?:y|ies)\b|\btotal (?:posters?|papers?)\b|"
+    r"\b(?:are|is) there (?:more|fewer|less) than \d+\b",
+    re.IGNORECASE)
+_COMPARE = re.compile(r"\b(compare|comparison|contrast|differ(?:s|ence|ent)?|diff|versus|vs\.?|"
                       r"better|worse)\b",
                       re.IGNORECASE)
 # "How many LLMs did they test?", "how many epochs ...": a figure asked, not posters counted
@@ -64,10 +82,12 @@ _COUNTS_THINGS = re.compile(
     r"focus|deal|address|tackle|mention|propose|involve|there|here)\b)[a-z][\w-]*\s+"
     r"(?:did|do|does|were|was|are|is|can|could|have|has|had)\b", re.IGNORECASE)
 # A bare number names a board after a word that compares ("like 624", "624 vs 625").
-_BARE_BOARD = re.compile(r"\b(?:like|than|to|vs\.?|versus|and|with|compare|between)\s+"
+_BARE_BOARD = re.compile(r"\b(?:like|than|to|vs\.?|versus|and|or|with|compare|between)\s+"
                          r"(\d{3,7})\b|^(?:what(?:'s| is)\s+)?(?:on|at)\s+(\d{3,7})\b|"
-                         r"\b(\d{3,7})(?=\s+(?:vs\.?|versus|and)\b)", re.IGNORECASE)
-_SIMILAR = re.compile(r"\b(similar|like|related to|close to|resembl\w*|along the lines of|"
+                         # "the poster at 615", "the one on 812"
+                         r"\b(?:poster|paper|board|one|booth|stand)\s+(?:at|on)\s+#?(\d{3,7})\b|"
+                         r"\b(\d{3,7})(?=\s*(?:,\s*)?(?:vs\.?|versus|and|or)\b)", re.IGNORECASE)
+_SIMILAR = re.compile(r"\b(similar|(?<!-)like|related to|close to|resembl\w*|along the lines of|"
                       r"(?:in )?the spirit of|reminiscent of|akin to|"
                       r"in the same vein|same (?:topic|area) as)\b", re.IGNORECASE)
 # Asking for posters like one described in words (not "is anyone doing X like Y").
@@ -99,7 +119,13 @@ _NAMED_FRAME = re.compile(  # "named X": X starts as a name does ("a named objec
     r"|^(?P<d>.+?)\s*[-—:,]?\s*(?:what(?:'s| is) (?:the|its)\s+)?(?:poster|board)\s+"
     r"(?:number|no\.?|#)\s*[?.!]*$"
     r"|\b(?:poster|board)\s+(?:number|no\.?)\s+(?:of|for)\s+(?:the\s+)?(?P<e>.+?)"
-    r"(?:\s+(?:poster|paper))?\s*[?.!]*$", re.IGNORECASE)
+    r"(?:\s+(?:poster|paper))?\s*[?.!]*$"
+    # A name, then a question about where it is: "Attention Is All You Need - is it here?",
+    # "HyTrel: which board?", "Imitation Learning from Vague Feedback, where is it"
+    r"|^(?P<f>.+?)(?:\s*[—–:,(]|\s+-)\s*(?:(?:is|are)\s+(?:it|that|this|they)\s+(?:here|in\s+"
+    r"(?:this|the)\s+session|presented(?:\s+here)?|around|on display)|where(?:'s| is)?"
+    r"(?:\s+(?:it|that))?|(?:which|what)\s+board(?:\s+is\s+it(?:\s+on)?)?)\s*\)?\s*[?.!]*$",
+    re.IGNORECASE)
 # Words that frame a request and carry no topic ("Which posters are about ...").
 _FRAME = re.compile(
     r"^(?:so\s+|ok(?:ay)?\s+|and\s+|hey\s+|hi\s+|please\s+)*"
@@ -108,7 +134,8 @@ _FRAME = re.compile(
     r"list|find|give me|"
     r"tell me about|how many|i(?:'m| am) looking for|looking for|i want|i need)"
     r"(?: (?:of (?:the|all)|the|all|other))?"
-    r"(?: posters?| papers?| works?| research| studies| presentations?| boards?)?"
+    r"(?: posters?| papers?| works?| research| studies| presentations?| boards?| people| groups|"
+    r" teams| labs| researchers| folks)?"
     r"(?: (?:are|is|that|which|on|about|doing|presenting|working on|tackle|tackles|address|"
     r"addresses|deal with|study|studies|use|using|there|here|in this session|of them|"
     r"exist|focus on|focused on|look at|looking at))*\b", re.IGNORECASE)
@@ -123,11 +150,12 @@ _ORDINAL = re.compile(r"\b(?:the\s+)?(" + "|".join(ORDINALS) + r")\b"
                       re.IGNORECASE)
 _AMONG = re.compile(r"\b(?:which|what|any|how many|do any|does any|are any|is any)\s+"
                     r"(?:ones?\s+)?(?:of\s+)?(?:those|these|them|the above)\b|"
-                    r"^(?:and\s+|so\s+)?which (?:one|ones)\b|"
+                    r"^(?:and\s+|so\s+)?which (?:one|ones|are|is|were)\b|"
                     r"\b(?:of|among|from)\s+(?:those|these|them)\b", re.IGNORECASE)
 _IT = re.compile(r"\b(it|its|that one|this one|that poster|this poster|that paper|this paper|"
                  r"the poster|the paper|they|their|them)\b", re.IGNORECASE)
-_WHAT_ABOUT = re.compile(r"^(?:and\s+)?(?:what|how)\s+about\s+(?P<t>.+?)[\s?.!]*$|"
+_WHAT_ABOUT = re.compile(r"^(?:(?:and|now|then|but|so)[\s,]+)*(?:what|how)\s+about\s+(?P<t>.+?)"
+                         r"(?:\s+(?:then|instead|too|now))?[\s?.!]*$|"
                          r"^and\s+(?:for|on|about|with)?\s*(?P<u>.+?)[\s?.!]*$|"
                          r"^(?:and\s+|ok\s+|okay\s+)?(?:the\s+)?same\s+(?:thing\s+|question\s+)?"
                          r"(?:but\s+)?(?:for|on|about|with)\s+(?P<v>.+?)[\s?.!]*$", re.IGNORECASE)
@@ -230,6 +258,7 @@ class Previous:
     question: str
     plan: Plan
     results: list[int] = field(default_factory=list)
+    shown: int = 0  # how many of `results` its answer cited (0: not known)
 
 
 def previous_of(turn: Any, catalog: CardIndex, titles: TitleIndex) -> Previous:
@@ -243,7 +272,7 @@ def previous_of(turn: Any, catalog: CardIndex, titles: TitleIndex) -> Previous:
             plan = None
     plan = plan or fresh_plan(turn.question, catalog, titles)
     results = list(dict.fromkeys([*turn.boards, *(turn.results or [])]))
-    return Previous(turn.question, plan, results)
+    return Previous(turn.question, plan, results, len(dict.fromkeys(turn.boards)))
 
 
 # --- the plan an LLM reads ---------------------------------------------------------------
@@ -298,7 +327,8 @@ def match_author(question: str, cards: Iterable[dict] | CardIndex) -> AuthorMatc
         # A surname that is also a word ("get by scaling down the long skip connection")
         # names a person only when capitalised, unless nothing in the question is.
         cased = question != question.lower()
-        capitalised = {fold(w) for w in re.findall(r"\b[A-Z][\w'-]*", question)}
+        capitalised = {fold(w).removesuffix("'s").removesuffix("’s")  # "Sudderth's"
+                       for w in re.findall(r"\b[A-Z][\w'’-]*", question)}
         full = [index.by_surname[w][0] for w in set(words)
                 if len(w) > 3 and len(index.by_surname.get(w, [])) == 1
                 and (not cased or w in capitalised)]
@@ -326,6 +356,8 @@ class TitleIndex:
     words: dict[int, list[str]]  # board -> folded title words
     names: dict[str, set[int]]  # folded name -> boards (acronyms, pre-colon names)
     _lookup: _TitleWords | None = field(default=None, repr=False, compare=False)
+    known: frozenset[str] = field(default=frozenset(), repr=False, compare=False)  # every
+    # word and joined token ("gpt4") the session's titles and abstracts use
 
     def lookup(self) -> _TitleWords:
         """The titles' words by their one-letter deletions (built at the first question)."""
@@ -334,8 +366,35 @@ class TitleIndex:
         return self._lookup
 
 
+_NAMES_OWN = re.compile(r"(?:\bwe\s+(?:propose|introduce|present|develop|design|release|call|"
+                        r"dub|name|term|coin)|\b(?:called|dubbed|named|termed|coined)|\brefer to "
+                        r"[^.]{0,60}?\bas)\s+(?:(?:a|an|the|our|it|this|them|new|novel)\s+){0,2}"
+                        r"[\"“]?([A-Za-z][\w-]*[A-Za-z0-9])", re.IGNORECASE)
+
+
+# A sentence where the poster names its own method, and the short name it defines there:
+# "this paper presents Parameter-Efficient and Quantization-aware Adaptation (PEQA)".
+_NAMING = re.compile(r"\b(?:we|this (?:paper|work)|our (?:paper|work))\s+(?:\w+\s+)?(?:propos|"
+                     r"introduc|present|develop|design|releas|call|dub|nam|term|coin)\w*|"
+                     r"\b(?:called|dubbed|named|termed|coined)\b", re.IGNORECASE)
+_DEFINED_NAME = re.compile(r"\(([A-Za-z][\w-]*[A-Z][\w-]*)\)")
+
+
 def _title_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", fold(re.sub(r"\$[^$]*\$", "", text)))
+
+
+def _coined(token: str) -> bool:
+    return bool(re.search(r"[a-z][A-Z]", token) or (
+        re.search(r"\d", token) and re.search(r"[A-Za-z]", token)))
+
+
+@cache
+def _english() -> frozenset[str]:
+    """Common English words (the embedding model's whole-word vocabulary)."""
+    from assistant.embedding import dictionary_words
+
+    return dictionary_words()
 
 
 def index_titles(cards: Iterable[dict]) -> TitleIndex:
@@ -345,19 +404,31 @@ def index_titles(cards: Iterable[dict]) -> TitleIndex:
     for card in cards:
         title = card["title"]
         words[card.get("ref", card["board"])] = _title_words(title)
-        head = title.split(":", 1)[0] if ":" in title else ""
+        # The title's head before a colon or question mark names the paper too ("Monarch
+        # Mixer", "Is Your Code Generated by ChatGPT Really Correct"): said whole, in order.
+        head = re.split(r"[:?]", title, maxsplit=1)[0] if re.search(r"[:?].", title) else ""
         candidates = set()
-        if head and len(head.split()) <= 4:
+        if head and len(head.split()) <= 8:
             candidates.add(" ".join(_title_words(head)))
+        # A method the abstract names as its own ("we propose FedSTO", "we refer to it as
+        # SA3D") names the poster as its title does.
+        abstract = card.get("abstract", "")
+        own = {"".join(_title_words(name)) for name in _NAMES_OWN.findall(abstract)
+               if _coined(name) or (name.isupper() and len(name) >= 3)}
+        # ... and the short name it defines in that sentence, capitals only or not ("PEQA")
+        own |= {"".join(_title_words(short)) for naming in _NAMING.finditer(abstract)
+                for short in _DEFINED_NAME.findall(abstract[naming.end():naming.end() + 120])
+                if len(short) >= 4}
+        # A coined name that is also an English word ("HiDe", "CaST") would be said in
+        # passing ("hide a secret picture"): only the title's own count then.
+        candidates |= {name for name in own if name not in _english()}
         for token in re.findall(r"[A-Za-z0-9][\w$^{}-]*", title):
             plain = "".join(_title_words(token))
             # A coined name turns to a capital mid-word or mixes letters and digits
             # ("LinkerNet", "QLoRA", "Uni3DETR"); an all-capital acronym ("MILP") names a
             # field and a capitalised word ("In-Context") is title case, unless either heads
             # the title.
-            coined = re.search(r"[a-z][A-Z]", token) or (
-                re.search(r"\d", token) and re.search(r"[A-Za-z]", token))
-            if len(plain) >= 4 and coined:
+            if len(plain) >= 4 and _coined(token):
                 candidates.add(plain)
         for name in candidates - {""}:
             names.setdefault(name, set()).add(card.get("ref", card["board"]))
@@ -365,11 +436,16 @@ def index_titles(cards: Iterable[dict]) -> TitleIndex:
     # paper's name. A name is kept when at most one poster's text uses it.
     used: dict[str, int] = {}
     for card in cards:
-        for word in set(_title_words(f"{card['title']} {card['abstract']}")):
+        text = fold(re.sub(r"\$[^$]*\$", "", f"{card['title']} {card['abstract']}"))
+        # "GPT-4" is used as "gpt4" too: the tokens with a joint, joined
+        tokens = {"".join(re.findall(r"[a-z0-9]+", t)) for t in text.split()
+                  if "-" in t or "_" in t}
+        for word in set(re.findall(r"[a-z0-9]+", text)) | tokens:
             used[word] = used.get(word, 0) + 1
     names = {name: boards for name, boards in names.items()
-             if " " in name or used.get(name, 0) <= 1}
-    return TitleIndex(words, names)
+             if " " in name or (used.get(name, 0) <= 1 and not (
+                 name.endswith("s") and used.get(name[:-1], 0) > 1))}  # "DAGs": the field's
+    return TitleIndex(words, names, known=frozenset(used))
 
 
 def _near(a: str, b: str) -> bool:
@@ -442,9 +518,13 @@ def _near_phrase(name: str, words: list[str], close: set[str] | None = None) -> 
                for i in range(len(words)))
 
 
-def match_titles(question: str, titles: TitleIndex) -> list[int]:
+def match_titles(question: str, titles: TitleIndex, asked: str = "") -> list[int]:
     """Boards whose name or title the question names: a coined name or acronym ("linkernet",
-    "Uni3DETR"), or most of a title's words in order (a word may be missing or misspelt)."""
+    "Uni3DETR"), or most of a title's words in order (a word may be missing or misspelt).
+    `asked`: the name the question asks for ("Is 'Scaling Laws for Neural Language Models'
+    here?"), when it has one; a title matched by its words must then hold most of that name
+    too (not only the name most of the title's, as "The Quantization Model of Neural Scaling"
+    does)."""
     words = _title_words(question)
     joined = {"".join(words[i:j]) for i in range(len(words))
               for j in range(i + 1, min(len(words), i + 4) + 1)}
@@ -459,9 +539,34 @@ def match_titles(question: str, titles: TitleIndex) -> list[int]:
     for word in close:
         for board in lookup.boards.get(word, ()):
             hits[board] = hits.get(board, 0) + 1
+    wanted = [w for w in _title_words(asked) if w not in STOP and w not in _NOISE]
+    hits = {b: n for b, n in hits.items() if not wanted or 3 * sum(
+        any(_near(w, t) for t in titles.words[b]) for w in wanted) >= 2 * len(wanted)}
     found += sorted((b for b, n in hits.items() if n >= lookup.need[b] and b not in found),
                     key=lookup.order.__getitem__)
+    # A title quoted from its start, four words or more and three of substance ("fast
+    # projected newton-like method", "schema learning and rebinding"): the one title that
+    # opens so. Three words are a topic as often ("graph contrastive learning").
+    opening = [b for b, n in hits.items() if n >= 3 and _opens(titles.words[b], words)]
+    if len(opening) == 1 and opening[0] not in found:
+        found.append(opening[0])
     return list(dict.fromkeys(found))
+
+
+def _opens(title: list[str], words: list[str]) -> bool:
+    """Whether `words` hold the title's first four words or more, in order, three of them of
+    substance (a typo allowed in each), and nothing of substance after them that the title
+    does not say: "large language models for legal documents" is a topic that opens as
+    "Large Language Models for Automated Data Science" does, not that title."""
+    for i in (i for i, w in enumerate(words) if title and _near(title[0], w)):
+        run = 0
+        while i + run < len(words) and run < len(title) and _near(title[run], words[i + run]):
+            run += 1
+        after = [w for w in words[i + run:] if w not in STOP and w not in _NOISE]
+        if run >= 4 and sum(w not in STOP for w in title[:run]) >= 3 and all(
+                any(_near(w, t) for t in title) for w in after):
+            return True
+    return False
 
 
 # --- acronyms ----------------------------------------------------------------------------
@@ -624,6 +729,33 @@ def correct_typos(text: str, vocabulary: Vocabulary) -> str:
 
 # --- the plan -------------------------------------------------------------------------------
 
+# Chat around a question that says nothing about what is asked: a greeting or a discourse
+# marker before it ("hey", "ok so", "quick question:", "different question -"), politeness
+# after it ("..., pls"). Stripped first, so every rule sees the question itself.
+_PREAMBLE = re.compile(
+    r"^(?:(?:(?:hey|hi|hello|yo|ok(?:ay)?|so|well|um+|uh+|hmm+|btw|oh|alright)"
+    r"(?:\s+there)?|(?:a\s+|one\s+)?(?:quick|different|new|another|other|unrelated|last|"
+    r"one more|follow-?up|random)\s+(?:question|q|thing|one|topic|subject)|(?:on\s+)?(?:a\s+)?"
+    r"(?:different|new|another)\s+note|chang(?:e|ing) (?:of )?(?:the )?(?:topic|subject)|"
+    r"switching (?:gears|topics?))(?:\s+-+\s+|[\s,!.:;—–]+|$))+", re.IGNORECASE)
+_POLITE_TAIL = re.compile(r"(?:[\s,]+(?:pls|plz|please|thanks|thank you|thx|ty|cheers|lol)"
+                          r"\b[\s!.]*)+(?=[?.!]*\s*$)", re.IGNORECASE)
+# Shorthand researchers type: "# of posters" -> "number of posters", "w/" -> "with".
+_SHORTHAND = ((re.compile(r"(?:#|\bno\.)\s*of\b", re.IGNORECASE), "number of"),
+              (re.compile(r"\bw/\s*", re.IGNORECASE), "with "),
+              (re.compile(r"(?<=[a-z] )w(?= [a-z])"), "with"))  # "clustering w dot products"
+
+
+def normalize(question: str) -> str:
+    """The question without chat around it and with shorthand spelt out (see `_PREAMBLE`);
+    the question itself when nothing else would be left."""
+    text = " ".join(question.split())
+    for pattern, spelt in _SHORTHAND:
+        text = pattern.sub(spelt, text)
+    text = _POLITE_TAIL.sub("", _PREAMBLE.sub("", text)).strip()
+    return text if any(ch.isalnum() for ch in text) else question.strip()
+
+
 def strip_frame(text: str) -> str:
     """The question without the words that frame it ("Which posters are about ...?")."""
     stripped = _TAIL.sub("", _FRAME.sub("", text.strip())).strip(" ?.!,")
@@ -631,19 +763,23 @@ def strip_frame(text: str) -> str:
 
 
 def alternatives(topic: str) -> list[str]:
-    """The topics a disjunction asks about ("speech or audio" -> speech, audio); a shared
-    last word goes to a lone first one ("continual / class-incremental learning" ->
-    continual learning, class-incremental learning). One topic: [topic]."""
+    """The topics a disjunction asks about ("speech or audio" -> speech, audio); what the
+    last one says after its first word goes to a lone first one ("continual /
+    class-incremental learning" -> continual learning, class-incremental learning; "LLMs to
+    solve or formulate MILP problems" -> LLMs to solve MILP problems, LLMs to formulate MILP
+    problems). One topic: [topic]."""
     parts = [p.strip(" ,") for p in re.split(r"\s+(?:and/)?or\s+|\s*/\s*|\s*,\s*", topic)]
     parts = [p for p in parts if p and any(w not in STOP for w in p.lower().split())]
     if not 2 <= len(parts) <= 4 or any(len(p.split()) > 5 for p in parts):
         return [topic]
     head = _HEAD.match(parts[0])  # "prompt tuning for vision or vision-language models"
-    if head and not any(_HEAD.match(p) for p in parts[1:]):
+    if head and any(_HEAD.match(p) for p in parts[1:]):
+        head = None  # each alternative has its own subject
+    if head:
         parts[0] = head.group("rest")
     last = parts[-1].split()
-    if not head and len(parts[0].split()) == 1 and len(last) > 1:
-        parts[0] = f"{parts[0]} {last[-1]}"
+    if len(parts[0].split()) == 1 and len(last) > 1:
+        parts[0] = f"{parts[0]} {' '.join(last[1:])}"
     return [f"{head.group('head')} {p}" if head else p for p in parts]
 
 
@@ -666,6 +802,13 @@ def _ranges(question: str) -> tuple[int | None, int | None, str]:
     elif decade := _DECADE.search(question):
         lo = int(decade.group(1))
         hi, match = lo + 99, decade
+    elif open_end := _OPEN_END.search(question):
+        number = int(open_end.group(1))
+        if open_end.group("down"):
+            hi = number
+        else:
+            lo = number
+        match = open_end
     else:
         above, below = _ABOVE.search(question), _BELOW.search(question)
         if above and re.search(r"#|\bboards?\b", question, re.IGNORECASE):
@@ -687,7 +830,10 @@ related anything something else work works research regarding concerning around 
 focus focused focusing doing done topic topics area areas subject study studies using uses
 use used called titled named exist exists else other also both their they someone anybody
 anyone somebody interested interesting cool good best new recent latest by from author
-authors authored wrote written""".split())
+authors authored wrote written but then instead too though now again combined total totals
+altogether overall tally according / coauthor coauthors coauthored co-author co-authors
+co-authored co-wrote cowrote appear appears appearing listed involved exactly precisely
+roughly approximately two three four""".split())
 
 
 
@@ -742,7 +888,8 @@ def _topic(text: str, drop: Iterable[str] = ()) -> str:
             text = quoted.group(1)
     dropped = {fold(w) for w in drop}
     text = _REQUEST_PHRASE.sub(" ", text)
-    words = [w.strip("?.!,;:'\"()—–-/") for w in strip_frame(text).split()]
+    # A lone "/" joins alternatives ("continual / class-incremental learning"): kept.
+    words = [w if w == "/" else w.strip("?.!,;:'\"()—–-/") for w in strip_frame(text).split()]
     words = [w for w in words if w and fold(w).removesuffix("'s") not in dropped
              and fold(w) not in _FILLER]  # "jun zhu's posters": the name, possessive too
     edge = _NOISE | _REQUEST
@@ -756,6 +903,7 @@ def _topic(text: str, drop: Iterable[str] = ()) -> str:
 def understand(question: str, catalog: CardIndex, titles: TitleIndex,
                previous: Previous | None = None) -> Plan:
     """The plan of one question; `previous` is the last turn, for follow-ups."""
+    question = normalize(question)
     follow = _follow_up(question, catalog, titles, previous)
     if follow is not None:
         return follow
@@ -763,6 +911,7 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
 
 
 def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
+    question = normalize(question)
     if _OVERVIEW.search(question):
         return Plan(intent="overview")
     summary = _SUMMARY.match(question) or _THEMES_OF.match(question)
@@ -781,7 +930,10 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
         boards = {ref_board(ref) for ref in qualified}
         named = [*qualified, *(n for n in named if n not in boards)]
     missing = tuple(f"#{n}" for n in numbers if n not in catalog.boards)
-    title_hits = [b for b in match_titles(rest, titles)  # in the catalog's session(s) only
+    quoted = _QUOTED.search(question)
+    asked = quoted.group(1) if quoted else (
+        named_paper(question) if _NAMED_FRAME.search(question) else "")
+    title_hits = [b for b in match_titles(rest, titles, asked)  # the catalog's session(s)
                   if b not in named and b in catalog.boards]
     named += title_hits
     author = match_author(rest, catalog)
@@ -798,6 +950,8 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
         drop += title + [w for w in _title_words(cleaned) if any(_near(w, t) for t in title)]
     if award:
         cleaned = _AWARD.sub(" ", cleaned)
+    if _COUNT.search(question):
+        cleaned = _THRESHOLD.sub(" ", cleaned)
     in_title = bool(_IN_TITLE.search(cleaned))
     cleaned = _IN_TITLE.sub(" ", cleaned)
     topic = _topic(cleaned, drop)
@@ -807,15 +961,30 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
                 author_boards=frozenset(author.boards) if author else None,
                 boards=tuple(dict.fromkeys(named)), missing=missing)
     plan = replace(plan, intent=_intent(question, plan, titles))
+    if (plan.intent == "search" and _COMPARE.search(question) and not plan.topic
+            and plan.author_boards is not None and 2 <= len(plan.author_boards) <= 4):
+        # "compare the two Zhiwei Hao papers": that author's posters, side by side
+        plan = replace(plan, intent="compare",
+                       boards=tuple(sorted(plan.author_boards, key=_ref_order)))
     return replace(plan, asks=_asks(question, plan))
+
+
+# A choice between posters: "which is faster, A or B?", "is A more accurate than B?"
+_CHOICE = re.compile(r"\bwhich\b.*\bor\b|\b(?:more|less)\s+\w+|\b\w+er\s+than\b",
+                     re.IGNORECASE)
 
 
 def _intent(question: str, plan: Plan, titles: TitleIndex) -> str:
     named_frame = _NAMED_FRAME.search(question.strip()) and not plan.has_filters()
     if named_frame and len(plan.boards) == 1:  # "Where is the Monarch Mixer poster?"
         return "named"
-    if _COMPARE.search(question) and (len(plan.boards) >= 2 or (plan.boards and plan.topic)):
-        return "compare"  # "QLoRA vs PEQA": the side not named is found by its words
+    if len(plan.boards) >= 2 and (_CHOICE.search(question) or re.search(r"\bor\b", question)):
+        return "compare"  # "which is more efficient, Monarch Mixer or #418?"
+    if _COMPARE.search(question) and (len(plan.boards) >= 2 or (
+            plan.boards and plan.topic and not _QUANTITY_ASK.search(question))):
+        # "QLoRA vs PEQA": the side not named is found by its words; but "how much faster
+        # than BERT is Monarch Mixer?" asks one poster for a figure
+        return "compare"
     if len(plan.boards) == 1 and _SIMILAR.search(question) and not _CARD.search(question):
         return "similar"
     if plan.boards:  # "how many epochs does #813 say ..." asks the poster, not for a count
@@ -829,9 +998,21 @@ def _intent(question: str, plan: Plan, titles: TitleIndex) -> str:
         return "poster"  # "who wrote Rotating Features?": the poster found by its words
     if plan.missing and not plan.topic:
         return "poster"
-    if named_frame or (not plan.boards and not plan.has_filters() and _title_like(question)):
+    if named_frame or (not plan.boards and not plan.has_filters() and (
+            _title_like(question) or _unknown_name(question, titles))):
         return "named"
     return "search"
+
+
+def _unknown_name(question: str, titles: TitleIndex) -> bool:
+    """A question that is little more than a coined name the session never uses ("PaLM-E?",
+    "GPT-5 paper"): a paper asked for by name, and absent. A name the session uses ("NeRF")
+    is a topic."""
+    words = strip_frame(question).split()
+    if not titles.known or not 1 <= len(words) <= 3:
+        return False
+    coined = [w.strip("?.!,'\"") for w in words if _coined(w.strip("?.!,'\""))]
+    return bool(coined) and all("".join(_title_words(w)) not in titles.known for w in coined)
 
 
 def _title_like(question: str) -> bool:
@@ -857,10 +1038,23 @@ def _asks(question: str, plan: Plan) -> str:
     return with_quantity(question, plan.topic)
 
 
+_QUANTITY_ASK = re.compile(r"\b(how (?:many|much|large|big|fast|long)|what (?:percentage|"
+                          r"fraction|accuracy|speedup))\b", re.IGNORECASE)
+
+
+# "How do they fix expected improvement?", "what does it use instead of attention?": the
+# method is asked, whatever words it shares with the question.
+_MANNER = re.compile(r"\bhow (?:do|does|did|can|could|is|are) (?:they|it|the authors|this|"
+                     r"that|the (?:poster|paper|method|model))\b|\bwhat (?:does|do|did) (?:it|"
+                     r"they) use\b|\binstead of\b", re.IGNORECASE)
+
+
 def with_quantity(question: str, asks: str) -> str:
-    """Keep "how many" in what is asked: the answer is then the sentence with the figure."""
-    quantity = re.search(r"\b(how (?:many|much|large|big|fast|long)|what (?:percentage|"
-                         r"fraction|accuracy|speedup))\b", question, re.IGNORECASE)
+    """Keep "how many" in what is asked: the answer is then the sentence with the figure.
+    A question about how (the method) keeps its "how"."""
+    quantity = _QUANTITY_ASK.search(question)
+    if asks and not quantity and _MANNER.search(question):
+        return f"how {asks}"
     if not (quantity and asks):
         return asks
     phrase = quantity.group(1)
@@ -872,6 +1066,7 @@ def with_quantity(question: str, asks: str) -> str:
 
 def named_paper(question: str) -> str:
     """The name a "named" question asks about ("Is LinkerNet in this session?" -> LinkerNet)."""
+    question = normalize(question)
     match = _NAMED_FRAME.search(question.strip())
     if not match:
         return strip_frame(question)
@@ -899,10 +1094,13 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
             return replace(previous.plan, topic=topic, within=None, boards=(), missing=())
     if (fresh.has_filters() and not fresh.topic and previous.plan.topic
             and previous.plan.intent in ("search", "count") and not _AMONG.search(question)
-            and (_CONTINUES.match(question) or len(question.split()) <= 4)):
+            and (_CONTINUES.match(question)
+                 or (len(question.split()) <= 4 and fresh.intent != "count"))):
         # "and in the 1100s?", "only the orals", "what about spotlights": the same topic,
-        # the filters this question names
-        return replace(previous.plan, within=None, **{
+        # the filters this question names. "how many orals?" is a whole question about the
+        # session ("and how many are orals?" continues).
+        intent = "count" if _COUNT.search(question) else previous.plan.intent
+        return replace(previous.plan, within=None, intent=intent, **{
             k: getattr(fresh, k) for k in ("kinds", "board_min", "board_max", "authors",
                                            "author_boards", "award")
             if getattr(fresh, k) not in (None, (), False)})
@@ -925,12 +1123,23 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
     only = _ONLY.search(question)
     if only and fresh.kinds and not fresh.topic:
         return replace(previous.plan, kinds=fresh.kinds, within=None)
+    several = _SEVERAL.search(question)
+    if several and _COMPARE.search(question) and len(results) >= 2:
+        # "compare the two", "how do they differ?": the posters the last answer showed
+        wanted = _SMALL_NUMBERS.get((several.group(1) or "").lower()) or min(
+            4, previous.shown or 2)
+        return Plan(intent="compare", boards=tuple(results[:max(2, wanted)]))
+    if _SIMILAR.search(question) and not fresh.topic and not fresh.has_filters():
+        # "anything similar?", "similar posters?": like the poster the last answer led with
+        return Plan(intent="similar", boards=(results[0],))
     described = _THE_ONE.search(question)
     if described and (board := _best_title(described.group(1), results, titles)):
         rest = question.replace(described.group(0), " ")
         return Plan(intent="poster", boards=(board,), asks=_about_one(rest))
     about_one = len(results) == 1 or previous.plan.intent in ("poster", "named") or bool(
-        _IT.search(question) and _COUNTS_THINGS.search(question))  # "how many X did they ..."
+        _IT.search(question) and _COUNTS_THINGS.search(question)) or bool(  # "how many X did"
+        _SINGULAR.search(question) and not fresh.has_filters() and not _FRAME_LISTS.match(
+            question))  # "who wrote it?" after a list: the poster it led with
     if about_one and (_IT.search(question) or _WHO.search(question) or _CARD.search(question)
                       or (_COUNT.search(question) and not _COUNTS_POSTERS.search(question))):
         return Plan(intent="poster", boards=(results[0],), asks=_about_one(question))
@@ -958,6 +1167,19 @@ def _about_one(question: str) -> str:
     return with_quantity(question, _topic(rest))
 
 
+# "them", "the two", "both": the posters of the previous answer, together.
+_SEVERAL = re.compile(r"\b(?:the|those|these)\s+(two|three|four)\b|\b(?:both|them|they|those|"
+                      r"these|the (?:two|three|four)|all of them)\b", re.IGNORECASE)
+# "it", "this one": one poster, the first of the previous answer when it showed several.
+_SINGULAR = re.compile(r"\b(?:it|its|it's|this one|that one|this poster|that poster|this paper|"
+                       r"that paper)\b|\b(?:wrote|write|made|presents?|presented|about|on|"
+                       r"explain|describe)\s+that\s*[?.!]*$", re.IGNORECASE)  # "who wrote that"
+# A question that asks for posters ("any posters on it?", "which ones ...") is no question
+# about one poster, whatever pronoun it holds.
+_FRAME_LISTS = re.compile(r"^(?:which|are there|is there|any(?:thing|one)?|list|show|find|give "
+                          r"me)\b", re.IGNORECASE)
+
+
 # "the object search one", "that POMDP paper": one of the previous posters, by its words.
 _THE_ONE = re.compile(r"\b(?:the|that|this)\s+((?:[\w-]+\s+){0,4}?[\w-]+)\s+(?:one|poster|"
                       r"paper)\b", re.IGNORECASE)
@@ -972,3 +1194,15 @@ def _best_title(words: str, boards: list[int], titles: TitleIndex) -> int | None
     if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
         return None
     return scores[0][1]
+
+
+# Asking for posters in the plural ("which posters ...", "any papers on ...", "show me all
+# ..."), as opposed to one described poster ("Is anyone training policies for loading boxes
+# into a container ...?"): a described lookup cites the poster it describes, not its neighbours.
+_MANY = re.compile(r"\b(?:posters|papers|works|studies|projects|talks|ones|anything|list|all|"
+                   r"every|show)\b", re.IGNORECASE)
+
+
+def asks_for_many(question: str) -> bool:
+    """Whether the question asks for posters in the plural (a list, not one poster)."""
+    return bool(_MANY.search(question))

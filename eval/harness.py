@@ -50,7 +50,8 @@ def run_testset(assistant, rows: Sequence[Row], retriever: str = "hybrid", k: in
                 latency_ms=round(latency, 2), answer_text=answer.answer,
                 gold_answer=turn.answer, faithfulness=faithfulness(answer.answer, texts),
                 plan=answer.plan.to_json() if answer.plan else None, split=row.split,
-                question=turn.question, results=answer.results))
+                question=turn.question, results=answer.results,
+                decided_by=answer.decided_by))
     return scored
 
 
@@ -69,7 +70,8 @@ def per_question(scored: Sequence[Scored]) -> list[dict]:
     return [{"id": s.id, "kind": s.kind, "split": s.split, "passed": passes(s),
              "gold": s.gold, "retrieved": s.retrieved[:20], "cited": s.cited,
              "abstained": s.abstained, "latency_ms": s.latency_ms,
-             "plan": _plan_brief(s.plan), "answer": s.answer_text[:600]} for s in scored]
+             "plan": _plan_brief(s.plan), "decided_by": s.decided_by,
+             "answer": s.answer_text[:600]} for s in scored]
 
 
 def _plan_brief(plan: dict | None) -> dict | None:
@@ -136,6 +138,15 @@ def render_report(metrics: dict, runs: dict[str, list[Scored]], main: str,
         parts.append(f"- `{s.id}` ({s.kind}) {s.question!r}: gold {s.gold}, "
                      f"retrieved {s.retrieved[:8]}, cited {s.cited}"
                      f"{', abstained' if s.abstained else ''}; plan {_plan_brief(s.plan)}")
+    parts += ["\n## Why these abstained or answered wrongly\n",
+              "Every answerable question that abstained, and every question nothing answers "
+              "(unanswerable, near miss, absent title) that was answered, with the evidence "
+              "that decided it (`decided_by`).\n"]
+    wrong = [s for s in runs[main] if bool(s.gold) == s.abstained]
+    parts += [f"- `{s.id}` ({s.kind}) {s.question!r}: "
+              f"{'abstained' if s.abstained else f'answered, cited {s.cited[:8]}'}; "
+              f"{s.decided_by or 'no relevance decision (a named poster, a filter, a plan)'}"
+              for s in wrong] or ["None."]
     return "\n".join(parts) + "\n"
 
 

@@ -32,6 +32,7 @@ class Scored:
     split: str | None = None
     question: str = ""
     results: list[int] = field(default_factory=list)  # the whole result set (a summary's area)
+    decided_by: str = ""  # the evidence that decided to answer or abstain
 
 
 SUMMARY_KIND = "summary"

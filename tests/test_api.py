@@ -11,7 +11,7 @@ import pytest
 pytestmark = pytest.mark.slow
 DRUGS = "Is anyone using diffusion models to design drug molecules?"
 ANSWER_KEYS = {"question", "answer", "citations", "sources", "related", "results", "abstained",
-               "plan", "backend", "notice", "dropped_citations"}
+               "plan", "backend", "notice", "dropped_citations", "decided_by"}
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 

@@ -119,6 +119,48 @@ def test_a_subject_without_its_qualifier_is_related_not_cited(real_assistant):
     assert "underwater scenes" in answer.answer
 
 
+def test_a_word_the_session_never_uses_is_said_not_papered_over(real_assistant):
+    # Multi-agent posters exist, none about StarCraft (no abstract says it): related, not cited.
+    answer = real_assistant.ask("cooperative multi-agent RL, like on StarCraft")
+    assert answer.abstained and answer.citations == []
+    assert "No poster here mentions “StarCraft”" in answer.answer
+    assert answer.related and all("agent" in real_assistant.index.by_board[b]["abstract"].lower()
+                                  for b in answer.related)
+    # A typo of a word the posters use is that word, not a subject nobody covers.
+    typo = real_assistant.ask("stein variational gradient decent")
+    assert not typo.abstained and typo.citations
+
+
+def test_a_described_poster_is_cited_alone_a_plural_question_gets_a_list(real_assistant):
+    # One poster described in many words: its neighbours share words, not its subject.
+    one = real_assistant.ask("a better gradient estimator for discrete latent variables that "
+                             "integrates an ODE with Heun's method")
+    assert one.citations == [503]
+    many = real_assistant.ask("Which posters give better gradient estimators for discrete "
+                              "latent variables, e.g. by integrating an ODE with Heun's method?")
+    assert many.citations[0] == 503 and len(many.citations) > 1
+
+
+def test_an_aspect_of_several_words_is_carried_only_when_they_stand_together():
+    from assistant.relevance import together
+
+    text = ("we collect a large dataset of images and captions from many sources on the web to "
+            "adapt the vision language model at test time").split()
+    assert not together(["large", "language", "model"], text)  # scattered: a VLM poster
+    assert together(["language", "model"], text) and together(["test", "time"], text)
+    assert together(["large", "language", "model"], "model of language at large".split())
+
+
+def test_unheard_words_are_absent_from_every_poster_and_no_typo():
+    from assistant.relevance import one_edit_apart, unheard
+
+    heard = {"descent", "graph", "agents"}.__contains__
+    assert unheard(["StarCraft", "graph", "decent"], heard, ["descent", "graph"]) == ["StarCraft"]
+    assert [one_edit_apart("decent", w) for w in ("descent", "decant", "decnet", "dcent")] == [
+        True, True, True, True]
+    assert not one_edit_apart("decent", "recent!") and not one_edit_apart("graph", "graph")
+
+
 def test_a_qualifier_trims_posters_about_the_subject_alone(real_assistant):
     answer = real_assistant.ask("posters on graph neural networks for molecules")
     assert 103 in answer.citations  # Accelerating Molecular GNNs via Knowledge Distillation
@@ -194,3 +236,25 @@ def test_a_fact_about_a_described_poster_needs_a_relevant_poster(real_assistant)
     assert found.citations == [702] and "Max Welling" in found.answer
     nothing = real_assistant.ask("who wrote the paper on quantum gravity in black holes?")
     assert nothing.abstained and nothing.citations == []  # no authors claimed of a stranger
+
+
+def test_the_eval_report_names_what_decided_each_wrong_call(real_assistant, tmp_path):
+    # Two rows scored wrong on purpose: a covered topic marked unanswerable, and an
+    # off-topic question given a gold poster. The report says what decided each.
+    from eval.harness import run_testset, write_outputs
+    from eval.testset import Row
+
+    rows = [Row("answered", "near_miss", "Which posters are about federated learning?", [],
+                False, split="dev"),
+            Row("abstained", "lookup", "What will the weather be in New Orleans tomorrow?",
+                [813], True, split="dev")]
+    runs = {"hybrid": run_testset(real_assistant, rows, progress=False)}
+    write_outputs(tmp_path, "hybrid", runs, rows, {"backend": "extractive"})
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    why = report.split("## Why these abstained or answered wrongly")[1]
+    answered = next(line for line in why.splitlines() if line.startswith("- `answered`"))
+    assert "answered, cited [" in answered and "best cosine 0." in answered
+    abstained = next(line for line in why.splitlines() if line.startswith("- `abstained`"))
+    assert "abstained" in abstained and re.search(r"best cosine 0\.\d\d < 0\.25", abstained)
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    assert all(row["decided_by"] for row in metrics["per_question"])
