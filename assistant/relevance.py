@@ -95,10 +95,11 @@ def unheard(words: Iterable[str], heard: Callable[[str], bool],
     the topic only finds related posters. `heard(word)` says whether any poster carries the
     word in some inflection; a word one typo away from a session word ("decent" for
     "descent") is taken for that word, not for a new subject."""
-    vocabulary = list(vocabulary)
-    return [word for word in words
-            if not heard(word) and not any(one_edit_apart(word, known) for known in vocabulary
-                                           if len(known) >= 5)]
+    missing = [word for word in words if not heard(word)]
+    if not missing:  # the usual case: no need to read the vocabulary
+        return []
+    near = [known for known in vocabulary if len(known) >= 5]
+    return [word for word in missing if not any(one_edit_apart(word, known) for known in near)]
 
 
 def together(terms: Iterable[str], words: Sequence[str], slack: int | None = None) -> bool:
