@@ -378,6 +378,8 @@ class PosterIndex:
                     ) -> list[tuple[str, float]]:
         """The `pool` chunks nearest to a unit vector among those the filter admits: (node's
         poster key, cosine). Exact search over the saved array, or the Chroma server."""
+        if where.admits_none():
+            return []
         if self._server is not None:
             with self._lock:
                 collection = self._collection

@@ -48,6 +48,11 @@ class PosterFilter:
     def is_empty(self) -> bool:
         return self == PosterFilter()
 
+    def admits_none(self) -> bool:
+        """True when an empty choice rules out every poster (a follow-up on an answer that
+        cited nothing). Chroma rejects an empty `$in`, so callers skip the query."""
+        return self.kinds == frozenset() or self.boards == frozenset()
+
     def admits(self, card: dict) -> bool:
         return ((self.kinds is None or card["kind"] in self.kinds)
                 and (self.board_min is None or card["board"] >= self.board_min)
