@@ -389,13 +389,36 @@ def build_theme_map(boards: list[int], texts: list[str], vectors: np.ndarray,
     k_max = min(k_max, max(1, len(boards) // 2))
     labels = _by_size(_theme_labels(vectors, min(k_min, k_max), k_max, seed))
     terms = distinctive_terms(texts, labels)
-    themes = [{"id": theme, "label": label_of(terms[theme]) or f"theme {theme + 1}",
+    names = theme_names(vectors, texts, labels, terms)
+    themes = [{"id": theme, "label": names[theme] or f"theme {theme + 1}",
                "terms": terms[theme],
                "boards": [b for b, label in zip(boards, labels, strict=True) if label == theme]}
               for theme in range(int(labels.max()) + 1)]
     coords = [[round(float(x), 5), round(float(y), 5)] for x, y in project_2d(vectors)]
     return ThemeMap(boards=list(boards), coords=coords, labels=[int(x) for x in labels],
                     themes=themes)
+
+
+def typical_first(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Row order with each cluster's posters together, its most typical (closest to its
+    centroid) first."""
+    vectors, labels = _unit(vectors), np.asarray(labels, dtype=int)
+    centres = _unit(_cluster_sums(vectors, labels, int(labels.max()) + 1))
+    fit = np.einsum("ij,ij->i", vectors, centres[labels])
+    return np.lexsort((np.arange(len(labels)), -fit, labels))
+
+
+def theme_names(vectors: np.ndarray, texts: list[str], labels: np.ndarray,
+                terms: list[list[str]]) -> list[str]:
+    """Each theme's name as its posters say it: a noun phrase they share (`phrase_names`),
+    or, for a theme that shares none, its most distinctive term; never a bag of terms, which
+    a reader cannot use ("features · feature · label")."""
+    if not texts:
+        return []
+    order = typical_first(vectors, labels)
+    names = phrase_names([texts[i] for i in order], np.asarray(labels)[order])
+    return [name or (terms[t][0] if t < len(terms) and terms[t] else "")
+            for t, name in enumerate(names)]
 
 
 # Words that make a bigram a clause, not a name ("propose method", "results show").
@@ -471,19 +494,50 @@ def phrase_names(texts: list[str], labels: np.ndarray, avoid: frozenset[str] = f
         inside = [i for i in range(len(texts)) if labels[i] == cluster]
         outside = [i for i in range(len(texts)) if labels[i] != cluster]
         need = max(MIN_HOLDERS, MIN_NAME_SHARE * len(inside)) if len(inside) > 1 else 1
-        for pool, shared in ((inside, True), (inside[:1], False)):
+        # A phrase a share of the posters say; else one that a few say (a broad theme shares
+        # no phrase widely); else the most typical poster's own.
+        for pool, least in ((inside, need), (inside, min(need, MIN_HOLDERS)), (inside[:1], 1)):
             scored = []
             for phrase in set().union(*(held[i] for i in pool)):
                 holders = sum(phrase in held[i] for i in inside)
-                if (shared and holders < need) or _said_only(phrase, avoid) \
+                if holders < least or _said_only(phrase, avoid) \
                         or _overlaps(_stems(phrase), taken):
                     continue
                 in_titles = sum(phrase in titles[i] for i in inside)
                 others = sum(phrase in held[i] for i in outside) / max(1, len(outside))
                 score = (holders + in_titles) / len(inside) - others
                 scored.append((-score, -len(phrase.split()), phrase))
+            scored.sort()
+            # best first, a cut-off phrase ("large language" of "large language models")
+            # passed over; only the best few are read again
+            while scored and _cut_off(scored[0][2], [texts[i] for i in inside]):
+                scored.pop(0)
             if scored:
                 names[cluster] = _whole(scored)
                 taken.add(_stems(names[cluster]))
                 break
     return names
+
+
+CUT_OFF_SHARE = 0.8  # a phrase this often continued by the same word is a part of a name
+
+
+def _cut_off(phrase: str, texts: list[str]) -> bool:
+    """Whether the phrase nearly always goes on with the same word, before or after it
+    ("large language" with "models", "neural networks explainer" after "graph"): then it is
+    a piece of a longer name, not a name. Read over its uses, at least two."""
+    words = phrase.split()
+    around: Counter = Counter()
+    uses = 0
+    for text in texts:
+        for clause in _CLAUSE.split(_LATEX.sub(" . ", text.lower())):
+            tokens = clause.split()
+            for i in range(len(tokens) - len(words) + 1):
+                if tokens[i:i + len(words)] != words:
+                    continue
+                uses += 1
+                if i > 0 and _kept(tokens[i - 1]):
+                    around[("before", stem(tokens[i - 1]))] += 1
+                if i + len(words) < len(tokens) and _kept(tokens[i + len(words)]):
+                    around[("after", stem(tokens[i + len(words)]))] += 1
+    return uses >= 2 and max(around.values(), default=0) >= CUT_OFF_SHARE * uses

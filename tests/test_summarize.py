@@ -81,8 +81,9 @@ def test_a_poster_far_from_the_area_is_left_out_even_when_it_says_its_word():
     near = [core + 0.2 * rng.normal(size=16) for _ in range(6)]
     vectors = np.array([*near, other])  # the last one says "diffusion" about graphs
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    # title, title phrase, sentences (words, phrase, all words), first, contribution, related
-    said = np.array([[1, 1, 3, 3, 3, 1, 1, 0]] * 6 + [[1, 0, 3, 0, 3, 1, 1, 0]],
+    # title, title phrase, sentences (words, phrase, all words), first, contribution, related,
+    # first and contribution by phrase, sentences
+    said = np.array([[1, 1, 3, 3, 3, 1, 1, 0, 1, 1, 6]] * 6 + [[1, 0, 3, 0, 3, 1, 1, 0, 0, 0, 6]],
                     dtype=float)
     kept = [row for row, _ in area_members(vectors, core, said, AreaBars())]
     assert sorted(kept) == [0, 1, 2, 3, 4, 5]
@@ -97,6 +98,50 @@ def test_a_compound_spells_its_first_word_only_when_it_qualifies_it():
     assert corpus.spellings("large") == {"large", "larger"}
     assert corpus.spellings("graph") == {"graph", "graph-level", "graph-bas"}
     assert corpus.spellings("transport") == {"transport", "transport-bas"}
+
+
+def test_a_longer_word_in_another_sense_does_not_spell_the_key():
+    # "graph" is no "graphical" (Gaussian graphical models were in graph neural networks),
+    # "image" no "ImageNet"; a word's own endings still count: molecul-ar, adversarial-ly.
+    words = ["graph", "graphical", "graphic", "graph-level", "image", "imagenet", "molecul",
+             "molecular", "adversarial", "adversarially", "large", "larger", "largely"]
+    corpus = Corpus([], np.zeros((0, 2)), [], [], [], dict.fromkeys(words, 1), [])
+    assert corpus.spellings("graph") == {"graph", "graph-level"}
+    assert corpus.spellings("image") == {"image"}
+    assert corpus.spellings("molecul") == {"molecul", "molecular"}
+    assert corpus.spellings("adversarial") == {"adversarial", "adversarially"}
+    assert corpus.spellings("large") == {"large", "larger"}
+
+
+def test_a_topic_of_one_word_is_named_as_a_unit_by_that_word():
+    # "Self-supervised Object-Centric Learning" names self-supervised learning as plainly as
+    # "self-supervised learning" does; a topic of two words still needs them together.
+    corpus = Corpus([f"s:{i}" for i in range(20)], np.zeros((0, 2)), [], [], [],
+                    dict.fromkeys(["self-supervis", "learn", "object-centric", "graph",
+                                   "neural"], 1), [])
+    one = namings("self-supervised learning", corpus)[0]
+    assert one.read(Said.of("Self-supervised Object-Centric Learning for Videos")) == \
+        (True, True, True)
+    two = namings("graph neural networks", corpus)[0]
+    assert two.read(Said.of("Neural fields on a graph"))[1] is False
+
+
+def test_a_poster_among_posters_about_something_else_is_left_out():
+    # Two groups of posters; the area's group names it in its titles, the other does not. A
+    # poster of the other group that names the area in passing ("graph" in a poster about
+    # kernels) sits among posters about something else, however well its words match.
+    rng = np.random.default_rng(3)
+    area, other = rng.normal(size=32), rng.normal(size=32)
+    group = [area + 0.3 * rng.normal(size=32) for _ in range(14)]
+    elsewhere = [other + 0.3 * rng.normal(size=32) for _ in range(14)]
+    between = 0.35 * area + 0.65 * other + 0.3 * rng.normal(size=32)
+    vectors = np.array([*group, *elsewhere, between])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    naming = [1, 1, 2, 2, 2, 1, 1, 0, 1, 1, 6]
+    said = np.array([naming] * 14 + [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6]] * 14 +
+                    [[1, 0, 1, 0, 1, 1, 1, 0, 0, 0, 6]], dtype=float)
+    kept = [row for row, _ in area_members(vectors, area, said, AreaBars())]
+    assert sorted(kept) == list(range(14))
 
 
 def test_a_stem_cut_from_an_ation_word_does_not_spell_another_word():
@@ -124,7 +169,8 @@ def test_a_close_poster_that_never_names_the_area_is_left_out():
     core = rng.normal(size=16)
     vectors = np.array([core + 0.1 * rng.normal(size=16) for _ in range(7)])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    said = np.array([[1, 1, 3, 3, 3, 1, 1, 0]] * 6 + [[0, 0, 0, 0, 0, 0, 0, 3]], dtype=float)
+    said = np.array([[1, 1, 3, 3, 3, 1, 1, 0, 1, 1, 6]] * 6 + [[0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 6]],
+                    dtype=float)
     kept = [row for row, _ in area_members(vectors, core, said, AreaBars())]
     assert sorted(kept) == [0, 1, 2, 3, 4, 5]
 
@@ -187,8 +233,8 @@ def posters_text(assistant, boards: list[int]) -> list[str]:
 
 
 def test_a_summary_counts_every_poster_and_shows_at_most_max(hash_assistant):
-    summary = summarize(hash_assistant, "graph neural networks", max_posters=4)
-    assert len(summary.boards) > 4 and len(summary.shown) <= 4
+    summary = summarize(hash_assistant, "graph neural networks", max_posters=3)
+    assert len(summary.boards) > 3 and len(summary.shown) <= 3
     assert f"{len(summary.boards)} posters" in summary.header
     assert f"showing {len(summary.shown)}" in summary.header
     listed = set(summary.boards)
@@ -270,9 +316,20 @@ def test_summaries_cover_their_dev_areas(real_assistant):
                              answer.citations, answer.abstained, 0.0, results=answer.results))
     recall = np.mean([summary_recall(s) for s in scored])
     precision = np.mean([summary_precision(s) for s in scored])
-    # Measured on dev: recall 0.91, precision 0.70 when the bars were fitted, 0.75 once a
-    # poster that never names the area is left out.
-    assert recall >= 0.88 and precision >= 0.72, (recall, precision)
+    # Measured on dev: recall 0.91, precision 0.75 before a poster's neighbourhood was read
+    # (leave-one-area-out then: 0.90, 0.70); 0.92 and 0.88 since (0.91 and 0.85).
+    assert recall >= 0.9 and precision >= 0.85, (recall, precision)
+
+
+@pytest.mark.slow
+def test_a_word_used_in_another_sense_does_not_bring_a_poster_in(real_assistant):
+    # An operator of kernels is no neural operator, combinatorial generalization no
+    # combinatorial optimization, a Gaussian graphical model no graph neural network.
+    for area, other, kept in [("neural operators", 906, 426),
+                              ("machine learning for combinatorial optimization", 919, 1103),
+                              ("graph neural networks", 1404, 623)]:
+        boards = summarize(real_assistant, area).boards
+        assert kept in boards and other not in boards, (area, boards)
 
 
 @pytest.mark.slow

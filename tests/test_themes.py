@@ -172,3 +172,41 @@ def test_a_name_is_never_only_the_area_or_boilerplate():
              "Diffusion models. Extensive experiments on image editing of photos."]
     names = phrase_names(texts, np.array([0, 0, 1, 1]), avoid=frozenset({"diffusion"}))
     assert names == ["fast sampling", "image editing"]
+
+
+def test_theme_map_names_are_phrases_their_posters_say(groups):
+    # The map's legend and the app's theme chips read these labels: a phrase of the theme's
+    # posters ("diffusion models"), never a bag of terms ("diffusion · image · steps").
+    vectors, _, texts = groups
+    theme_map = build_theme_map(list(range(100, 100 + len(texts))), texts, vectors, 2, 6)
+    for theme in theme_map.themes:
+        assert " · " not in theme["label"], theme["label"]
+        members = [texts[b - 100].lower() for b in theme["boards"]]
+        assert sum(theme["label"] in text for text in members) >= 2, theme["label"]
+
+
+def test_the_real_session_map_names_each_theme_by_a_phrase_of_its_posters(bundled):
+    texts = [f"{p.title}. {p.abstract}" for p in bundled.posters]
+    boards = [p.board for p in bundled.posters]
+    theme_map = build_theme_map(boards, texts, tf_idf(texts), k_min=15, k_max=25)
+    said = dict(zip(boards, (t.lower() for t in texts), strict=True))
+    names = [theme["label"] for theme in theme_map.themes]
+    assert len(set(names)) == len(names)
+    for theme in theme_map.themes:
+        assert " · " not in theme["label"], theme["label"]
+        assert any(theme["label"] in said[b] for b in theme["boards"]), theme["label"]
+
+
+def test_a_piece_of_a_longer_name_is_not_a_name():
+    from assistant.themes import phrase_names
+
+    # The larger group takes "language models"; the other one's posters all say "large
+    # language models", whose piece "large language" names nothing: its posters' shared
+    # "scaling laws" does.
+    texts = [f"Language models answer questions {i}. Retrieval helps language models."
+             for i in range(6)] + \
+        [f"Scaling laws of large language models {i}. Large language models grow."
+         for i in range(4)]
+    names = phrase_names(texts, np.array([0] * 6 + [1] * 4))
+    assert names[0] == "language models"
+    assert names[1] == "scaling laws", names
