@@ -72,9 +72,8 @@ _COUNTS_POSTERS = re.compile(
     r"\btall(?:y|ies)\b|\btotal (?:posters?|papers?)\b|"
     r"\b(?:are|is) there (?:more|fewer|less) than \d+\b",
     re.IGNORECASE)
-_COMPARE = re.compile(r"\b(compare|comparison|contrast|differ(?:s|ence|ent)?|diff|versus|vs\.?|"
-                      r"better|worse)\b",
-                      re.IGNORECASE)
+_COMPARE = re.compile(r"\b(compar(?:e|ed|es|ing|ison)|contrast|differ(?:s|ence|ent)?|diff|versus|"
+                      r"vs\.?|better|worse)\b", re.IGNORECASE)
 # "How many LLMs did they test?", "how many epochs ...": a figure asked, not posters counted
 # (checked after _COUNTS_POSTERS, which takes "how many federated learning posters").
 _COUNTS_THINGS = re.compile(
@@ -86,10 +85,17 @@ _BARE_BOARD = re.compile(r"\b(?:like|than|to|vs\.?|versus|and|or|with|compare|be
                          r"(\d{3,7})\b|^(?:what(?:'s| is)\s+)?(?:on|at)\s+(\d{3,7})\b|"
                          # "the poster at 615", "the one on 812"
                          r"\b(?:poster|paper|board|one|booth|stand)\s+(?:at|on)\s+#?(\d{3,7})\b|"
-                         r"\b(\d{3,7})(?=\s*(?:,\s*)?(?:vs\.?|versus|and|or)\b)", re.IGNORECASE)
+                         r"\b(\d{3,7})(?=\s*(?:,\s*)?(?:vs\.?|versus|and|or)\b)|"
+                         # "tell me about 1128", "details on 1128", "1128?": a number that
+                         # ends the question after a preposition, or is all of it
+                         r"(?:\b(?:about|on|at|of|for|is)\s+|^)(\d{3,7})\s*[?.!]*$",
+                         re.IGNORECASE)
 _SIMILAR = re.compile(r"\b(similar|(?<!-)like|related to|close to|resembl\w*|along the lines of|"
                       r"(?:in )?the spirit of|reminiscent of|akin to|"
-                      r"in the same vein|same (?:topic|area) as)\b", re.IGNORECASE)
+                      r"in the same vein|same (?:topic|area) as|"
+                      # "#1017, anything related?", "other posters related?"
+                      r"(?:anything|something|posters?|papers?|others?|stuff|work)\s+(?:else\s+)?"
+                      r"(?:closely\s+)?related)\b", re.IGNORECASE)
 # Asking for posters like one described in words (not "is anyone doing X like Y").
 _SIMILAR_ONLY = re.compile(r"\b(?:similar (?:to|posters?)|what else is similar|(?:posters?|"
                            r"papers?|anything|something|more|others?) (?:like|similar to) the\b|"
@@ -210,6 +216,12 @@ class Plan:
     typed: str = ""  # the topic as typed, when a typo in it was corrected
     by: str = "rules"  # who read the intent: "rules", or "llm" (POSTERS_LLM_PLANNER)
     in_title: bool = False  # the topic must be in the title ("with 'distillation' in the title")
+    # The conversation before this turn, for follow-ups that reach past the last answer
+    # ("what's at 1126?", "and 1220?", "compare the two"): the poster each earlier turn led
+    # with, latest first, and the topic it was on. Context, not what is asked: two plans that
+    # ask the same are equal whatever came before.
+    earlier: tuple[int, ...] = field(default=(), compare=False)
+    thread: str = field(default="", compare=False)
 
     def poster_filter(self, base: PosterFilter) -> PosterFilter:
         """The plan's filters on top of the user's (the app's checkboxes, --session)."""
@@ -237,6 +249,7 @@ class Plan:
             data[key] = sorted(data[key], key=order) if data[key] is not None else None
         data["boards"], data["authors"], data["missing"] = (list(self.boards), list(self.authors),
                                                             list(self.missing))
+        data["earlier"] = list(self.earlier)
         return data
 
     @classmethod
@@ -245,7 +258,7 @@ class Plan:
         for key in ("kinds", "author_boards", "within"):
             if known.get(key) is not None:
                 known[key] = frozenset(known[key])
-        for key in ("boards", "authors", "missing"):
+        for key in ("boards", "authors", "missing", "earlier"):
             known[key] = tuple(known.get(key) or ())
         return cls(**known)
 
@@ -316,8 +329,11 @@ class AuthorMatch:
 _LONGEST_NAME = 6  # words; full names are looked up among the question's runs of words
 
 
-def match_author(question: str, cards: Iterable[dict] | CardIndex) -> AuthorMatch | None:
-    """Full names anywhere in the question; a lone surname only after an author cue."""
+def match_author(question: str, cards: Iterable[dict] | CardIndex,
+                 known: frozenset[str] = frozenset()) -> AuthorMatch | None:
+    """Full names anywhere in the question; a lone surname after an author cue, or without
+    one when it can be nothing else: no English word and no word the session's own text uses
+    (`known`, see `TitleIndex.known`) - "schölkopf spurious features"."""
     index = cards if isinstance(cards, CardIndex) else index_cards(cards)
     words = folded_words(question)
     runs = {" ".join(words[i:j]) for i in range(len(words))
@@ -332,6 +348,10 @@ def match_author(question: str, cards: Iterable[dict] | CardIndex) -> AuthorMatc
         full = [index.by_surname[w][0] for w in set(words)
                 if len(w) > 3 and len(index.by_surname.get(w, [])) == 1
                 and (not cased or w in capitalised)]
+    if not full and known:
+        full = [index.by_surname[w][0] for w in set(words)
+                if len(w) >= 5 and len(index.by_surname.get(w, [])) == 1
+                and w not in known and w not in _english()]
     if not full:
         return None
     # A longer name inside the question wins over a shorter one it contains.
@@ -340,6 +360,21 @@ def match_author(question: str, cards: Iterable[dict] | CardIndex) -> AuthorMatc
     # Refs: boards, and "S3 #812" where sessions reuse a board (assistant.citations).
     boards = sorted({b for key in full for b in index.by_name[key]}, key=_ref_order)
     return AuthorMatch(" and ".join(index.display[k] for k in full), boards)
+
+
+def _name_said(board: int, question: str, titles: TitleIndex) -> list[str]:
+    """The words of the name ("ASL Citizen", "QLoRA") by which the question names `board`,
+    or [] when it names it by its title's words."""
+    words = _title_words(question)
+    runs = {"".join(words[i:j]): words[i:j] for i in range(len(words))
+            for j in range(i + 1, min(len(words), i + 4) + 1)}
+    spaced = " ".join(words)
+    for name, boards in titles.names.items():
+        if board in boards and name in runs:  # "qlora", "uni3detr" ("uni 3 detr")
+            return runs[name]
+        if board in boards and " " in name and f" {name} " in f" {spaced} ":
+            return name.split()  # "asl citizen", "monarch mixer"
+    return []
 
 
 def _ref_order(ref: int | str) -> tuple[int, str]:
@@ -367,7 +402,8 @@ class TitleIndex:
 
 
 _NAMES_OWN = re.compile(r"(?:\bwe\s+(?:propose|introduce|present|develop|design|release|call|"
-                        r"dub|name|term|coin)|\b(?:called|dubbed|named|termed|coined)|\brefer to "
+                        r"dub|name|term|coin|curate|build|construct|create|collect|contribute)|"
+                        r"\b(?:called|dubbed|named|termed|coined)|\brefer to "
                         r"[^.]{0,60}?\bas)\s+(?:(?:a|an|the|our|it|this|them|new|novel)\s+){0,2}"
                         r"[\"“]?([A-Za-z][\w-]*[A-Za-z0-9])", re.IGNORECASE)
 
@@ -645,6 +681,23 @@ FIELD_ACRONYMS = {
 }
 
 
+# Acronyms a title spells out ("LMs" in "Scaling Data-Constrained LMs").
+_TITLE_ACRONYMS = {**FIELD_ACRONYMS, "LM": "language model", "NN": "neural network",
+                   "DNN": "deep neural network", "SNN": "spiking neural network"}
+
+
+def _spell_out(text: str) -> str:
+    """The text with the field's acronyms (and their plurals) spelt out, for title matching."""
+    def spell(match: re.Match) -> str:
+        word = match.group(0)
+        if word in _TITLE_ACRONYMS:
+            return _TITLE_ACRONYMS[word]
+        if word.endswith("s") and word[:-1] in _TITLE_ACRONYMS:
+            return _TITLE_ACRONYMS[word[:-1]] + "s"
+        return word
+    return re.sub(r"\b[A-Z][A-Za-z]*[A-Z]s?\b", spell, text)
+
+
 def expand_acronyms(topic: str, table: dict[str, str], is_rare) -> str:
     """The topic with each acronym the session defines, and rarely writes, spelled out ("BO"
     -> "Bayesian optimization"); a common one ("LLM") is left for the rankers, who know it."""
@@ -742,7 +795,17 @@ _POLITE_TAIL = re.compile(r"(?:[\s,]+(?:pls|plz|please|thanks|thank you|thx|ty|c
                           r"\b[\s!.]*)+(?=[?.!]*\s*$)", re.IGNORECASE)
 # Shorthand researchers type: "# of posters" -> "number of posters", "w/" -> "with".
 _SHORTHAND = ((re.compile(r"(?:#|\bno\.)\s*of\b", re.IGNORECASE), "number of"),
+              (re.compile(r"\bw/o\b", re.IGNORECASE), "without"),
+              (re.compile(r"\bb/w\b", re.IGNORECASE), "between"),
               (re.compile(r"\bw/\s*", re.IGNORECASE), "with "),
+              # texting: "hw many orals r there", "do u have", "anything abt RL"; lower case
+              # only ("R" is a language, "U-Net" a model)
+              (re.compile(r"\bhw\b"), "how"), (re.compile(r"\babt\b"), "about"),
+              # "spiking nets", "neural nets": the posters write "networks"
+              (re.compile(r"(?<=[a-z] )nets\b"), "networks"),
+              (re.compile(r"(?<![\w'-])u(?![\w'-])"), "you"),
+              (re.compile(r"(?<![\w'-])r(?=\s+(?:there|they|you|those|these|them|any|all|the)\b)"),
+               "are"),
               (re.compile(r"(?<=[a-z] )w(?= [a-z])"), "with"))  # "clustering w dot products"
 
 
@@ -790,6 +853,13 @@ _HEAD = re.compile(r"^(?P<head>.+?\s(?:for|on|in|with|using|via|to|of|about|from
                    r"about|from|against|under|into|across)\s).)+)$", re.IGNORECASE)
 
 
+# "above 700" is a board range when the question speaks of boards or of posters as such
+# ("the ones above 700", "posters under 300"), not of some other quantity.
+_ABOUT_BOARDS = re.compile(r"#|\bboards?\b|\b(?:ones|posters?|papers?|numbered|numbers?)\s+"
+                           r"(?:above|over|after|beyond|below|under|before|up to)\s+#?\d",
+                           re.IGNORECASE)
+
+
 def _ranges(question: str) -> tuple[int | None, int | None, str]:
     """(board_min, board_max, question without the range words)."""
     lo = hi = None
@@ -811,9 +881,9 @@ def _ranges(question: str) -> tuple[int | None, int | None, str]:
         match = open_end
     else:
         above, below = _ABOVE.search(question), _BELOW.search(question)
-        if above and re.search(r"#|\bboards?\b", question, re.IGNORECASE):
+        if above and _ABOUT_BOARDS.search(question):
             lo, match = int(above.group(1)) + 1, above
-        if below and re.search(r"#|\bboards?\b", question, re.IGNORECASE):
+        if below and _ABOUT_BOARDS.search(question):
             hi = int(below.group(1)) - (0 if below.group(0).lower().startswith("up to") else 1)
             match = match or below
             question = question.replace(below.group(0), " ")
@@ -891,7 +961,9 @@ def _topic(text: str, drop: Iterable[str] = ()) -> str:
     # A lone "/" joins alternatives ("continual / class-incremental learning"): kept.
     words = [w if w == "/" else w.strip("?.!,;:'\"()—–-/") for w in strip_frame(text).split()]
     words = [w for w in words if w and fold(w).removesuffix("'s") not in dropped
-             and fold(w) not in _FILLER]  # "jun zhu's posters": the name, possessive too
+             and fold(w) not in _FILLER  # "jun zhu's posters": the name, possessive too
+             # "spike-driven" when "Spike-driven Transformer" named the poster
+             and not ("-" in w and all(p in dropped for p in fold(w).split("-") if p))]
     edge = _NOISE | _REQUEST
     while words and fold(words[0]).split("'")[0] in edge:
         words.pop(0)
@@ -905,9 +977,26 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
     """The plan of one question; `previous` is the last turn, for follow-ups."""
     question = normalize(question)
     follow = _follow_up(question, catalog, titles, previous)
-    if follow is not None:
-        return follow
-    return fresh_plan(question, catalog, titles)
+    plan = follow if follow is not None else fresh_plan(question, catalog, titles)
+    if previous is None:
+        return plan
+    return replace(plan, earlier=_earlier(previous), thread=_thread(previous))
+
+
+_KEEP_EARLIER = 4  # posters of earlier turns a plan remembers
+
+
+def _earlier(previous: Previous) -> tuple[int, ...]:
+    """The poster the previous turn led with, then those of the turns before it."""
+    lead = previous.results[:1]
+    return tuple(dict.fromkeys([*lead, *previous.plan.earlier]))[:_KEEP_EARLIER]
+
+
+def _thread(previous: Previous) -> str:
+    """The topic the conversation was last on: the previous turn's, or, when it asked about
+    named posters ("who wrote it?"), the topic of the turns before it."""
+    return previous.plan.topic if previous.plan.intent in (
+        "search", "count", "summarize") and previous.plan.topic else previous.plan.thread
 
 
 def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
@@ -932,11 +1021,22 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
     missing = tuple(f"#{n}" for n in numbers if n not in catalog.boards)
     quoted = _QUOTED.search(question)
     asked = quoted.group(1) if quoted else (
-        named_paper(question) if _NAMED_FRAME.search(question) else "")
-    title_hits = [b for b in match_titles(rest, titles, asked)  # the catalog's session(s)
+        named_paper(question) if _NAMED_FRAME.search(question) or _paper_asked(question)
+        else "")
+    hits = match_titles(rest, titles, asked)
+    if not hits and (spelt := _spell_out(rest)) != rest:  # "Scaling Data-Constrained LMs"
+        hits = match_titles(spelt, titles, asked)
+    title_hits = [b for b in hits  # the catalog's session(s)
                   if b not in named and b in catalog.boards]
     named += title_hits
-    author = match_author(rest, catalog)
+    if not named and _QUANTITY_ASK.search(question) and not (
+            _NAMED_FRAME.search(question) or _paper_asked(question)):
+        # "how many hands are annotated in the richer 2D hands poster?": a figure asked of a
+        # poster named by its title's words is read from that poster's sentences. (Other
+        # questions about a described poster are answered by search, which finds it too.)
+        named += _described(rest, titles, catalog)
+        title_hits = [b for b in named if b not in numbers]
+    author = match_author(rest, catalog, titles.known)
     kinds = frozenset(k for k, pattern in _KINDS.items() if pattern.search(rest)) or None
     award = bool(_AWARD.search(rest))
     drop: list[str] = [*(f"{k}s" for k in (kinds or ())), *(kinds or ())]
@@ -947,6 +1047,9 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
         cleaned = re.sub(rf"\b{board}\b", " ", cleaned)
     for board in title_hits:  # the title's words name the poster, they are not the topic
         title = [w for w in titles.words[board] if w not in STOP]
+        said = _name_said(board, cleaned, titles)
+        if said:  # named by its name ("ASL Citizen"): the rest of the title was not said,
+            title = said  # and words of it the question uses ask something ("dataset size")
         drop += title + [w for w in _title_words(cleaned) if any(_near(w, t) for t in title)]
     if award:
         cleaned = _AWARD.sub(" ", cleaned)
@@ -961,21 +1064,32 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
                 author_boards=frozenset(author.boards) if author else None,
                 boards=tuple(dict.fromkeys(named)), missing=missing)
     plan = replace(plan, intent=_intent(question, plan, titles))
-    if (plan.intent == "search" and _COMPARE.search(question) and not plan.topic
+    if (plan.intent == "search" and _COMPARE.search(question)
             and plan.author_boards is not None and 2 <= len(plan.author_boards) <= 4):
-        # "compare the two Zhiwei Hao papers": that author's posters, side by side
-        plan = replace(plan, intent="compare",
-                       boards=tuple(sorted(plan.author_boards, key=_ref_order)))
+        # "compare the two Zhiwei Hao papers": that author's posters, side by side; with a
+        # topic ("the diff between Kai Han's distillation papers"), those whose titles say it
+        boards = sorted(plan.author_boards, key=_ref_order)
+        wanted = [w for w in _title_words(plan.topic)
+                  if w not in STOP and w not in _NOISE and w not in _FILLER]
+        if wanted:
+            boards = [b for b in boards if any(_near(w, t) for w in wanted
+                                               for t in titles.words.get(b, []))]
+        if len(boards) >= 2:
+            plan = replace(plan, intent="compare", boards=tuple(boards), topic="")
     return replace(plan, asks=_asks(question, plan))
 
 
+# Words that rank one poster above another ("more", "better", "faster", "cheapest").
+_COMPARATIVE = (r"\b(?:more|less|better|worse|best|worst|(?:fast|slow|cheap|bigg?|small|larg|"
+                r"high|low|strong|weak|simpl|new|old|long|short|eas|hard|quick|safe)(?:i?er|i?est))\b")
 # A choice between posters: "which is faster, A or B?", "is A more accurate than B?"
 _CHOICE = re.compile(r"\bwhich\b.*\bor\b|\b(?:more|less)\s+\w+|\b\w+er\s+than\b",
                      re.IGNORECASE)
 
 
 def _intent(question: str, plan: Plan, titles: TitleIndex) -> str:
-    named_frame = _NAMED_FRAME.search(question.strip()) and not plan.has_filters()
+    named_frame = (_NAMED_FRAME.search(question.strip()) or _paper_asked(question)) and not (
+        plan.has_filters())
     if named_frame and len(plan.boards) == 1:  # "Where is the Monarch Mixer poster?"
         return "named"
     if len(plan.boards) >= 2 and (_CHOICE.search(question) or re.search(r"\bor\b", question)):
@@ -985,7 +1099,16 @@ def _intent(question: str, plan: Plan, titles: TitleIndex) -> str:
         # "QLoRA vs PEQA": the side not named is found by its words; but "how much faster
         # than BERT is Monarch Mixer?" asks one poster for a figure
         return "compare"
-    if len(plan.boards) == 1 and _SIMILAR.search(question) and not _CARD.search(question):
+    if (len(plan.boards) == 1 and plan.topic and re.search(r"\bor\b", question)
+            and re.search(r"\bwhich\b", question, re.IGNORECASE)
+            and re.search(_COMPARATIVE, question, re.IGNORECASE)):
+        return "compare"  # "Mip-Grid or volume feature rendering: which is faster?"
+    similar = _SIMILAR.search(question)
+    if len(plan.boards) == 1 and similar and (
+            not _CARD.search(question) or _SIMILAR_ONLY.search(question)
+            or similar.group(1).lower() != "like"):
+        # "show me posters similar to HyP-NeRF", "what's related to the Koopa paper" ask for
+        # its neighbours; "what's the LinkerNet poster like?" asks for the poster
         return "similar"
     if plan.boards:  # "how many epochs does #813 say ..." asks the poster, not for a count
         return "poster"
@@ -1029,8 +1152,8 @@ def _title_like(question: str) -> bool:
 
 def _asks(question: str, plan: Plan) -> str:
     """For a question about named posters, what is asked of them ("" = show the card)."""
-    if plan.intent == "poster" and not plan.boards and _WHO.search(question):
-        return "authors"
+    if plan.intent == "poster" and _WHO.search(question):
+        return "authors"  # "who wrote the spike-driven transformer?", named or described
     if plan.intent not in ("poster", "compare") and not plan.boards:
         return ""
     if _CARD.search(question) and not plan.topic:
@@ -1064,12 +1187,50 @@ def with_quantity(question: str, asks: str) -> str:
     return f"{phrase} {asks}".strip()
 
 
+# "Do you have the DreamBooth poster?", "the GPT-4 technical report", "BERT paper?",
+# "looking for 'Visual Instruction Tuning'": a paper asked for by its name (see `_paper_asked`).
+_PAPER_ASKED = re.compile(
+    r"^(?:(?:(?:can|could|may)\s+(?:i|we)\s+(?:see|find|get)|do\s+you\s+have|(?:i'?m\s+|i\s+am\s+)?"
+    r"looking\s+for|show\s+me|find(?:\s+me)?)\s+)?(?:the\s+)?(?P<name>.+?)\s+(?P<what>paper|poster|"
+    r"(?:technical\s+|tech\s+)?report|preprint)(?:\s*[-—:,]?\s*(?:here|around|in this session)?)"
+    r"\s*[?.!]*$"
+    r"|^(?:(?:i'?m\s+|i\s+am\s+)?looking\s+for|find(?:\s+me)?|show\s+me|do\s+you\s+have)\s+"
+    r"(?:the\s+)?[\"“'‘](?P<quoted>[^\"”’]{3,120}?)[\"”’'](?:\s+(?:paper|poster))?\s*[?.!]*$",
+    re.IGNORECASE)
+_JOINERS = frozenset("of for and the a an in on with to is are all you we do does via from at "
+                     "by as not".split())
+
+
+def _paper_asked(question: str) -> str:
+    """The name of a paper asked for as such: "the <name> paper/poster/report" (or a quoted
+    title after "looking for"), where every word of the name is written as a name is
+    (capitalised, a number, coined: "GPT-4", "Llama 2", "ResNet", "Attention Is All You
+    Need"). "the diffusion paper" asks about a topic; "" then."""
+    match = _PAPER_ASKED.match(normalize(question).strip())
+    if not match:
+        return ""
+    if match.group("quoted"):
+        return match.group("quoted").strip()
+    name = match.group("name").strip(" \"'“”‘’")
+    words = name.split()
+    if not 1 <= len(words) <= 8 or fold(words[0]) in _JOINERS:
+        return ""
+    if len(words) == 1 and (name in FIELD_ACRONYMS or name.removesuffix("s") in FIELD_ACRONYMS):
+        return ""  # "GNN paper?": a field's term, asked as a topic
+    if all(w[0].isupper() or w[0].isdigit() or _coined(w) or (i and fold(w) in _JOINERS)
+           for i, w in enumerate(words)):
+        # "the GPT-4 technical report": the report is part of the name, a paper is not
+        what = match.group("what").lower()
+        return f"{name} {what}" if "report" in what else name
+    return ""
+
+
 def named_paper(question: str) -> str:
     """The name a "named" question asks about ("Is LinkerNet in this session?" -> LinkerNet)."""
     question = normalize(question)
     match = _NAMED_FRAME.search(question.strip())
     if not match:
-        return strip_frame(question)
+        return _paper_asked(question) or strip_frame(question)
     name = next(g for g in match.groups() if g)
     return re.sub(r"^(?:the|a|an)\s+|\s+(?:poster|paper)$", "", name.strip(" \"'“”?"),
                   flags=re.IGNORECASE)
@@ -1084,9 +1245,20 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
     if (fresh.intent == "summarize" and _PRONOUN_ONLY.match(fresh.topic.strip())
             and previous.plan.topic):  # "summarize them": the area asked about before
         return replace(fresh, topic=previous.plan.topic)
+    results = previous.results
+    same = _SAME_TOPIC.search(question)
+    if same and not fresh.boards and (thread := _thread(previous)):
+        # "any spotlights on the same topic?": the topic the conversation is on, put in
+        return fresh_plan(f"{question[:same.start()]} {thread} {question[same.end():]}",
+                          catalog, titles)
+    if (len(fresh.boards) == 1 and results and results[0] != fresh.boards[0]
+            and _COMPARE.search(question) and _REFERS_TO_ONE.search(question)):
+        # "compare it with 527", "is this one better than QLoRA?": the poster the last
+        # answer led with, and the one named
+        return replace(fresh, intent="compare", boards=(results[0], fresh.boards[0]),
+                       topic="", asks="")
     if fresh.boards or fresh.missing or fresh.intent in ("summarize", "overview"):
         return None  # it names its own posters
-    results = previous.results
     what_about = _WHAT_ABOUT.match(question.strip())
     if what_about:  # the previous filters with a new topic, even after "none of them"
         topic = strip_frame(next((g for g in what_about.groups() if g), ""))
@@ -1110,11 +1282,21 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
     if positions:  # "the second one", "compare the first two", "more like the last one"
         boards = tuple(results[i] for i in positions)
         rest = _FIRST_N.sub(" ", _ORDINAL.sub(" ", question))
-        if len(boards) >= 2 and _COMPARE.search(question):
+        if _COMPARE.search(question) and (len(boards) >= 2 or _asks_several(question)):
+            # "compare the first two" after an answer with one poster: a comparison of one,
+            # which the answer says, rather than a second poster made up
             return Plan(intent="compare", boards=boards, asks=_about_one(rest))
         if _SIMILAR.search(question) and not _CARD.search(question):
             return Plan(intent="similar", boards=boards[:1])
         return Plan(intent="poster", boards=boards, asks=_about_one(rest))
+    shown = results[:previous.shown] if previous.shown else results
+    if _WHICH_CHOICE.search(question) and not fresh.has_filters():
+        other = next((b for b in previous.plan.earlier if b not in shown), None)
+        if len(shown) >= 2 or (len(shown) == 1 and other is not None):
+            # "which is more energy efficient?" after two posters, shown together or one
+            # after the other; after a list, its first few side by side (as "compare them")
+            pair = tuple(shown[:4]) if len(shown) >= 2 else (other, shown[0])
+            return Plan(intent="compare", boards=pair, asks=_about_one(question))
     if _AMONG.search(question):
         rest = _AMONG.sub(" ", question)
         plan = fresh_plan(rest, catalog, titles)
@@ -1124,15 +1306,28 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
     if only and fresh.kinds and not fresh.topic:
         return replace(previous.plan, kinds=fresh.kinds, within=None)
     several = _SEVERAL.search(question)
-    if several and _COMPARE.search(question) and len(results) >= 2:
+    if several and _COMPARE.search(question) and len(shown) >= 2:
         # "compare the two", "how do they differ?": the posters the last answer showed
         wanted = _SMALL_NUMBERS.get((several.group(1) or "").lower()) or min(
             4, previous.shown or 2)
         return Plan(intent="compare", boards=tuple(results[:max(2, wanted)]))
+    if several and _COMPARE.search(question) and len(shown) == 1:
+        # One poster shown ("and 1220?" after "what's at 1126?"): the two are it and the
+        # poster the turn before led with
+        other = next((b for b in previous.plan.earlier if b != shown[0]), None)
+        return Plan(intent="compare", boards=(shown[0],) if other is None else (other,
+                                                                                  shown[0]))
     if _SIMILAR.search(question) and not fresh.topic and not fresh.has_filters():
         # "anything similar?", "similar posters?": like the poster the last answer led with
         return Plan(intent="similar", boards=(results[0],))
     described = _THE_ONE.search(question)
+    kind = described and _KINDS_NAMED.get(described.group(1).lower())
+    if kind:  # "the spotlight one": the one poster of that kind the last answer showed
+        of_kind = [c.get("ref", c["board"]) for c in catalog.cards if c["kind"] == kind]
+        matching = [b for b in shown if b in set(of_kind)]
+        if len(matching) == 1:
+            rest = question.replace(described.group(0), " ")
+            return Plan(intent="poster", boards=(matching[0],), asks=_about_one(rest))
     if described and (board := _best_title(described.group(1), results, titles)):
         rest = question.replace(described.group(0), " ")
         return Plan(intent="poster", boards=(board,), asks=_about_one(rest))
@@ -1167,9 +1362,34 @@ def _about_one(question: str) -> str:
     return with_quantity(question, _topic(rest))
 
 
+_KINDS_NAMED = {"oral": "oral", "spotlight": "spotlight", "oral poster": "oral",
+                "spotlight poster": "spotlight"}
+# "the same topic", "that area": the topic the conversation is on.
+_SAME_TOPIC = re.compile(r"\b(?:the\s+)?same\s+(?:topic|area|subject|theme|field|problem|"
+                         r"direction)s?\b|\bth(?:at|is)\s+(?:topic|area|subject|theme|field)\b",
+                         re.IGNORECASE)
+# "compare it with ...", "is this one better than ...": the poster of the last answer.
+_REFERS_TO_ONE = re.compile(r"\b(?:it|this one|that one|this poster|that poster|this paper|"
+                            r"that paper)\b|\b(?:compare|contrast)\s+(?:this|that)\b|"
+                            # "vs PEQA?", "and compared with #441?": the subject left out
+                            r"^(?:and\s+|but\s+|so\s+)?(?:vs\.?|versus|against|compared (?:to|"
+                            r"with)|in comparison (?:to|with)|how about (?:vs\.?|versus|"
+                            r"compared (?:to|with)))\s", re.IGNORECASE)
+# "which is more energy efficient?", "which one's faster?": a choice between the posters the
+# conversation is on.
+_WHICH_CHOICE = re.compile(r"^(?:and\s+|so\s+|ok(?:ay)?\s+)?which(?:\s+one|\s+of\s+(?:the|these|"
+                           r"them|those)\s+two)?(?:'s|\s+(?:is|was|does|has|gets|runs|scales|"
+                           r"seems|looks))?\b.*" + _COMPARATIVE, re.IGNORECASE)
+
+
+def _asks_several(question: str) -> bool:
+    """ "the first two", "the 2nd and the 3rd": more than one poster, by position."""
+    return bool(_FIRST_N.search(question)) or len(_ORDINAL.findall(question)) >= 2
+
+
 # "them", "the two", "both": the posters of the previous answer, together.
 _SEVERAL = re.compile(r"\b(?:the|those|these)\s+(two|three|four)\b|\b(?:both|them|they|those|"
-                      r"these|the (?:two|three|four)|all of them)\b", re.IGNORECASE)
+                      r"these|the (?:two|three|four)|all of them|em)\b|'em\b", re.IGNORECASE)
 # "it", "this one": one poster, the first of the previous answer when it showed several.
 _SINGULAR = re.compile(r"\b(?:it|its|it's|this one|that one|this poster|that poster|this paper|"
                        r"that paper)\b|\b(?:wrote|write|made|presents?|presented|about|on|"
@@ -1194,6 +1414,34 @@ def _best_title(words: str, boards: list[int], titles: TitleIndex) -> int | None
     if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
         return None
     return scores[0][1]
+
+
+# "the richer 2D hands poster", "that idempotent compression paper": a poster by its words.
+_DESCRIBED = re.compile(r"\b(?:the|that|this)\s+((?:[\w-]+\s+){0,4}?[\w-]+)\s+(?:poster|paper)\b",
+                        re.IGNORECASE)
+
+
+def _described(question: str, titles: TitleIndex, catalog: CardIndex) -> list[int]:
+    """The one poster whose title holds at least two, and two thirds, of the words that
+    describe "the ... poster" in the question, clearly ahead of any other title ([] if none)."""
+    match = _DESCRIBED.search(question)
+    if not match:
+        return []
+    wanted = {w for w in _title_words(match.group(1))
+              if w not in STOP and w not in _NOISE and w not in _FILLER}
+    if len(wanted) < 2:
+        return []
+    lookup = titles.lookup()
+    candidates = {b for word in lookup.near(sorted(wanted)) for b in lookup.boards.get(word, ())}
+    scores = {b: sum(any(_near(w, t) for t in titles.words[b]) for w in wanted)
+              for b in candidates}
+    ranked = sorted(((n, b) for b, n in scores.items() if b in catalog.boards), reverse=True)
+    if not ranked:
+        return []
+    best, board = ranked[0]
+    if best < 2 or 3 * best < 2 * len(wanted) or (len(ranked) > 1 and ranked[1][0] == best):
+        return []
+    return [board]
 
 
 # Asking for posters in the plural ("which posters ...", "any papers on ...", "show me all

@@ -358,3 +358,10 @@ def test_the_sentence_that_answers_is_chosen_not_the_one_that_names_the_poster()
     title = "ScaleLong: Stable Training of Diffusion Models by Scaling Long Skip Connections"
     assert "1.5x" in best_sentence("What training speed-up do they get by scaling down the "
                                    "skip connections?", abstract, title)
+    # a digit inside a name ("MixFormerV2", "ResNet-50") is not a figure: the sentence with
+    # the speed is chosen over one that only names the model
+    abstract = ("We propose MixFormerV2, a fully transformer tracker. To make the MixFormerV2 "
+                "model fast on GPU and CPU we distil it. The base model reaches 165 FPS on a GPU.")
+    title = "MixFormerV2: Efficient Fully Transformer Tracking"
+    assert "165 FPS" in best_sentence("how fast does the MixFormerV2 model run on GPU?",
+                                      abstract, title)

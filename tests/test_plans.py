@@ -211,6 +211,30 @@ def test_ask_history_replays_a_conversation_from_json(real_store, tmp_path):
     assert json.loads(fresh.output)["citations"] != [509]  # without --history: a new question
 
 
+def test_compare_the_two_reaches_back_through_a_json_history(real_store, tmp_path):
+    # Each turn shows one poster; "compare the two" means the posters of the last two turns,
+    # also when the conversation is replayed from `ask --json` outputs.
+    runner, history, turns = CliRunner(), tmp_path / "turns.json", []
+    for question in ["what's on board 1126", "and 1220?", "compare the two"]:
+        args = ["ask", question, "--json", "--store", str(real_store)]
+        if turns:
+            history.write_text(json.dumps(turns), encoding="utf-8")
+            args += ["--history", str(history)]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        turns.append(json.loads(result.output))
+    assert [t["citations"] for t in turns[:2]] == [[1126], [1220]]
+    assert turns[2]["plan"]["intent"] == "compare"
+    assert turns[2]["citations"] == [1126, 1220] and turns[2]["answer"].count("Method:") == 2
+
+
+def test_compare_it_with_a_named_poster_compares_the_last_answers_poster(real_assistant):
+    first = real_assistant.ask("tell me about Monarch Mixer")
+    then = real_assistant.ask("compare it with the spike-driven transformer",
+                              previous=turn_of("tell me about Monarch Mixer", first))
+    assert then.citations == [509, 418] and "Side by side" in then.answer
+
+
 def test_a_bad_history_file_is_one_clear_line(real_store, tmp_path):
     history = tmp_path / "turns.json"
     history.write_text('{"not": "a list"}', encoding="utf-8")

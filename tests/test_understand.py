@@ -135,7 +135,7 @@ TABLE = [
                                              "topic": "vision"}),
     # Conjunctions and afterthoughts at a topic's edge are not part of it.
     ("spiking nets but only spotlights", {"kinds": frozenset({"spotlight"}),
-                                          "topic": "spiking nets"}),
+                                          "topic": "spiking networks"}),
     # A lone "/" joins alternatives and stays in the topic.
     ("How many continual / class-incremental learning posters are there?",
      {"intent": "count", "topic": "continual / class-incremental learning"}),
@@ -177,6 +177,50 @@ TABLE = [
     # ... unless the name is an English word ("HiDe"), said in passing.
     ("Has anyone used a pretrained text-to-image generator to hide a secret picture inside "
      "an innocent-looking one?", {"intent": "search", "boards": ()}),
+    # "above N" is a board range when the question speaks of posters, not only of boards.
+    ("posters above 1200 on reinforcement learning", {"board_min": 1201, "board_max": None,
+                                                      "topic": "reinforcement learning"}),
+    # Asking for a poster's neighbours, however put; "show me" asks for them, not its card.
+    ("i liked #1017, anything related?", {"intent": "similar", "boards": (1017,)}),
+    ("show me posters similar to HyP-NeRF", {"intent": "similar", "boards": (438,)}),
+    # A surname that is no word and that no poster's text uses names its author, cue or not.
+    ("schölkopf spurious features", {"authors": ("Bernhard Schölkopf",),
+                                     "topic": "spurious features"}),
+    # A figure asked of "the ... poster" described by its title's words: that poster.
+    ("how many hands are annotated in the richer 2D hands poster?",
+     {"intent": "poster", "boards": (224,)}),
+    # A bare board number that ends the question after a preposition, or is all of it.
+    ("tell me about 1128", {"intent": "poster", "boards": (1128,)}),
+    ("1128?", {"intent": "poster", "boards": (1128,)}),
+    # Neighbours asked with a card's words ("what's ... related to"): only "like" asks for
+    # the poster itself ("what's the LinkerNet poster like?").
+    ("what's related to the Koopa paper", {"intent": "similar", "boards": (436,)}),
+    # A name the abstract coins with other verbs ("we curate CortexBench") names the poster.
+    ("how many tasks are in CortexBench?", {"intent": "poster", "boards": (432,)}),
+    # One poster named, the other described, and a choice between them: a comparison.
+    ("Mip-Grid or volume feature rendering: which is faster?",
+     {"intent": "compare", "boards": (114,)}),
+    # Who wrote a poster named by its title: its authors, whatever title words are left.
+    ("who wrote the spike-driven transformer?", {"intent": "poster", "boards": (418,),
+                                                 "asks": "authors"}),
+    # A paper asked for by a name ("the <Name> paper/poster/report", a quoted title after
+    # "looking for"), here or not; "the <topic> paper" in lower case is a topic.
+    ("the GPT-4 technical report", {"intent": "named", "boards": ()}),
+    ("Do you have the DreamBooth poster?", {"intent": "named", "boards": ()}),
+    ("looking for 'Visual Instruction Tuning'", {"intent": "named", "boards": ()}),
+    ("Do you have the Koopa poster?", {"intent": "named", "boards": (436,)}),
+    ("knowledge distillation paper?", {"intent": "search"}),
+    ("GNN paper?", {"intent": "search"}),  # a field's acronym is a topic too
+    # Texting shorthand ("hw", "r", "u") is read as the words it stands for.
+    ("hw many orals r there", {"intent": "count", "kinds": frozenset({"oral"}), "topic": ""}),
+    ("do u have the PaLM 2 poster", {"intent": "named", "boards": ()}),
+    # An author's posters compared, narrowed to those whose titles say the topic.
+    ("compare Kai Han's distillation papers", {"intent": "compare", "boards": (1007, 1008)}),
+    # A title named with the field's acronym for its words ("LMs": language models).
+    ("Scaling Data-Constrained LMs poster?", {"intent": "named", "boards": (813,)}),
+    # A poster named by its name ("ASL Citizen") keeps the title's other words the question
+    # asks with: "dataset" is asked, though the title says it too.
+    ("what dataset size does ASL citizen have", {"boards": (334,), "asks": "dataset size"}),
 ]
 
 
@@ -217,6 +261,8 @@ def test_a_named_paper_that_is_absent_keeps_its_name():
     assert named_paper("where's the Segment Anything paper?") == "Segment Anything"
     assert named_paper("Attention Is All You Need - is it here?") == "Attention Is All You Need"
     assert named_paper("hey, is Toolformer in this session? thx") == "Toolformer"
+    assert named_paper("the GPT-4 technical report") == "GPT-4 technical report"
+    assert named_paper("Can I see the Llama 2 poster?") == "Llama 2"
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -227,6 +273,11 @@ def test_a_named_paper_that_is_absent_keeps_its_name():
     ("who wrote it, thanks!", "who wrote it"),
     ("# of posters on NeRF", "number of posters on NeRF"),
     ("models w/ memory", "models with memory"),
+    ("hw many r there, abt RL", "how many are there, about RL"),
+    ("models w/o attention", "models without attention"),
+    ("spiking nets", "spiking networks"),  # the posters write "networks"
+    # "R" the language and "U-Net" stay.
+    ("posters using R", "posters using R"), ("U-Net design", "U-Net design"),
     # Words that only look like chat stay: "so-called", "well-calibrated", a bare "hey".
     ("so-called foundation models", "so-called foundation models"),
     ("well-calibrated classifiers", "well-calibrated classifiers"),
@@ -339,6 +390,37 @@ FOLLOW_UPS = [
     ("Which posters are orals?", [409, 813, 509],
      "which of them won something", {"award": True,
                                      "within": frozenset({409, 813, 509})}),
+    # "it" in a comparison with a named poster: the poster the last answer led with.
+    ("Tell me about the Monarch Mixer paper", [509],
+     "compare it with the spike-driven transformer", {"intent": "compare",
+                                                      "boards": (509, 418)}),
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "how does it differ from #813?", {"intent": "compare", "boards": (310, 813)}),
+    # Positions beyond the last answer: a comparison of the one poster there is, not of a
+    # second one made up.
+    ("what's at #813?", [813], "compare the first two", {"intent": "compare",
+                                                         "boards": (813,)}),
+    # "the same topic": the topic the conversation is on, with this question's filters.
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "any spotlights on the same topic?", {"intent": "search", "topic": "diffusion models",
+                                           "kinds": frozenset({"spotlight"})}),
+    # "em" is "them"; "vs X?" leaves out its subject, the poster of the last answer.
+    ("hey which posters are on POMDPs", [429, 433], "compare em",
+     {"intent": "compare", "boards": (429, 433)}),
+    ("QLoRA?", [524], "vs PEQA?", {"intent": "compare", "boards": (524, 441)}),
+    # "the spotlight one": the one poster of that kind the last answer showed.
+    ("anything on image super-resolution", [210, 226],
+     "the spotlight one - what bit widths does it target?",
+     {"intent": "poster", "boards": (226,)}),
+    # A choice between the two posters the last answer showed.
+    ("Which posters are about Bayesian optimization?", [1128, 1209],
+     "which one is faster?", {"intent": "compare", "boards": (1128, 1209)}),
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "which is better?", {"intent": "compare", "boards": (310, 530, 601)}),
+    ("HyTrel", [315], "compared with CAAFE?", {"intent": "compare", "boards": (315, 320)}),
+    # A range after a list: "the ones above 700" filters the same topic.
+    ("Which posters are about adversarial attacks?", [200, 301, 709, 718],
+     "just the ones above 700", {"topic": "adversarial attacks", "board_min": 701}),
 ]
 
 
@@ -347,6 +429,42 @@ FOLLOW_UPS = [
 def test_follow_ups_build_on_the_previous_turn(catalog, first, results, question, expected):
     plan = plan_of(catalog, question, previous(catalog, first, results))
     assert {k: getattr(plan, k) for k in expected} == expected
+
+
+# Conversations of three turns: (question, the boards its answer showed) for the earlier
+# turns, then the question and what its plan must hold.
+CONVERSATIONS = [
+    # "compare the two" after two turns of one poster each: those two posters.
+    ([("what's on board 1126", [1126]), ("and 1220?", [1220])],
+     "compare the two", {"intent": "compare", "boards": (1126, 1220)}),
+    ([("where's the QLoRA poster", [524]), ("what about PEQA?", [441])],
+     "how do they differ?", {"intent": "compare", "boards": (524, 441)}),
+    # A choice after two turns of one poster each: between those two.
+    ([("what's at 509", [509]), ("and 418?", [418])],
+     "which is more energy efficient?", {"intent": "compare", "boards": (509, 418)}),
+    # "the same topic" after a question about one poster: the topic before it.
+    ([("diffusion model orals", [615]), ("what problem does it fix", [615])],
+     "any spotlights on the same topic?", {"topic": "diffusion model",
+                                           "kinds": frozenset({"spotlight"})}),
+]
+
+
+@pytest.mark.parametrize("turns, question, expected", CONVERSATIONS,
+                         ids=[q for _, q, _ in CONVERSATIONS])
+def test_follow_ups_reach_past_the_last_answer(catalog, turns, question, expected):
+    before = None
+    for asked, shown in turns:
+        before = Previous(asked, plan_of(catalog, asked, before), shown, len(shown))
+    plan = plan_of(catalog, question, before)
+    assert {k: getattr(plan, k) for k in expected} == expected
+
+
+def test_a_conversations_context_survives_json_but_does_not_change_what_is_asked(catalog):
+    first = Previous("what's on board 1126", plan_of(catalog, "what's on board 1126"), [1126], 1)
+    plan = plan_of(catalog, "and 1220?", first)
+    assert plan.earlier == (1126,)
+    assert Plan.from_json(plan.to_json()).earlier == (1126,)
+    assert plan == plan_of(catalog, "and 1220?")  # the same question, asked afresh
 
 
 def test_a_plan_survives_json(catalog):
