@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from assistant import compose
+from assistant import compose, relevance
 from assistant import store as st
 from assistant.answer import (
     CANNOT_ANSWER,
@@ -32,11 +32,16 @@ from assistant.relevance import (
     LLMJudgement,
     aspects,
     judged,
+    lacking,
     qualified,
+    qualifier_words,
     supports,
     term_share,
     together,
+    trimmed,
+    uncommon,
     unheard,
+    verb_forms,
 )
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.settings import BUNDLED_SESSION, Settings
@@ -105,6 +110,17 @@ class Relevance(NamedTuple):
     kept: list[Candidate]  # relevant enough to cite
     abstains: bool
     why: str
+
+
+@cache
+def _word_ranks() -> dict[str, int]:
+    """The embedding model's whole words by rank (0: "the"): WordPiece lists them roughly
+    in order of frequency, so a low rank is a common English word."""
+    from assistant.embedding import _counting_tokenizer
+
+    vocab = _counting_tokenizer().get_vocab()
+    first = vocab.get("the", 0)
+    return {w: i - first for w, i in vocab.items() if w.isalpha() and w.islower() and i >= first}
 
 
 @cache
@@ -196,6 +212,35 @@ class OpenedStore:
     _terms: dict[str, frozenset[str]] = field(default_factory=dict)
     _words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _title_terms: dict[Ref, frozenset[str]] = field(default_factory=dict)
+    _stem_sets: dict[str, frozenset[str]] = field(default_factory=dict)
+    _plain: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    _stem_df: dict[str, int] | None = None
+
+    def stem_set(self, key: str) -> frozenset[str]:
+        """A poster's title and abstract as a set of Snowball stems (once per poster)."""
+        found = self._stem_sets.get(key)
+        if found is None:
+            found = self._stem_sets[key] = frozenset(self.words(key))
+        return found
+
+    def stem_df(self) -> dict[str, int]:
+        """How many posters carry each Snowball stem (once per generation)."""
+        if self._stem_df is None:
+            df: dict[str, int] = {}
+            for key in self.index.cards:
+                for t in self.stem_set(key):
+                    df[t] = df.get(t, 0) + 1
+            self._stem_df = df
+        return self._stem_df
+
+    def plain(self, key: str) -> tuple[str, frozenset[str]]:
+        """A poster's title and abstract as written, and its set of lower-case words."""
+        found = self._plain.get(key)
+        if found is None:
+            card = self.index.cards[key]
+            text = f"{card['title']} . {card['abstract']}"
+            found = self._plain[key] = (text, frozenset(re.findall(r"[a-z]+", fold(text))))
+        return found
 
     def terms(self, key: str) -> frozenset[str]:
         """A poster's title and abstract terms (computed once per generation)."""
@@ -541,6 +586,7 @@ class Assistant:
         # A subject with qualifiers ("NeRF for underwater scenes"): a poster about the subject
         # alone does not answer; when none supports every aspect, they become related.
         parts = self.aspects(query)
+        several = len(kept) > 1  # the gate's choice, before the aspects narrow it
         if qualified(parts):
             kept = [c for c, support in zip(kept, self.aspect_support(parts, kept), strict=True)
                     if supports(support)]
@@ -548,15 +594,111 @@ class Assistant:
                 return Relevance(candidates, [], True, f"no poster supports every aspect of "
                                  f"{' + '.join(f'“{p}”' for p in parts)} ({why})")
             why += f"; {len(kept)} support every aspect"
+        # A short topic's specific words must each be carried by some poster it cites
+        # ("binary quantized diffusion models": the quantized diffusion poster never says
+        # binary); and a poster far less carried than the best-supported one is about a word
+        # of the topic, not the topic.
+        if len(term_set(query)) <= _SHORT_TOPIC:
+            supported = self.supported(query, kept)
+            if absent := self.unsupported(query, supported, several):
+                return Relevance(candidates, [], True, f"no poster about the rest mentions "
+                                 f"“{absent[0]}” ({why})")
+            whole = self.carrying(query, supported)
+            if len(whole) < len(kept):
+                why += (f"; {len(kept) - len(whole)} left out for carrying far less of the "
+                        "topic's terms than the best-supported poster or not its rare "
+                        "qualifier")
+            kept = whole
         return Relevance(candidates, kept, False, why)
+
+    def qualifiers(self, topic: str, whole: bool = False) -> list[tuple[str, str]]:
+        """The uncommon words of a short topic (`assistant.relevance.uncommon`), as written,
+        each with its Snowball stem: what the posters cited for it must say. A superlative
+        ("the biggest model") is what a question asks, not a subject; a word no poster of the
+        session uses is `unheard`'s; a verb form (`assistant.relevance.verb_forms`) says what
+        is done, which a poster words in many ways. `whole`: every content word of an aspect
+        but its verb forms, common or not, and one no poster says too."""
+        from assistant.index import stems
+
+        ranks = _word_ranks()
+        df = self._opened.stem_df()
+        wanted = []
+        words = qualifier_words(topic)
+        for word, verb in zip(words, verb_forms(words), strict=True):
+            plain = fold(word)
+            if (plain in STOPWORDS or len(plain) < 3 or plain.endswith("est") or verb
+                    or not (whole or uncommon(word, ranks))):
+                continue
+            if (not whole and re.search(r"[a-z]", plain)
+                    and not any(df.get(s, 0) for s in stems(plain))):
+                continue  # no poster says it at all: `unheard` speaks of it
+            wanted.append((word, "".join(stems(plain.replace("-", "")))))
+        return wanted
+
+    def lacking(self, topic: str, kept: list[Candidate]) -> list[list[str]]:
+        """For each kept poster, the topic's qualifiers it does not carry."""
+        wanted = self.qualifiers(topic)
+        return lacking(wanted, [self._opened.plain(c.key) for c in kept]) if wanted else [
+            [] for _ in kept]
+
+    def unsupported(self, topic: str, kept: list[Candidate],
+                    several: bool | None = None) -> list[str]:
+        """The topic's qualifiers that none of the kept posters carries, when several posters
+        share the rest of it: the question then picks among a subject's posters by a word none
+        says ("binary", "hardware"). A lone poster kept is the one a question describes,
+        perhaps in other words ("landmark guidance" for its "landmark control"); only a
+        number it lacks ("1-bit" of a 4-bit poster) is never worded otherwise. `several`:
+        whether the gate kept more than one poster (by default, whether `kept` has)."""
+        several = len(kept) > 1 if several is None else several
+        lacks = self.lacking(topic, kept)
+        return [w for w, _ in self.qualifiers(topic) if lacks and all(w in lack
+                                                                       for lack in lacks)
+                and (several or re.search(r"\d", w))]
+
+    def carrying(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
+        """The kept posters that miss none of the topic's rare qualifiers (one that few posters
+        of the session carry, `SupportBars.rare`), or nearly as close in meaning as the
+        closest: the others are about the rest of the topic only."""
+        bars = relevance.SUPPORT_BARS
+        df = self._opened.stem_df()
+        rare = {w for w, stem_ in self.qualifiers(topic)
+                if df.get(stem_, 0) <= bars.rare * len(self.cards)}
+        if not rare or not kept:
+            return kept
+        top = max(c.cosine for c in kept)
+        return [c for c, lack in zip(kept, self.lacking(topic, kept), strict=True)
+                if not rare & set(lack) or c.cosine >= bars.close * top] or kept
+
+    def supported(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
+        """The kept posters that carry enough of a short topic's terms, or are nearly as
+        close in meaning as the closest (`assistant.relevance.trimmed`)."""
+        from assistant.index import stems
+
+        n = len(self.cards)
+        df = self._opened.stem_df()
+        terms = set(stems(" ".join(w for w in re.findall(r"[a-z0-9]+", fold(topic))
+                                   if len(w) > 2 and w not in STOPWORDS)))
+        weights = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
+        if len(weights) < 2 or len(kept) < 2:
+            return kept
+        shares = [term_share(weights, self._opened.stem_set(c.key)) for c in kept]
+        keep = trimmed(shares, [c.cosine for c in kept])
+        return [c for c, ok in zip(kept, keep, strict=True) if ok]
 
     def described(self, query: str, candidates: list[Candidate], kept: list[Candidate],
                   why: str) -> tuple[list[Candidate], str]:
         """A poster described in many words (more terms than a short topic has), first for
         both rankers, is the one the question describes: cite it, and another only when it is
-        nearly as close. Its neighbours share words with the description, not its subject."""
+        nearly as close. Its neighbours share words with the description, not its subject.
+        Otherwise, those carrying far less of the description's terms than the best-supported
+        poster, and not nearly as close in meaning, are left out (`supported`)."""
         if len(term_set(query)) <= _SHORT_TOPIC or not kept:
             return kept, why
+        supported = self.supported(query, kept)
+        if len(supported) < len(kept):
+            why += (f"; {len(kept) - len(supported)} carrying far less of the description's "
+                    "terms than the best-supported poster left out")
+            kept = supported
         top = max(candidates, key=lambda c: c.cosine)
         if top is not max(candidates, key=lambda c: c.bm25) or top not in kept:
             return kept, why
@@ -610,10 +752,21 @@ class Assistant:
         wanted = [stems(" ".join(w for w in re.findall(r"[a-z0-9]+", fold(part))
                                  if len(w) > 2 and w not in STOPWORDS)) for part in parts]
 
+        # Or a part's words but its verb forms are each carried, wherever they stand: "storing
+        # exemplars" is carried by "exemplar-free" ("storing" is how the question says it),
+        # "calibrating camera intrinsics" by "camera ... intrinsic parameters"; "traffic
+        # forecasting" is not carried by a poster forecasting neuron activity.
+        specific = [self.qualifiers(part, whole=True) for part in parts]
+
+        def carries(key: str, wanted_words: list[tuple[str, str]]) -> bool:
+            return bool(wanted_words) and not lacking(wanted_words,
+                                                      [self._opened.plain(key)])[0]
+
         def lexical(key: str) -> float:  # the weakest part's
-            return min(float(together(want, self._opened.words(key))) if len(w) > 1
+            return min(1.0 if carries(key, own) else
+                       float(together(want, self._opened.words(key))) if len(w) > 1
                        else term_share(w, self._opened.terms(key))
-                       for w, want in zip(weights, wanted, strict=True))
+                       for w, want, own in zip(weights, wanted, specific, strict=True))
 
         return [AspectSupport(lexical(c.key), float(d))
                 for c, d in zip(candidates, dense, strict=True)]
@@ -698,6 +851,13 @@ class Assistant:
         parts = self.aspects(topic) if topic else []
         if plan is not None and (plan.has_filters() or plan.within is not None) and topic:
             reason = f"None of the {scope(plan)} seems to be about “{topic}”."
+        elif related and len(term_set(topic)) <= _SHORT_TOPIC and (
+                absent := self.unsupported(topic, self.supported(topic,
+                                                                 self.gate(candidates)),
+                                           len(self.gate(candidates)) > 1)):
+            # Before the aspects: the subject part may hold the missing word ("1-bit").
+            reason = (f"No poster here is about “{topic}”: none of those about the rest "
+                      f"mentions {' or '.join(f'“{w}”' for w in absent)}; these are related.")
         elif related and qualified(parts):  # the subject is here, a qualifier is not
             reason = (f"No poster here is about “{topic}”; the related posters are about "
                       f"“{parts[0]}”.")

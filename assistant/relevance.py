@@ -15,6 +15,24 @@ carried by its words or is close in meaning. When none is, the answer says so an
 subject's posters as related. A long descriptive question ("a method that recovers focal
 length from a single photo, no checkerboard needed") is not split: its parts are a
 description, not qualifiers, and the gate alone decides.
+
+An aspect is also carried when the poster says each of its words but its verb forms, wherever
+they stand (`lacking`, `verb_forms`): "storing exemplars" by "exemplar-free", not "traffic
+forecasting" by a poster forecasting neuron activity.
+
+Evidence per word, for every short topic (`SupportBars`, chosen on dev by
+`python -m eval.calibrate --support`):
+
+- `unsupported`: a specific word of the topic (`uncommon`: a number compound such as "1-bit",
+  or a word beyond the commonest of English; not a verb form, `verb_forms`) that none of the
+  posters sharing the rest of the topic carries (`carried`: its stem starts a word of the
+  text, hyphens aside, or a word one typo away) means the session lacks what is asked:
+  "binary quantized diffusion models", "quantum ... on real quantum hardware". The answer
+  abstains and lists those posters as related.
+- `trimmed`: a poster carrying far less of the topic's IDF weight than the best-supported
+  poster, and not nearly as close in meaning, is about a word of the topic, not the topic
+  ("video segmentation": not a video-enhancement poster). Long descriptions of one poster get
+  the same trim (`Assistant.described`).
 """
 
 from __future__ import annotations
@@ -52,6 +70,24 @@ class AspectBars:
 
 
 ASPECT_BARS = AspectBars()
+
+
+@dataclass(frozen=True)
+class SupportBars:
+    """When a short topic's posters support each of its words (`unsupported`, `trimmed`),
+    chosen on the dev split (`python -m eval.calibrate --support`)."""
+
+    common: int = 4000  # a word among this many commonest English words is a way of asking
+    # ("try", "explain", "biggest", "fronts"), not a qualifier every poster must carry
+    share: float = 0.6  # a poster carrying less than this fraction of the best-supported
+    # poster's share of the topic's IDF weight ...
+    close: float = 0.95  # ... and less close in meaning than this fraction of the best
+    # poster's cosine, is about a word of the topic, not the topic: it is not cited; so is
+    # one without a qualifier that at most this share of the session's posters carries:
+    rare: float = 0.05
+
+
+SUPPORT_BARS = SupportBars()
 
 
 def qualified(parts: list[str], bars: AspectBars | None = None) -> bool:
@@ -142,3 +178,109 @@ def judged(reply: str, offered: Iterable[int | str]) -> list[int | str] | None:
     if not set(verdict.relevant) <= set(offered):
         return None
     return [b for b in offered if b in verdict.relevant]
+
+
+def commonness(word: str, ranks: Mapping[str, int]) -> int | None:
+    """The word's rank among common English words (0: the commonest), read from its least
+    rare plain inflection ("emerges" -> "emerge"); None when it is no common word at all (a
+    name, a coined term, "hyperparameters"). `ranks`: a vocabulary in frequency order, as
+    WordPiece builds it."""
+    w = word.lower()
+    forms = {w}
+    for ending, back in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"),
+                         ("ing", ""), ("ing", "e")):
+        if w.endswith(ending) and len(w) - len(ending) >= 3:
+            forms.add(w[:-len(ending)] + back)
+    found = [ranks[f] for f in forms if f in ranks]
+    return min(found) if found else None
+
+
+def qualifier_words(topic: str) -> list[str]:
+    """The topic's words as written, a number compound kept whole ("1-bit", "3D")."""
+    return re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", topic)
+
+
+# Words after which an -ing word is a noun ("prompt tuning for vision", "inverse rendering of
+# real objects"), not a verb taking an object ("combining observational and ... data").
+_AFTER_NOUN = frozenset("for on in with of to from by via under at over into across against "
+                        "without using and or".split())
+
+
+def verb_forms(words: Sequence[str]) -> list[bool]:
+    """Which of a topic's words are verb forms, which a poster says in its own words
+    ("evaluated", "trained"; "combining" or "growing" with an object after it): a participle,
+    or a gerund followed by anything but a preposition. A gerund that ends the topic or
+    comes before a preposition names a task ("time series forecasting", "prompt tuning for
+    ...") and stays a qualifier."""
+    out = []
+    for i, word in enumerate(words):
+        w = word.lower()
+        after = words[i + 1].lower() if i + 1 < len(words) else None
+        out.append(len(w) > 4 and (w.endswith("ed") or (
+            w.endswith("ing") and after is not None and after not in _AFTER_NOUN)))
+    return out
+
+
+def uncommon(word: str, ranks: Mapping[str, int], bars: SupportBars | None = None) -> bool:
+    """Whether a word names something specific enough that a poster about the topic must say
+    it: a number compound ("1-bit", "3D"), or a word beyond the commonest of English."""
+    bars = bars or SUPPORT_BARS
+    if re.search(r"\d", word) and re.search(r"[A-Za-z]", word):
+        return True
+    if "-" in word:  # a hyphenated pair: each half is weighed as a word of its own
+        return False
+    rank = commonness(word, ranks)
+    return rank is None or rank >= bars.common
+
+
+def _joined(text: str) -> str:
+    """Lower-cased text with hyphens inside words dropped ("pre-trained" -> "pretrained",
+    "1-bit" -> "1bit"), so a word is found however it is hyphenated."""
+    return re.sub(r"(?<=[a-z0-9])-(?=[a-z0-9])", "", text.lower())
+
+
+def carried(word: str, stem: str, text: str, words: frozenset[str]) -> bool:
+    """Whether a poster's text carries a question's word: a word of the text starts with its
+    stem ("binary" -> "binari": "binarized"; "LLMs" -> "llm": "LLM-based"), or the text has
+    a word one typo away ("decent": "descent")."""
+    keys = {stem.lower(), _joined(word)}
+    if word.lower().endswith("s") and len(word) > 3:
+        keys.add(_joined(word)[:-1])
+    joined = _joined(text)
+    if any(re.search(rf"\b{re.escape(k)}", joined) for k in keys if len(k) >= 2):
+        return True
+    return len(word) >= 5 and any(one_edit_apart(word.lower(), w) for w in words
+                                  if abs(len(w) - len(word)) <= 1)
+
+
+def lacking(wanted: Sequence[tuple[str, str]], texts: Sequence[tuple[str, frozenset[str]]]
+            ) -> list[list[str]]:
+    """For each poster (its text and its set of words), the question's specific words (word,
+    stem) it does not carry. A poster is cited for a short topic only when it carries every
+    one: "diffusion models that design protein sequences" is answered neither by a diffusion
+    poster about small molecules nor by a protein-sequence poster without diffusion."""
+    return [[word for word, stem in wanted if not carried(word, stem, text, words)]
+            for text, words in texts]
+
+
+def unsupported(wanted: Sequence[tuple[str, str]], texts: Sequence[tuple[str, frozenset[str]]]
+                ) -> list[str]:
+    """The question's specific words (word, stem) that none of the posters carries: a short
+    topic whose posters share its subject but never say "binary", "hardware" or "folding"
+    asks for something the session does not have ("binary quantized diffusion models")."""
+    lacks = lacking(wanted, texts)
+    return [word for word, _ in wanted if all(word in lack for lack in lacks)]
+
+
+def trimmed(shares: Sequence[float], cosines: Sequence[float],
+            bars: SupportBars | None = None) -> list[bool]:
+    """Which posters a short topic keeps: each carries at least a fraction of the share of the
+    topic's IDF weight that the best-supported poster carries, or is nearly as close in
+    meaning as the closest ("video segmentation": not a video poster that never says
+    segmentation, nor a segmentation poster without video)."""
+    bars = bars or SUPPORT_BARS
+    if not shares:
+        return []
+    best_share, best_cosine = max(shares), max(cosines)
+    return [share >= bars.share * best_share or cosine >= bars.close * best_cosine
+            for share, cosine in zip(shares, cosines, strict=True)]

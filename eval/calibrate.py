@@ -8,6 +8,10 @@ With `--rules` it chooses instead the bars of the evidence-per-aspect rule
 every dev question is answered under each setting of a small grid and the pass rate per kind
 is printed, best first.
 
+With `--support` it chooses the bars of the per-word support rule (`SupportBars`: how common
+an English word may be and still be taken for a way of asking, and how much less of a short
+topic's terms a cited poster may carry than the best-supported one), the same way.
+
 Only the `dev` split is used (`--split` can say otherwise): thresholds fitted on the questions
 that are reported would not be a measurement.
 """
@@ -100,6 +104,32 @@ def rule_grid(assistant: Assistant, rows) -> list[tuple[float, dict, dict[str, f
     return sorted(results, key=lambda r: -r[0])
 
 
+SUPPORT_GRID = {"common": [3000, 4000, 6000], "share": [0.5, 0.6, 0.7],
+                "close": [0.9, 0.95, 1.01]}
+
+
+def support_grid(assistant: Assistant, rows) -> list[tuple[float, dict, dict[str, float]]]:
+    """(pass rate, values, pass rate per kind and topic citation precision) for every setting
+    of the support bars, best first."""
+    from eval.harness import run_testset
+    from eval.metrics import aggregate, passes
+
+    results = []
+    for values in itertools.product(*SUPPORT_GRID.values()):
+        bars = dict(zip(SUPPORT_GRID, values, strict=True))
+        relevance.SUPPORT_BARS = relevance.SupportBars(**bars)
+        scored = run_testset(assistant, rows, progress=False)
+        per_kind = {kind: sum(passes(s) for s in scored if s.kind == kind)
+                    / sum(s.kind == kind for s in scored) for kind in sorted({
+                        s.kind for s in scored})}
+        # Precision is what the share bar trades against recall: shown beside the passes.
+        per_kind["topic_precision"] = aggregate(
+            [s for s in scored if s.kind == "topic"])["citation_precision"] or 0.0
+        results.append((sum(passes(s) for s in scored) / len(scored), bars, per_kind))
+    relevance.SUPPORT_BARS = relevance.SupportBars()
+    return sorted(results, key=lambda r: -r[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path)
@@ -107,9 +137,17 @@ def main() -> None:
     parser.add_argument("--split", default="dev", help="rows of this split only [dev]")
     parser.add_argument("--rules", action="store_true",
                         help="choose the evidence-per-aspect bars and the clear-gap rule instead")
+    parser.add_argument("--support", action="store_true",
+                        help="choose the per-word support bars (SupportBars) instead")
     args = parser.parse_args()
     settings = Settings(**({"store": args.store} if args.store else {}))
     rows = [r for r in load_testset(args.testset) if r.split == args.split]
+    if args.support:
+        searched = [r for r in rows if r.kind in ASPECT_KINDS]
+        print(f"Choosing the support bars on the {args.split!r} split ({len(searched)} rows)")
+        for rate, bars, per_kind in support_grid(Assistant(settings), searched)[:10]:
+            print(f"{rate:.3f} {bars} " + " ".join(f"{k}={v:.2f}" for k, v in per_kind.items()))
+        return
     if args.rules:
         searched = [r for r in rows if r.kind in ASPECT_KINDS]
         print(f"Choosing the aspect bars and the clear gap on the {args.split!r} split "
