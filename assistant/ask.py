@@ -759,8 +759,13 @@ class Assistant:
         specific = [self.qualifiers(part, whole=True) for part in parts]
 
         def carries(key: str, wanted_words: list[tuple[str, str]]) -> bool:
-            return bool(wanted_words) and not lacking(wanted_words,
-                                                      [self._opened.plain(key)])[0]
+            if not wanted_words or lacking(wanted_words, [self._opened.plain(key)])[0]:
+                return False
+            # Two words or more must still stand together: "energy-based models for text
+            # generation" is not carried by a poster saying "energy" here and "models" there.
+            return len(wanted_words) == 1 or together(
+                [s for word, _ in wanted_words for s in stems(fold(word))],
+                self._opened.words(key))
 
         def lexical(key: str) -> float:  # the weakest part's
             return min(1.0 if carries(key, own) else

@@ -208,16 +208,20 @@ _AFTER_NOUN = frozenset("for on in with of to from by via under at over into acr
 
 def verb_forms(words: Sequence[str]) -> list[bool]:
     """Which of a topic's words are verb forms, which a poster says in its own words
-    ("evaluated", "trained"; "combining" or "growing" with an object after it): a participle,
-    or a gerund followed by anything but a preposition. A gerund that ends the topic or
-    comes before a preposition names a task ("time series forecasting", "prompt tuning for
-    ...") and stays a qualifier."""
+    ("evaluated", "trained"; "combining" or "growing" with an object after it): a participle
+    that ends the topic or comes before a preposition ("models evaluated on ImageNet"), or a
+    gerund followed by anything but a preposition. A participle before a noun is an adjective
+    that names the kind of thing ("federated learning", "pretrained models"), as is a
+    hyphenated compound ("energy-based"); a gerund that ends the topic or comes before a
+    preposition names a task ("time series forecasting", "prompt tuning for ...") and stays
+    a qualifier."""
     out = []
     for i, word in enumerate(words):
         w = word.lower()
         after = words[i + 1].lower() if i + 1 < len(words) else None
-        out.append(len(w) > 4 and (w.endswith("ed") or (
-            w.endswith("ing") and after is not None and after not in _AFTER_NOUN)))
+        out.append(len(w) > 4 and "-" not in w and (
+            (w.endswith("ed") and (after is None or after in _AFTER_NOUN))
+            or (w.endswith("ing") and after is not None and after not in _AFTER_NOUN)))
     return out
 
 

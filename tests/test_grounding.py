@@ -65,6 +65,9 @@ def test_a_verb_form_is_how_a_question_words_it_a_task_name_is_a_qualifier():
     assert verb_forms("prompt tuning for vision".split()) == [False, False, False, False]
     assert verb_forms("time series forecasting".split()) == [False, False, False]
     assert verb_forms("models evaluated on ImageNet".split()) == [False, True, False, False]
+    # a participle before its noun, or a hyphenated one, names the kind of thing
+    assert verb_forms("federated learning".split()) == [False, False]
+    assert verb_forms("energy-based models".split()) == [False, False]
 
 
 @pytest.mark.slow
@@ -78,8 +81,10 @@ def test_an_aspect_worded_otherwise_is_carried_by_its_specific_words(real_assist
     assert not causal.abstained and 818 in causal.citations
     # A qualifier none of them says still leaves the subject's posters related only, a common
     # English word too ("traffic": the forecasting GNN here forecasts neuron activity) ...
+    # Words of an aspect said far apart do not carry it ("energy" here, "models" there).
     for question in ("neural radiance fields for underwater scenes",
-                     "graph neural networks for traffic forecasting"):
+                     "graph neural networks for traffic forecasting",
+                     "energy-based models for text generation"):
         answer = real_assistant.ask(question)
         assert answer.abstained and answer.related, question
     # ... and the one poster that says it is cited alone.
