@@ -167,8 +167,13 @@ def key_stems(part: str) -> list[str]:
 
 def _stem_sequence(text: str) -> list[str]:
     # Hyphenated words stay whole for phrases: a "vision-language model" is no "language
-    # model"; for words, their parts count too ("LLM-based" says LLM).
-    return [stem(w) for w in _TOKEN.findall(text.lower())]
+    # model"; for words, their parts count too ("LLM-based" says LLM). A "text-to-image"
+    # model makes images, from text: "text-to-image generation" says image generation, not
+    # text generation.
+    return [stem(w) for w in _TOKEN.findall(_TO.sub("-to ", text.lower()))]
+
+
+_TO = re.compile(r"(?<=[a-z0-9])-to-(?=[a-z0-9])")
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,7 @@ class Corpus:
     sentences: list[list[Said]]
     df: dict[str, int]
     defined: list[list[tuple[str, frozenset[str]]]]  # the acronyms each poster defines
+    _words: list[frozenset[str]] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def of(cls, index) -> Corpus:
@@ -229,6 +235,20 @@ class Corpus:
     def idf(self, term: str) -> float:
         return max(0.0, math.log((len(self.keys) + 1) / (self.df.get(term, 0) + 0.5)))
 
+    def common(self, keys: list[str], derived: frozenset[str] = frozenset()
+               ) -> frozenset[str]:
+        """Of a topic of several keys, those spelt by more than COMMON of the posters: too
+        common to name the topic alone ("large" of "large language models" is also large
+        graphs and large-scale training)."""
+        if len(keys) < 2:
+            return frozenset()
+        if self._words is None:  # each poster's words, read once
+            self._words = [title.stems.union(*(s.stems for s in said))
+                           for title, said in zip(self.titles, self.sentences, strict=True)]
+        spelt = {k: self.spellings(k, k in derived) for k in keys}
+        return frozenset(k for k in keys if sum(bool(spelt[k] & words) for words in self._words)
+                         > COMMON * len(self._words))
+
     def spellings(self, key: str, derived: bool = False) -> frozenset[str]:
         """The session's words a key stands for: itself, and its longer forms when the key
         is long enough to be a stem ("molecul": molecular, molecules). A compound is not its
@@ -236,12 +256,15 @@ class Corpus:
         only qualifies it ("transport-guided" says transport, as `Said` reads it). A key
         `derived` from an -ation word does not go on as another word ("gener" of generation
         spells generated, generative, generator; not general, generalization)."""
+        # its plural as the light stem leaves it: "images" is "imag", "languages" "languag"
+        plural = {stem(key + "s"), stem(key + "es")} & self.df.keys()
         if len(key) < 5:
-            return frozenset({key})
-        return frozenset(w for w in self.df if w == key or (w.startswith(key) and (
-            w[len(key):] in _SAME_WORD or w[len(key):] in _QUALIFIED
-            or (w[len(key):] == "ly" and key.endswith(("al", "ic")))) and (
-            not derived or not w[len(key):].startswith(_NOT_THE_FAMILY))))
+            return frozenset({key} | plural)
+        return frozenset(plural) | frozenset(
+            w for w in self.df if w == key or (w.startswith(key) and (
+                w[len(key):] in _SAME_WORD or w[len(key):] in _QUALIFIED
+                or (w[len(key):] == "ly" and key.endswith(("al", "ic")))) and (
+                not derived or not w[len(key):].startswith(_NOT_THE_FAMILY))))
 
 
 def definitions(text: str) -> list[tuple[str, frozenset[str]]]:
@@ -288,6 +311,12 @@ class Naming:
     acronyms: frozenset[str]
     phrases: tuple[tuple[str, ...], ...] = ()
     stands_for: frozenset[str] = frozenset()  # the words its acronyms may stand for
+    # Keys the session uses too widely to name the topic alone ("large", "language" of
+    # "large language models"; "image", "generation"): they count only standing together.
+    common: frozenset[str] = frozenset()
+    # Its head word when that is common: a topic is named only where it is said
+    # ("molecule generation" is not every poster on molecules).
+    head: str = ""
 
     def in_poster(self, defined: list[tuple[str, frozenset[str]]]) -> Naming:
         """The naming as one poster reads it: an acronym the poster defines as something
@@ -306,6 +335,15 @@ class Naming:
     def _held(self, said: Said) -> list[str]:
         return [k for k in self.keys if self.spellings[k] & said.stems]
 
+    def _near(self, said: Said) -> bool:
+        """Whether all the keys stand within a few words of each other, in any order
+        ("generated images", "generate realistic images" for image generation)."""
+        places = sorted((i, k) for i, w in enumerate(said.sequence) for k in self.keys
+                        if self._spelt(w, k))
+        span = len(self.keys) + NEAR
+        return any(len({k for j, k in places if i <= j < i + span}) == len(self.keys)
+                   for i, _ in places)
+
     def read(self, said: Said) -> tuple[bool, bool, bool]:
         """Whether a sentence names the topic: by most of its rare words, by its phrase, by
         all its words (each also by its acronym)."""
@@ -318,11 +356,15 @@ class Naming:
                      for p in self.phrases for i in range(len(words) - len(p) + 1)
                      if self._spelt(words[i], p[0]))
         every = len(held) == len(self.keys)
+        if self.common & set(held) and not (phrase or (every and self._near(said))):
+            held = [k for k in held if k not in self.common]
+            every = False
         # A topic of one word besides its generic ones ("self-supervised learning",
         # "transformers") is named as a unit by that word: "self-supervised object-centric
         # learning" names it. Which sense the word has there is for the poster's place
         # among the others to tell ("graph diffusion" sits among graph posters).
-        return (total > 0 and sum(self.keys[k] for k in held) >= HALF * total,
+        return (total > 0 and sum(self.keys[k] for k in held) >= HALF * total
+                and (not self.head or self.head in held or phrase),
                 phrase or (len(self.keys) == 1 and every), every)
 
 
@@ -334,10 +376,33 @@ def _acronym_regex(acronyms: frozenset[str]) -> re.Pattern | None:
 
 
 def phrases_of(part: str, keys: dict[str, float]) -> tuple[tuple[str, ...], ...]:
-    words = [stem(w) for w in _TOKEN.findall(part.lower()) if w not in STOPWORDS]
+    """Runs of the topic's words that hold its rarest key; an adjective between them may be
+    left out ("graph networks" of "graph neural networks", not "large models" of "large
+    language models")."""
+    plain = [w for w in _TOKEN.findall(part.lower()) if w not in STOPWORDS]
+    words = [stem(w) for w in plain]
     rarest = max(keys, key=keys.get) if keys else ""
     runs = {tuple(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1)}
+    runs |= {(*words[:i], *words[i + 1:]) for i in range(1, len(words) - 1)
+             if plain[i].endswith(_ADJECTIVE)}
     return tuple(sorted(r for r in runs if rarest in r))
+
+
+def head_of(part: str) -> str:
+    """The key that says what a topic is when a noun qualifies it: "generation" of "image
+    generation" (before "of" when it has one). None when its last word is generic ("graph
+    neural networks") or its other keys are adjectives ("causal inference" is also causal
+    effect estimation, "adversarial robustness" also adversarial attacks)."""
+    words = [w for w in _TOKEN.findall(re.split(r"\s+of\s+", part.lower())[0])
+             if w not in STOPWORDS]
+    if len(words) < 2 or words[-1] in GENERIC:
+        return ""
+    if all(w.endswith(_ADJECTIVE) for w in words[:-1] if w not in GENERIC):
+        return ""
+    return stem(words[-1])
+
+
+_ADJECTIVE = ("al", "ic", "ive", "ous", "ary", "ful", "less", "able", "ible", "ed")
 
 
 def derived_stems(part: str) -> frozenset[str]:
@@ -357,11 +422,13 @@ def namings(area: str, corpus: Corpus) -> list[Naming]:
     for part in area_parts(area):
         keys = key_stems(part)
         derived = derived_stems(part)
+        common = corpus.common(keys, derived)
+        head = head_of(part)
         result.append(Naming({k: corpus.idf(k) for k in keys},
                              {k: corpus.spellings(k, k in derived) for k in keys},
                              frozenset(acronyms(part, corpus.texts)),
                              phrases_of(part, {k: corpus.idf(k) for k in keys}),
-                             stands_for(part)))
+                             stands_for(part), common, head if head in common else ""))
     return result
 
 
@@ -390,8 +457,15 @@ def related_terms(corpus: Corpus, seed: list[int], naming: list[Naming],
 # posters never say "neural", adversarial ones seldom "robustness"); as a refitted feature it
 # got little weight and left-one-area-out was no better. It would keep "video generation" to
 # the posters that generate videos, but it cannot tell such areas from those whose one word
-# suffices.
+# suffices. What tells them apart is how common each word is in the session: only words
+# spelt by more than COMMON of the posters must stand together (`Naming.common`; "large",
+# "language", "graph", "image", "generation"), a rare one still names its topic alone
+# ("quantization", "adversarial"). Dev precision 0.876 -> 0.899, recall 0.925 -> 0.913;
+# "graph" is spelt by 11% of the posters, so the cut sits close to it (0.12 lets graph
+# posters without networks back in).
 HALF = 0.47
+NEAR = 2  # words that may stand between a topic's keys and still hold them together
+COMMON = 0.1  # a key spelt by more than this share of the posters is common
 RELATED_SHARE = 0.3  # a related word is held by this share of the area's closest posters
 RELATED_SEED = 10  # ... of this many
 
@@ -507,13 +581,22 @@ def corpus_of(index) -> Corpus:
 
 def area_evidence(corpus: Corpus, rows: list[int], area: str, query: np.ndarray
                   ) -> np.ndarray:
-    """Each admitted poster's `mentions` of the area, related words included."""
+    """Each admitted poster's `mentions` of the area, related words included. Common keys
+    must stand together only where the session does put them together: when no poster
+    does ("3D vision" in a session of vision posters), its words alone are how it is named."""
     naming = namings(area, corpus)
     closest = np.argsort(-(corpus.vectors[rows] @ _unit(query)), kind="stable")[:RELATED_SEED]
     related = related_terms(corpus, [rows[i] for i in closest], naming)
-    return np.array([mentions([n.in_poster(corpus.defined[i]) for n in naming],
-                              corpus.titles[i], corpus.sentences[i], related)
-                     for i in rows], dtype=np.float64)
+
+    def read(naming: list[Naming]) -> np.ndarray:
+        return np.array([mentions([n.in_poster(corpus.defined[i]) for n in naming],
+                                  corpus.titles[i], corpus.sentences[i], related)
+                         for i in rows], dtype=np.float64).reshape(len(rows), -1)
+
+    said = read(naming)
+    if not (said[:, 0] + said[:, 2]).any() and any(n.common for n in naming):
+        said = read([replace(n, common=frozenset(), head="") for n in naming])
+    return said
 
 
 def gather_area(assistant, area: str, where: PosterFilter = ANY_POSTER,
