@@ -105,6 +105,8 @@ abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--primary-70
   #sources-box{max-height:none}
   #sources-box .pc-abstract,#sources-box .pc-authors{display:none}
   #examples{max-height:96px;overflow-y:auto}
+  /* the conversation's file on its own line: beside the button its name was cut to ".md" */
+  #chat-file{flex:1 1 100% !important;min-width:100% !important}
   .pc-actions button,.rl-item button{font-size:.9em;padding:6px 11px}
   .theme-ask{font-size:.78em;padding:4px 8px}
   .map-svg circle.pt{r:5.5px}
@@ -195,7 +197,13 @@ HEAD = r"""
   }
   function later(sel) { setTimeout(function () {
     var b = document.querySelector(sel); if (b) b.click(); }, 120); }
-  function ask(text) { hide(); if (setBox('#msg', text)) later('#send'); }
+  function ask(text) {
+    hide(); if (!setBox('#msg', text)) return;
+    later('#send');
+    // On a phone the cards and the map are under the chat: go up to where the answer comes.
+    var chat = document.getElementById('chatbot');
+    if (phone() && chat) chat.scrollIntoView({block: 'start'});
+  }
   function act(el) {
     var what = el.getAttribute('data-act'), board = el.getAttribute('data-board');
     if (what === 'star' || what === 'unstar') {
@@ -265,6 +273,38 @@ HEAD = r"""
     if (text) setTimeout(function () { navigator.clipboard.writeText(text).catch(
       function () {}); }, 150);
   }, true);
+  // A new question is brought to the top of the chat's view and its answer fills in below
+  // it, so a long answer is read from its start (Gradio's autoscroll, off, showed its end:
+  // the count or the first poster of a list was screens above). Until it is at the top (an
+  // answer too short yet to scroll that far) the question is brought up as the answer grows;
+  // never against a reader who scrolls, and not after the turn.
+  var asked = 0, lifting = 0;
+  function scroller(el) {
+    for (var b = el.parentElement; b && b.closest('#chatbot'); b = b.parentElement)
+      if (/(auto|scroll)/.test(getComputedStyle(b).overflowY)) return b;
+    return null;
+  }
+  function lift() {
+    var qs = document.querySelectorAll('#chatbot [data-testid=user]');
+    if (qs.length > asked) lifting = qs.length;
+    asked = qs.length;
+    var q = lifting && qs[lifting - 1], box = q && scroller(q);
+    if (!box) return;
+    var gap = q.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    if (gap > 1) box.scrollTop += gap;
+    var send = document.getElementById('send');
+    if (gap <= 1 || (send && send.offsetParent)) lifting = 0;  // at the top, or answered
+  }
+  ['wheel', 'touchstart', 'keydown', 'mousedown'].forEach(function (kind) {
+    document.addEventListener(kind, function (e) {
+      if (e.target.closest && e.target.closest('#chatbot')) lifting = 0; }, true);
+  });
+  var lifted = false;
+  new MutationObserver(function () {
+    if (lifted) return; lifted = true;
+    requestAnimationFrame(function () { lifted = false; lift(); });
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true,
+                                        attributes: true, attributeFilter: ['style', 'class']});
   // The share link shows the whole address, so it can be copied as text.
   new MutationObserver(function () {
     var a = document.getElementById('share-link'), s = document.getElementById('share-url');
@@ -510,16 +550,17 @@ def write_reading_list(boards: list[int], by_board: dict[int, dict], session: st
     lines = [f"# Reading list — {session}"]
     for label, members in walking_groups(boards):
         lines += ["", f"## {label}", ""]
-        lines += [f"- **{ref_text(card_ref(c))}** ({c['kind']}) {c['title']} — {c['authors']}"
-                  for c in (by_board[b] for b in members)]
+        lines += [f"- **{ref_text(card_ref(c))}** ({c['kind']}) {readable_tex(c['title'])} — "
+                  f"{readable_tex(c['authors'])}" for c in (by_board[b] for b in members)]
     md.write_text("\n".join(lines) + "\n", encoding="utf-8")
     table = folder / "reading_list.csv"
     with table.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["board", "kind", "award", "title", "authors"])
         for c in ordered:
-            writer.writerow([spreadsheet_cell(c[key]) for key in
-                             ("board", "kind", "award", "title", "authors")])
+            writer.writerow([spreadsheet_cell(readable_tex(c[key]) if key in ("title", "authors")
+                                              else c[key])
+                             for key in ("board", "kind", "award", "title", "authors")])
     return [str(md), str(table)]
 
 
@@ -574,7 +615,8 @@ def shared_boards(query: str | None, known: dict[Ref, dict]) -> list[Ref]:
 def conversation_markdown(history: list[dict], answers: dict[str, dict],
                           by_board: dict[int, dict], session: str) -> str:
     """The chat as Markdown: each question, each answer as composed (not as rendered), and
-    under it the posters it cites, resolved to their titles and authors."""
+    under it the posters it cites, resolved to their titles and authors, then the related
+    posters of an abstention, apart. TeX reads as text (O(ε⁻²)), as on the page."""
     lines = [f"# Conversation — {session}", ""]
     for index, message in enumerate(history):
         text = plain_text(text_of(message.get("content")))
@@ -587,13 +629,21 @@ def conversation_markdown(history: list[dict], answers: dict[str, dict],
             continue
         if record.get("filters"):
             lines += [f"_{record['filters']}_", ""]
-        lines += [f"**Assistant:** {record['answer']}", ""]
+        lines += [f"**Assistant:** {readable_tex(record['answer'])}", ""]
         cited = [b for b in record.get("citations") or [] if b in by_board]
         if cited:
-            lines += ["Posters cited:"] + [
-                f"- {cite(b)} {by_board[b]['title']} — {by_board[b]['authors']}" for b in cited]
+            lines += ["Posters cited:"] + [f"- {cite(b)} {_titled(by_board[b])}" for b in cited]
+            lines.append("")
+        related = [b for b in record.get("related") or [] if b in by_board]
+        if related:  # as on the page: apart, by board words, never a citation
+            lines += ["Related posters (not an answer to this):"] + [
+                f"- {_titled(by_board[b])} ({_board_words(by_board[b])})" for b in related]
             lines.append("")
     return "\n".join(lines)
+
+
+def _titled(card: dict) -> str:
+    return f"{readable_tex(card['title'])} — {readable_tex(card['authors'])}"
 
 
 def write_conversation(text: str) -> str:
@@ -1050,6 +1100,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 chatbot = gr.Chatbot(
                     value=[{"role": "assistant", "content": welcome(assistant)}],
                     elem_id="chatbot", height=560, label="Chat", buttons=["copy", "copy_all"],
+                    autoscroll=False,  # the page brings each new question to the top instead
                     # Messages are inert Markdown plus our own <abbr>/<sub>/<span> tags (see
                     # `inert`); no other tag and no LaTeX renderer is needed on data or model
                     # text.

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from assistant.safe_text import Scanner, readable_tex, terminal_safe
+from assistant.safe_text import Scanner, TexStream, readable_tex, terminal_safe
 from assistant.settings import BUNDLED_SESSION, Settings, apply_offline_env
 
 _KINDS = {int: "a whole number", float: "a number", str: "text", Path: "a folder path"}
@@ -233,21 +233,24 @@ def ask(question: str, as_json: bool, k: int | None, session: str | None,
         if session is not None and session not in assistant.sessions:
             _fail(f"no session {session!r} in the store {settings.store}; it holds: "
                   + ", ".join(repr(name) for name in assistant.sessions))
-        shown, scanner = "", Scanner()  # one scanner: a sequence split between pieces goes whole
+        # One scanner: a sequence split between pieces goes whole. TeX quoted from an
+        # abstract reads as text (O(ε⁻²)), as in the app, even when split between pieces.
+        shown, scanner, tex = "", Scanner(), TexStream()
         for event in assistant.ask_stream(question, k=k, where=PosterFilter(session=session),
                                           previous=previous):
             if isinstance(event, Answer):
                 answer = event
             elif not as_json:
-                _show(event, nl=False, scanner=scanner)
+                click.echo(tex.feed(terminal_safe(event, scanner)), nl=False)
                 shown += event
     except (QuestionError, StoreError) as err:
         _fail(str(err))
     if as_json:  # ASCII: no control character from the data reaches the terminal raw
         click.echo(json.dumps(answer.to_json(), ensure_ascii=True, indent=1))
         return
+    click.echo(tex.flush(), nl=False)
     if answer.answer.strip() != shown.strip():  # the LLM failed midway: show what replaced it
-        _show(("\n\n" if shown else "") + answer.answer, nl=False)
+        _show(("\n\n" if shown else "") + readable_tex(answer.answer), nl=False)
     click.echo()
     if answer.notice:
         _show(f"\nNote: {answer.notice}", err=True)
@@ -361,7 +364,7 @@ def summarize(area: str, as_json: bool, max_posters: int, backend: str | None,
     if as_json:
         click.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=1))
         return
-    _show(summary.markdown())
+    _show(readable_tex(summary.markdown()))
     if summary.notice:
         _show(f"\nNote: {summary.notice}", err=True)
 

@@ -160,18 +160,36 @@ _DECLARED = re.compile(r"\{\\(?:em|it|bf|sc|sl|tt|rm|sf)\b")  # `{\em interpreta
 _TEXT_COMMAND = re.compile(r"\\(?:[A-Za-z]+|[%&$#_{}\\ ])")
 
 
+# TeX's typography in running text: ``quoted'' is “quoted”, `---` an em dash, `--` an en
+# dash (2--10x, Backus--Naur, `a -- b`), `~` a tie (Adapters~(LoRA)). Only between words: a
+# Markdown rule or table (`---`, `|---|`), a flag (`run --fast`) or `~15%` stays as typed.
+_QUOTES = re.compile(r"``(?=\S)([^`\n]{1,300}?)(?:''|”)")
+_DASHES = re.compile(r"(?<=[\w)])(?:---|--(?=[\w(])| ?--- ?| -- |-- )(?=[\w(])")
+_TIE = re.compile(r"(?<=[\w.,])~(?=[\w(\[])")
+# Where `readable_tex` may change text: without one of these, text is returned as it is.
+_TEX_HINT = re.compile(r"[$\\]|--|``|\w~")
+
+
+def _typography(text: str) -> str:
+    text = _DASHES.sub(lambda m: "—" if "---" in m.group() else (
+        " – " if " " in m.group() else "–"), text)
+    return _TIE.sub(" ", text)
+
+
 def readable_tex(text: str) -> str:
     """`text` with its TeX written as plain text: math as Unicode (`$O(n^2)$` -> O(n²),
     `$\\epsilon$` -> ε), styling commands as their words (`\\textbf{x}` -> x), escapes as the
-    character (`\\%` -> %). Text without a `$` or a backslash is returned as it is."""
-    if "$" not in text and "\\" not in text:
+    character (`\\%` -> %), TeX's quotes and dashes as the marks they stand for. Text without
+    any of them is returned as it is."""
+    if not _TEX_HINT.search(text):
         return text
+    text = _QUOTES.sub(r"“\1”", text)
     parts, start = [], 0
     for match in _MATH.finditer(text):
-        parts.append(_Tex(text[start:match.start()], math=False).read())
+        parts.append(_typography(_Tex(text[start:match.start()], math=False).read()))
         parts.append(_Tex(next(g for g in match.groups() if g is not None), math=True).read())
         start = match.end()
-    parts.append(_Tex(text[start:], math=False).read())
+    parts.append(_typography(_Tex(text[start:], math=False).read()))
     return "".join(parts)
 
 
@@ -283,3 +301,38 @@ def _script(text: str, table: dict[str, str], mark: str) -> str:
     if text and all(c in table for c in text):
         return "".join(table[c] for c in text)
     return mark + _atom(text)
+
+
+class TexStream:
+    """`readable_tex` for text that arrives in pieces (a streamed answer): what `feed` and
+    `flush` return, joined, is `readable_tex` of each line of the whole text.
+
+    A line is held back from its first `$`, backslash, brace or backtick (the characters TeX
+    starts with), from just before a `--` or a tie, and by its last two characters: the words
+    before are shown at once, and TeX split between two pieces (`$\\mathcal{O}(` then
+    `\\epsilon^{-2})$`) is read whole once its line ends."""
+
+    # TeX's start, or a dash, quote or tie whose reading depends on what comes next; a match
+    # begins two characters before a dash or a tie at most (`a -- b`)
+    HOLD = re.compile(r"[$\\{`]|.{0,2}(?:--|-$|~)", re.S)
+    LIMIT = 2_000  # a line held longer than any TeX span `readable_tex` reads is let go
+
+    def __init__(self) -> None:
+        self.held = ""
+
+    def feed(self, piece: str) -> str:
+        text = self.held + piece
+        end = text.rfind("\n") + 1  # the lines that are complete
+        done, tail = text[:end], text[end:]
+        if len(tail) > self.LIMIT:
+            self.held = ""
+            return readable_tex(done) + readable_tex(tail)
+        found = self.HOLD.search(tail)
+        # the last two characters too: the left side of a dash or a tie that may come next
+        start = min(found.start() if found else len(tail), max(0, len(tail) - 2))
+        self.held = tail[start:]
+        return readable_tex(done) + tail[:start]
+
+    def flush(self) -> str:
+        text, self.held = self.held, ""
+        return readable_tex(text)

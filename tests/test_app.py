@@ -58,6 +58,19 @@ def test_reading_list_export_holds_the_starred_boards(client):
         assert [row["board"] for row in csv.DictReader(handle)] == ["100", "813"]
 
 
+def test_the_reading_list_export_reads_tex_as_text(client):
+    """#1404's title is `Learning Large-Scale MTP$_2$ Gaussian ...`: the downloaded list (.md
+    and .csv) names it as the page does."""
+    client.predict(["#1404 · Learning"], api_name="/star")
+    md_path, csv_path = client.predict(api_name="/export")
+    md = Path(md_path).read_text(encoding="utf-8")
+    assert "(poster) Learning Large-Scale MTP₂ Gaussian Graphical Models" in md and "$" not in md
+    with open(csv_path, encoding="utf-8") as handle:
+        titles = [row["title"] for row in csv.DictReader(handle)]
+    assert titles == ["Learning Large-Scale MTP₂ Gaussian Graphical Models via Bridge-Block "
+                      "Decomposition"]
+
+
 def test_off_topic_question_abstains_without_citations(client):
     _, text, _ = ask(client, "Who won the 2022 World Cup?")
     assert "do not seem to cover" in text and not cited(text)
@@ -167,6 +180,13 @@ def test_a_reading_list_walks_the_hall_by_hundreds_and_reads_back():
     ("costs $5 and $10 each", "costs $5 and $10 each"),  # money, not math
     ("C:\\Users\\me {x} and snake_case", "C:\\Users\\me {x} and snake_case"),  # not TeX
     ("see [#812] and $x$ [#813]", "see [#812] and x [#813]"),
+    # TeX's typography: quotes, dashes and ties, only between words
+    ("the Tsallis KL divergence---called", "the Tsallis KL divergence—called"),
+    ("a 2--10x speedup in Backus--Naur Form -- and more",
+     "a 2–10x speedup in Backus–Naur Form – and more"),
+    ("Sinkhorn Step ``transports'' local", "Sinkhorn Step “transports” local"),
+    ("Low Rank Adapters~(LoRA), Hsu et al.~(2019)", "Low Rank Adapters (LoRA), Hsu et al. (2019)"),
+    ("| a | --- |\n---\nrun --fast with ~15% more", "| a | --- |\n---\nrun --fast with ~15% more"),
 ])
 def test_tex_reads_as_plain_text(tex, text):
     from assistant.safe_text import readable_tex

@@ -351,6 +351,26 @@ def test_tex_in_an_abstract_reads_as_text(page):
     page.keyboard.press("Escape")
 
 
+def test_the_conversation_download_reads_as_the_page_does(browser, app_url):
+    """The .md download: TeX as text (#1120's `$\\mathcal{O}(\\epsilon^{-4})$` is O(ε⁻⁴)), and
+    an abstention's related posters listed apart from any citation, as on the page."""
+    with opened(browser, app_url) as page:
+        ask(page, "What's at #1120?")
+        shown = ask(page, "Are there posters on neural radiance fields for underwater scenes?")
+        assert "Related posters (not an answer to this):" in shown and "[#" not in shown
+        with page.expect_download(timeout=20_000) as download:
+            page.locator("#export-chat").click()
+            page.locator("#chat-file a").first.click()
+        text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "O(ε⁻⁴)" in text and "θ∈(0,1)" in text
+    assert "$" not in text and "\\" not in text and "mathcal" not in text
+    answer, related = text.split("underwater scenes?")[-1].split("Related posters")
+    assert "Posters cited:" not in answer and "[#" not in answer + related
+    listed = [line.strip("- ").rsplit(" (", 1) for line in shown.splitlines() if "(board " in line]
+    assert listed and all(f"- {title} — " in related and f"({board}" in related
+                          for title, board in listed)  # each, by title and board words
+
+
 def test_no_request_leaves_the_machine(page):
     assert page.outside == []
 

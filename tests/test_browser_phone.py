@@ -112,3 +112,76 @@ def test_the_maps_labels_stand_apart_next_to_their_dots(phone):
         x, y = dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2
         assert max(left - x, x - right, 0) ** 2 + max(top - y, y - bottom, 0) ** 2 < 30 ** 2
     tab(phone, "Sources")
+
+
+# Where the last question and the first line of its answer are, against the chat's view.
+IN_VIEW = """() => {
+  const q = [...document.querySelectorAll('#chatbot [data-testid=user]')].pop();
+  const a = [...document.querySelectorAll('#chatbot [data-testid=bot]')].pop();
+  let box = q.parentElement;
+  while (!/(auto|scroll)/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
+  const v = box.getBoundingClientRect(), r = q.getBoundingClientRect();
+  const walk = document.createTreeWalker(a, NodeFilter.SHOW_TEXT, {acceptNode: n =>
+    n.textContent.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP});
+  const first = document.createRange(); first.selectNodeContents(walk.nextNode());
+  const line = first.getClientRects()[0];
+  return {view: [v.top, v.bottom], question: [r.top, r.bottom], first: [line.top, line.bottom],
+          answer: a.getBoundingClientRect().height}; }"""
+
+
+def test_a_long_answer_is_read_from_its_start(phone):
+    """A count lists 12 posters, screens long on a phone: the question stays at the top of
+    the chat's view and the answer's first line (the number) under it, not its end."""
+    ask(phone, "How many posters are about reinforcement learning?")
+    where = phone.evaluate(IN_VIEW)
+    (top, bottom), (q_top, q_bottom) = where["view"], where["question"]
+    assert where["answer"] > 2 * (bottom - top)  # long enough to need scrolling
+    assert top <= q_top and q_bottom <= top + 0.4 * (bottom - top), where
+    assert top <= where["first"][0] and where["first"][1] <= bottom, where
+    first = phone.locator("#chatbot [data-testid='bot']").last.inner_text().splitlines()[0]
+    assert "posters are about" in first
+
+
+def test_tex_dashes_in_a_card_read_as_dashes(phone):
+    """#1304's abstract writes TeX's em dash (`divergence---called`): the card shows —."""
+    ask(phone, "What's at #1304?")
+    phone.locator("#chatbot [data-testid='bot'] abbr.cite", has_text="[#1304]").last.tap()
+    card = phone.locator("#cite-pop")
+    card.wait_for(state="visible", timeout=5_000)
+    assert "KL divergence—called the Tsallis" in card.inner_text()
+    assert "---" not in card.inner_text()
+    phone.locator("#cite-pop .pop-close").tap()
+
+
+def test_a_cards_question_brings_the_chat_into_view(phone):
+    """"Similar posters" on a card of the Sources tab (under the chat on a phone) asks in
+    the chat: the page goes up to it, the question and its answer on the screen."""
+    ask(phone, "Which posters are about federated learning?")
+    tab(phone, "Sources")
+    similar = phone.locator("#sources-box button[data-act=similar]").last
+    board = similar.get_attribute("data-board")
+    phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    similar.scroll_into_view_if_needed()
+    assert box(phone, "#chatbot")["y"] + box(phone, "#chatbot")["height"] < 0  # scrolled away
+    count = desktop.bots(phone)
+    similar.tap()
+    phone.wait_for_function(desktop.WAIT_DONE, arg=count + 1, timeout=60_000, polling=200)
+    question = phone.locator("#chatbot [data-testid='user']").last
+    assert question.inner_text().strip() == f"Which posters are similar to #{board}?"
+    where = phone.evaluate(IN_VIEW)
+    (top, bottom), (q_top, q_bottom) = where["view"], where["question"]
+    assert top > -1 and bottom < PHONE["height"]  # the chat's view on the screen
+    assert top <= q_top and q_bottom <= bottom, where  # and the question in it
+
+
+def test_the_conversation_files_name_is_shown_whole(phone):
+    """Beside its button, the downloaded conversation's name was cut to ".md"."""
+    ask(phone, "What's at #813?")
+    phone.locator("#export-chat").tap()
+    phone.locator("#chat-file a").first.wait_for(timeout=20_000)
+    name = phone.evaluate("""() => [...document.querySelectorAll('#chat-file span')]
+        .filter(s => /^(conversation|\\.md)$/.test(s.textContent.trim()))
+        .map(s => [s.textContent.trim(), s.clientWidth, s.scrollWidth])""")
+    assert [n[0] for n in name] == ["conversation", ".md"], name
+    assert all(shown > 0 and shown >= whole for _, shown, whole in name), name
+    assert box(phone, "#chat-file")["x"] + box(phone, "#chat-file")["width"] <= PHONE["width"]

@@ -104,3 +104,54 @@ def test_help_imports_no_heavy_library():
 def test_every_command_has_a_useful_help_page(command):
     result = run(command, "--help")
     assert result.exit_code == 0 and "--store" in result.output and len(result.output) > 300
+
+
+TEX_TAIL = "It needs $\\mathcal{O}(\\epsilon^{-3})$ samples and a \\textbf{bold} claim."
+
+
+@pytest.mark.slow
+def test_tex_in_a_streamed_answer_prints_as_text(real_store):
+    """An abstract's TeX (#1120: `$\\mathcal{O}(\\epsilon^{-4})$`) prints as the app shows
+    it, in the streamed answer as in the sources; a title's (#1404: `MTP$_2$`) in a summary."""
+    shown = run("ask", "What's at #1120?", "--store", str(real_store)).output
+    assert "O(ε⁻⁴)" in shown and "θ∈(0,1)" in shown
+    assert "$" not in shown and "\\" not in shown and "mathcal" not in shown
+    summary = run("summarize", "Gaussian graphical models", "--store", str(real_store)).output
+    assert "**Learning Large-Scale MTP₂ Gaussian Graphical Models" in summary  # MTP$_2$
+
+
+@pytest.mark.slow
+def test_tex_split_between_the_pieces_of_an_llm_stream_prints_as_text(real_store):
+    """A model streams in 16-character pieces: TeX cut between two pieces still reads whole."""
+    from tests.scripted_llm import ScriptedLLM
+
+    server = ScriptedLLM(tail=TEX_TAIL)
+    try:
+        result = CliRunner().invoke(
+            cli, ["ask", "diffusion models that design drug molecules", "--store",
+                  str(real_store), "--backend", "openai"],
+            env={"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-local-test"},
+            catch_exceptions=False)
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    assert "It needs O(ε⁻³) samples and a bold claim." in result.output
+    assert "mathcal" not in result.output and "$" not in result.output
+
+
+def test_a_stream_reads_tex_as_the_whole_text_would_read():
+    """However the text is cut into pieces, what is printed is `readable_tex` of each line;
+    the words before any TeX are printed at once."""
+    from assistant.safe_text import TexStream, readable_tex
+
+    text = ("A bound of $\\mathcal{O}(\\epsilon^{-3})$ [#1120] with {\\em care}.\n"
+            "costs $5 and $10, 30\\% faster, $x_i^2$\na 2--10x gain -- ``twice'' the KL~(x)---"
+            "so\n| a | --- | and run --fast\nplain words at the end")
+    whole = "".join(readable_tex(line) for line in text.splitlines(keepends=True))
+    for size in (1, 2, 3, 5, 7, 16, 40, len(text)):
+        tex = TexStream()
+        printed = [tex.feed(text[i:i + size]) for i in range(0, len(text), size)]
+        assert "".join(printed) + tex.flush() == whole, size
+    tex = TexStream()
+    assert tex.feed("plain words, then $\\mathcal{O}(") == "plain words, then "
+    assert tex.feed("n)$ done\n") == "O(n) done\n"
