@@ -417,7 +417,9 @@ class Assistant:
         plan = understand(question, catalog, titles, before)
         fresh = before is None or plan == fresh_plan(question, catalog, titles)
         if before is not None and self.llm is not None and fresh and plan.intent == "search":
-            plan = fresh_plan(self.condense(question, previous), catalog, titles)
+            # the conversation's context travels on, so a later turn can reach back past it
+            plan = replace(fresh_plan(self.condense(question, previous), catalog, titles),
+                           earlier=plan.earlier, thread=plan.thread)
         if fresh and self.llm is not None and self.settings.llm_planner:
             plan = self.llm_plan(question, plan)
         n = len(self.cards)

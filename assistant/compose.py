@@ -157,6 +157,10 @@ def compare_answer(cards: list[dict]) -> Answer:
         lines += [f"- {label.capitalize()}: {quoted(text)}" for label, text in parts.items()
                   if text]
         blocks.append("\n".join(lines))
+    if len(cards) == 1:  # "compare the first two" after an answer that showed one poster
+        return _answer(f"There is only one poster to compare, {cite(card_ref(cards[0]))}; name "
+                       "a second one (a board number or a title) to compare it with.\n\n"
+                       + blocks[0], cards)
     return _answer("Side by side:\n\n" + "\n\n".join(blocks), cards)
 
 

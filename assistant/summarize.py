@@ -35,6 +35,7 @@ from assistant.answer import (
 from assistant.catalog import card_ref
 from assistant.citations import cite
 from assistant.retrieve import ANY_POSTER, PosterFilter
+from assistant.safe_text import readable_tex
 
 MAX_THEMES = 6
 # Words that say what kind of thing an area is, not which area: "graph neural networks" is
@@ -641,8 +642,8 @@ def group_posters(vectors, texts: list[str], avoid: frozenset[str] = frozenset()
 
 
 def plain(text: str) -> str:
-    """LaTeX markup as the reader would see it: \\emph{GMS} is GMS, $x$ is x."""
-    return _LATEX_COMMAND.sub(lambda m: m.group(1) or m.group(2) or "", text)
+    """TeX as the reader would see it: \\emph{GMS} is GMS, $O(\\epsilon^{-3})$ is O(ε⁻³)."""
+    return readable_tex(text)
 
 
 def digest(area: str, cards: list[dict]) -> str:
@@ -662,15 +663,11 @@ _ARTICLES = frozenset("A An The Our This These Two Three New Novel".split())
 _BREAK = re.compile(r"[,;:]\s|\s(?:which|that|where|by|to|in order)\s")
 
 
-_LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\{([^{}]*)\}|\$([^$]*)\$")
-
-
 def contribution_clause(area: str, card: dict) -> str:
     """What a poster contributes, in a few words: its contribution sentence without the
     "we propose" that leads it, cut at a clause break ("a new distillation-based model
     reduction paradigm"); its title when no sentence states a contribution."""
-    sentence = _LATEX_COMMAND.sub(lambda m: m.group(1) or m.group(2) or "",
-                                  contribution_sentence(area, card["abstract"]))
+    sentence = plain(contribution_sentence(area, card["abstract"]))
     lead = _LEAD.search(sentence)
     rest = sentence[lead.end():] if lead else ""
     # up to the first clause break after a few words: not a bare "a new task"
@@ -678,8 +675,7 @@ def contribution_clause(area: str, card: dict) -> str:
             if len(rest[:m.start()].split()) >= MIN_CLAUSE_WORDS]
     words = rest[:cuts[0] if cuts else len(rest)].strip().rstrip(".").split()
     if len(words) < 3:  # a title is quoted as it is
-        words = _LATEX_COMMAND.sub(lambda m: m.group(1) or m.group(2) or "",
-                                   card["title"]).split()
+        words = plain(card["title"]).split()
     elif words[0] in _ARTICLES:  # "A new method" inside a sentence; "Prompt Diffusion" stays
         words[0] = words[0].lower()
     return " ".join(words[:CLAUSE_WORDS]) + (" …" if len(words) > CLAUSE_WORDS else "")

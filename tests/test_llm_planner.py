@@ -84,3 +84,20 @@ def test_the_schema_offers_the_intents_the_executor_runs():
     from typing import get_args
 
     assert set(get_args(LLMReading.model_fields["intent"].annotation)) == set(INTENTS)
+
+
+@pytest.mark.slow
+def test_a_follow_up_rewritten_by_the_model_keeps_the_conversation_it_is_in(llm_assistant):
+    from tests.scripted_llm import ScriptedLLM
+    from tests.test_plans import turn_of
+
+    server = ScriptedLLM()
+    assistant = llm_assistant(server.base_url)
+    first = assistant.ask("what's at 813?")
+    second = assistant.ask("and 1126?", previous=turn_of("what's at 813?", first))
+    asked = server.requests
+    # the rules cannot place this follow-up: the model rewrites it as a standalone question,
+    # and the posters of the earlier turns stay reachable ("compare the two" next)
+    plan = assistant.plan("anything on diffusion for audio?", turn_of("and 1126?", second))
+    assert server.requests == asked + 1
+    assert plan.earlier[:2] == (1126, 813)

@@ -473,3 +473,15 @@ def test_map_png(real_store, tmp_path):
                                       "learning", "--store", str(real_store)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 50_000
+
+
+def test_a_summary_shows_tex_as_a_reader_reads_it():
+    from assistant.summarize import contribution_clause, digest
+
+    card = {"session": "s", "board": 1301, "title": "Finite-Time Analysis of Actor-Critic",
+            "abstract": "Actor-critic methods are popular. We show that the method finds an "
+                        "$\\epsilon$-approximate stationary point with "
+                        "$\\widetilde{\\mathcal{O}}(\\epsilon^{-2})$ sample complexity."}
+    for text in (digest("sample complexity", [card]),
+                 contribution_clause("sample complexity", card)):
+        assert "\\" not in text and "$" not in text and "ε" in text

@@ -1,0 +1,16 @@
+"""What an answer says when the plan is right but there is less to answer with."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_plans import turn_of
+
+pytestmark = pytest.mark.slow
+
+
+def test_comparing_after_a_one_poster_answer_says_there_is_only_one(real_assistant):
+    first = real_assistant.ask("what's at 813?")
+    answer = real_assistant.ask("compare the first two", previous=turn_of("what's at 813?", first))
+    assert answer.citations == [813]
+    assert "only one poster to compare" in answer.answer and "Side by side" not in answer.answer
