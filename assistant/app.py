@@ -759,7 +759,10 @@ def theme_colour(theme_id: int) -> str:
 
 
 def theme_topic(theme: dict) -> str:
-    """What "ask about this theme" asks: the theme's two most distinctive terms."""
+    """What "ask about this theme" asks: the theme's name, a phrase its posters write; a map
+    from an older ingest named themes by a bag of terms, whose two most distinctive serve."""
+    if " · " not in theme["label"]:
+        return theme["label"]
     return " ".join(theme["terms"][:2]) or theme["label"]
 
 

@@ -41,8 +41,8 @@ class IngestReport:
         head = f"{self.posters} posters ({kinds}; {self.awards} with an award)"
         if not (self.added or self.updated or self.removed):
             if self.indexed:
-                return (f"{head}: {self.unchanged} unchanged; the saved index questions read "
-                        f"was written (nothing embedded) at {self.store}")
+                return (f"{head}: {self.unchanged} unchanged; the saved index and theme map "
+                        f"were written anew (nothing embedded) at {self.store}")
             return f"{head}: {self.unchanged} unchanged, store not modified ({self.store})"
         verb = "rebuilt" if self.rebuilt else "updated"
         resumed = (f" (resumed an interrupted ingest: {self.chunks_kept} chunks were already "
@@ -161,12 +161,18 @@ def _diff(posters: list[Poster], described: list[dict], settings: Settings,
 
 
 def _lacks_index(store: Path) -> bool:
-    """A live generation written before questions read a saved index: an ingest with nothing
-    to embed still publishes a generation that has one."""
+    """A live generation written before questions read a saved index, or before themes were
+    named by a phrase their posters write ("features · feature · label"): an ingest with
+    nothing to embed still publishes a generation that has them."""
     from assistant.index import SAVED_INDEX
 
     live = st.current_generation(store)
-    return live is not None and not (live / SAVED_INDEX).is_dir()
+    if live is None:
+        return False
+    if not (live / SAVED_INDEX).is_dir():
+        return True
+    themes = st.read_json(live, st.THEMES_FILE) or {}
+    return any(" · " in theme.get("label", "") for theme in themes.get("themes", []))
 
 
 def _disk_full(err: BaseException | None) -> bool:

@@ -90,6 +90,10 @@ def test_the_map_highlights_the_posters_of_the_answer(client):
     marked = {int(b) for b in re.findall(r'class="pt hit"[^>]*data-board="(\d+)"', drawn)}
     assert len(re.findall(r"<circle ", drawn)) == 391 and marked == set(cited(text))
     assert drawn.count('data-act="theme"') >= 10  # a legend that asks about each theme
+    # ... by the name it shows, a phrase its posters write, not a pair of terms
+    for topic, shown in re.findall(r'data-topic="([^"]*)"[^>]*>.*?</span>\d+ ([^<]*) \(\d+\)',
+                                   drawn):
+        assert topic == shown and "·" not in shown
 
 
 def test_an_inverted_board_range_is_swapped_and_said_above_the_answer(client):

@@ -38,9 +38,24 @@ def test_an_older_store_answers_and_a_plain_ingest_gives_it_the_index(small_page
     assert answers(Assistant(fake_settings, embedder=fake_embedder)) == before
     report = ingest([small_page], fake_settings, fake_embedder, progress=False)
     assert report.indexed and report.chunks_embedded == 0
-    assert "saved index questions read was written (nothing embedded)" in report.summary()
+    assert "saved index and theme map were written anew (nothing embedded)" in report.summary()
     live = st.current_generation(fake_settings.store)
     assert live != old and (live / SAVED_INDEX).is_dir()
     assert answers(Assistant(fake_settings, embedder=fake_embedder)) == before
     again = ingest([small_page], fake_settings, fake_embedder, progress=False)
     assert not again.indexed and "store not modified" in again.summary()
+
+
+def test_a_plain_ingest_renames_themes_an_older_store_named_by_a_bag_of_terms(
+        small_page, fake_settings, fake_embedder):
+    ingest([small_page], fake_settings, fake_embedder, progress=False)
+    old = st.current_generation(fake_settings.store)
+    themes = st.read_json(old, st.THEMES_FILE)
+    for theme in themes["themes"]:  # as written before themes were named by a phrase
+        theme["label"] = " · ".join(theme["terms"][:3])
+    st.write_json(old, st.THEMES_FILE, themes)
+    report = ingest([small_page], fake_settings, fake_embedder, progress=False)
+    assert report.indexed and report.chunks_embedded == 0
+    live = st.current_generation(fake_settings.store)
+    labels = [t["label"] for t in st.read_json(live, st.THEMES_FILE)["themes"]]
+    assert live != old and labels and not any(" · " in label for label in labels)
