@@ -16,11 +16,10 @@ from typing import Any, NamedTuple
 
 from assistant.catalog import card_ref
 from assistant.citations import Ref, cite, guard_citations, neutralise_references, ref_text
+from assistant.text import STOPWORDS, content_words, split_sentences, stem  # noqa: F401
 
 CANNOT_ANSWER = "The posters in this session do not seem to cover that."
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])|(?<=[a-z][.!?])(?=[A-Z][a-z])")
-_WORD = re.compile(r"[a-z0-9]+")
 _QUANTITY = re.compile(
     r"\b(how (much|many|fast|big|small|large|long|often|well)|by (what|how)|what (percentage|"
     r"fraction|factor|speed|speedup|score|accuracy|fid|bleu|rate|size|number|gain|improvement)|"
@@ -33,16 +32,6 @@ _FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)\d+(?:\.\d+)?\s*(%|x|×|k|m|b|
                      re.IGNORECASE)
 _CONTRIBUTION = re.compile(r"\b(we (propose|introduce|present|develop|show|study|design)|this "
                            r"(paper|work) (proposes|introduces|presents))\b", re.IGNORECASE)
-STOPWORDS = frozenset("""
-a about above after again all also am an and any are as at be because been before being between
-both but by can could did do does doing down during each few for from further had has have having
-he her here hers him his how i if in into is it its itself just me more most my no nor not now of
-off on once only or other our out over own same she should so some such than that the their theirs
-them then there these they this those through to too under until up very was we were what when
-where which while who whom why will with would you your yours anyone anybody someone poster
-posters paper papers work session presenting presented show tell find looking something using
-use used
-""".split())
 
 
 @dataclass
@@ -122,24 +111,6 @@ def quoted(text: str) -> str:
     """Text quoted from the data, with its board-like references as plain text
     (`[#105]` -> `(No. 105)`, `#9999` -> `No. 9999`): a quote never cites a poster."""
     return neutralise_references(text)
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
-
-
-def stem(word: str) -> str:
-    """A light stem that stays readable (sub-theme names are built from it): "simulate",
-    "simulator" and "simulations" are one term, as are "estimate" and "estimation"."""
-    for suffix in ("ations", "ators", "ation", "ator", "ates", "ings", "ing", "ies", "ate", "es",
-                   "s", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
 
 
 def best_sentence(question: str, abstract: str, title: str = "") -> str:

@@ -3,26 +3,12 @@ author names looked up once, and accent-free folding of names and words."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.citations import Ref, make_ref, session_labels
-
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "ı": "i",
-                       "æ": "ae", "œ": "oe"})
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free text: "Łukasz Kaiser" -> "lukasz kaiser"."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-
-
-def folded_words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", fold(text))
+from assistant.text import fold, folded_words  # noqa: F401  (folded_words: understand.py)
 
 
 @dataclass

@@ -14,16 +14,14 @@ from assistant.answer import (
     best_sentence,
     card_source,
     card_summary,
-    content_words,
     contribution_sentence,
     poster_line,
     quoted,
     session_of,
-    split_sentences,
-    stem,
 )
 from assistant.catalog import card_ref
 from assistant.citations import cite
+from assistant.text import content_words, split_sentences, stem
 
 _RESULT = re.compile(r"\b(outperform\w*|achiev\w*|improv\w*|show(?:s|ed|n)? that|results? "
                      r"(?:show|demonstrate)|experiments?|empirical\w*|state-of-the-art|sota|"

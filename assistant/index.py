@@ -13,7 +13,6 @@ import hashlib
 import inspect
 import json
 import os
-import re
 import shutil
 import threading
 import weakref
@@ -26,10 +25,11 @@ from typing import Any
 import numpy as np
 
 from assistant import store as st
-from assistant.catalog import fold, with_refs
+from assistant.catalog import with_refs
 from assistant.citations import Ref
 from assistant.retrieve import ANY_POSTER, PosterFilter, Ranking, best_per_poster
 from assistant.settings import Settings
+from assistant.text import snowball_stemmer, stems  # noqa: F401  (stems: ask.py)
 
 _POOL = 40  # chunks each ranker contributes before fusion and filtering
 SAVED_INDEX = "index"  # the folder of the saved index inside a generation
@@ -48,28 +48,10 @@ def bm25_text(board: int, title: str, text: str) -> str:
     return f"board: {board}\ntitle: {title}\n\n{text}"
 
 
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-_per_thread = threading.local()  # a Snowball stemmer is not safe to share between threads
-
-
-def stems(text: str) -> list[str]:
-    """The text's words as BM25's Snowball stemmer reads them, in order ("generating" and
-    "generation" are both "generat", which the answerer's light `stem` keeps apart)."""
-    stemmer = getattr(_per_thread, "stemmer", None)
-    if stemmer is None:
-        stemmer = _per_thread.stemmer = _stemmer()
-    return stemmer.stemWords(re.findall(r"[a-z0-9]+", fold(text)))
-
-
 def bm25_tokens(texts: list[str], ids: bool) -> Any:
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(),
+    return bm25s.tokenize(texts, stopwords="en", stemmer=snowball_stemmer(),
                           token_pattern=TOKEN_PATTERN, return_ids=ids, show_progress=False)
 
 
@@ -77,13 +59,13 @@ def bm25_tokens(texts: list[str], ids: bool) -> Any:
 def _term_function() -> tuple[Callable[[str], set[str]], str]:
     """The answerer's term sets (assistant.ask.term_set) and a fingerprint of the code that
     makes them: saved term sets are used only while that code is unchanged."""
-    from assistant import answer, ask, catalog
+    from assistant import ask, text
 
     try:
-        source = "".join(inspect.getsource(f) for f in (ask.term_set, answer.stem, catalog.fold))
+        source = "".join(inspect.getsource(f) for f in (ask.term_set, text.stem, text.fold))
     except (OSError, TypeError):  # no source: never trust saved terms
         return ask.term_set, ""
-    source += "\n".join(sorted(answer.STOPWORDS))
+    source += "\n".join(sorted(text.STOPWORDS))
     return ask.term_set, hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
@@ -419,7 +401,7 @@ class PosterIndex:
 
     @cached_property
     def _bm25_stemmer(self) -> Any:
-        return _stemmer()
+        return snowball_stemmer()
 
     def bm25(self, question: str, k: int, where: PosterFilter = ANY_POSTER) -> Ranking:
         import bm25s

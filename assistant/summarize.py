@@ -24,18 +24,16 @@ import numpy as np
 
 from assistant.answer import (
     CANNOT_ANSWER,
-    STOPWORDS,
     Answer,
     card_source,
     contribution_sentence,
     quoted,
-    split_sentences,
-    stem,
 )
 from assistant.catalog import card_ref
 from assistant.citations import cite
 from assistant.retrieve import ANY_POSTER, PosterFilter
 from assistant.safe_text import readable_tex
+from assistant.text import STOPWORDS, split_sentences, stem
 
 MAX_THEMES = 6
 # Words that say what kind of thing an area is, not which area: "graph neural networks" is

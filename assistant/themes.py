@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer import STOPWORDS, stem
+from assistant.text import STOPWORDS, stem
 
 # Words of any abstract; they still count inside a phrase ("diffusion models", "training data").
 BOILERPLATE = frozenset("""

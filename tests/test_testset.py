@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from assistant.catalog import fold
+from assistant.text import fold
 from eval.testset import DEFAULT_TESTSET, TestsetError, load_testset
 
 

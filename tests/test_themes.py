@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from assistant.answer import STOPWORDS, content_words
+from assistant.text import STOPWORDS, content_words
 from assistant.themes import (
     ThemeMap,
     build_theme_map,
