@@ -446,9 +446,20 @@ def _name_candidates(text: str) -> set[str]:
             for i in range(len(words) - n + 1):
                 gram = words[i:i + n]
                 if all(_WORD.fullmatch(w) and _kept(w) and w not in _NOT_IN_NAMES
-                       for w in gram):
+                       for w in gram) and not _verb_led(gram):
                     found.add(" ".join(gram))
     return found
+
+
+def _verb_led(gram: list[str]) -> bool:
+    """A phrase led by a verb's -ing form says what a poster does, not what it is about
+    ("adding fine-grained audio", "capturing long-range"); an -ing noun names a thing in two
+    words ("training data", "sampling process")."""
+    return len(gram[0]) > 5 and gram[0].endswith("ing") and (
+        len(gram) == 3 or "-" in gram[1] or gram[1].endswith(_ADJECTIVE_ENDINGS))
+
+
+_ADJECTIVE_ENDINGS = ("al", "ic", "ive", "ous", "ar", "ful", "able", "ible")
 
 
 def _said_only(phrase: str, avoid: frozenset[str]) -> bool:
@@ -540,4 +551,7 @@ def _cut_off(phrase: str, texts: list[str]) -> bool:
                     around[("before", stem(tokens[i - 1]))] += 1
                 if i + len(words) < len(tokens) and _kept(tokens[i + len(words)]):
                     around[("after", stem(tokens[i + len(words)]))] += 1
+    if uses == 1:  # said once: a name ends where the phrase does ("online reinforcement"
+        # goes on with "learning")
+        return any(side == "after" for side, _ in around)
     return uses >= 2 and max(around.values(), default=0) >= CUT_OFF_SHARE * uses

@@ -210,3 +210,16 @@ def test_a_piece_of_a_longer_name_is_not_a_name():
     names = phrase_names(texts, np.array([0] * 6 + [1] * 4))
     assert names[0] == "language models"
     assert names[1] == "scaling laws", names
+
+
+def test_a_theme_is_named_by_what_its_posters_are_about_not_what_they_do():
+    from assistant.themes import phrase_names
+
+    texts = ["Adding fine-grained audio understanding to language models. We tune audio "
+             "encoders.",
+             "Capturing long-range dependencies on graphs. Message passing is local.",
+             "Online reinforcement learning with no regret. A bandit bound."]
+    names = phrase_names(texts, np.arange(3))
+    assert not any(name.split()[0] in ("adding", "capturing") for name in names), names
+    # a phrase said once ends where its words do: not "online reinforcement" of "... learning"
+    assert "online reinforcement" not in names, names
