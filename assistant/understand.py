@@ -48,12 +48,42 @@ _BOARD = re.compile(r"(?:#\s*|\b(?:board|poster|number|no\.?)\s*#?\s*)(\d{1,7})\
                     re.IGNORECASE)
 _KINDS = {"oral": re.compile(r"\borals?\b", re.IGNORECASE),
           "spotlight": re.compile(r"\bspotlights?\b", re.IGNORECASE)}
+# The kind that is neither oral nor spotlight, named beside one ("or a regular poster?").
+_PLAIN_KIND = re.compile(r"\b(?:regular|normal|standard|ordinary|plain|usual)\s+(?:posters?|"
+                         r"ones?|presentations?)\b|\bor\s+(?:a\s+)?(?:regular|normal|standard|"
+                         r"ordinary|plain|usual)\s*[?.!]*$", re.IGNORECASE)
 _AWARD = re.compile(r"\b(awards?|awarded|prizes?|outstanding|best paper|honou?rable mention|"
                     r"runner[- ]up|award[- ]winn\w*|winners?|winning|won|wins? (?:something|"
                     r"anything))\b", re.IGNORECASE)
 _AUTHOR_CUE = re.compile(r"\b(by|(?:co-?)?author(?:s|ed)?|present(?:s|ing|ed)?|(?:co-?)?wrote|"
                          r"written|work of|"
                          r"papers? of|posters? of|from)\b|'s\b", re.IGNORECASE)
+# Once an author is named, the words that give their role say nothing of a topic ("have X
+# as an author", "X is a co-author", "X on the author list", "anything X worked on").
+_AUTHOR_ROLE = re.compile(
+    r"\b(?:as|is|among|one of)\s+(?:(?:a|an|the|one of the)\s+)?(?:co-?)?authors?(?:\s+list)?\b|"
+    r"\b(?:on|in)\s+(?:the|their)\s+(?:co-?)?authors?(?:\s+list|hip)?\b|"
+    r"\b(?:(?:co-?)?(?:worked|works|working|contributed|contributes|involved|collaborated)"
+    r"(?:\s+(?:on|to|in|with))?|(?:co-?)?wrote|got|has|have|had)\s*[?.!]*$|"
+    r"^\s*(?:everything|anything|all|stuff|things|work|whatever)\b", re.IGNORECASE)
+# Words that only speak of authorship; a topic made of these and stopwords is no topic.
+_AUTHOR_WORDS = frozenset("""worked work working contributed contribute contributes involved
+collaborated collaborate co-wrote cowrote co-authored coauthored listed appears appear
+appearing author authors co-author co-authors coauthor coauthors list names name credited
+he she his her hers him they them their""".split())
+# "posters that include X", "papers featuring X": a verb whose object is the author's name.
+_AUTHOR_VERBS = frozenset("""include includes including feature features featuring list lists
+listing name names naming credit credits crediting""".split())
+
+
+def _without_author_verbs(text: str, name: str) -> str:
+    """The text without the verbs that take the author's name as their object ("which papers
+    feature Weizhu Chen"); "Schölkopf spurious features" keeps its topic word."""
+    words = text.split()
+    named = {fold(w) for w in name.replace(" and ", " ").split()}
+    return " ".join(w for i, w in enumerate(words) if not (
+        fold(w) in _AUTHOR_VERBS and i + 1 < len(words)
+        and fold(words[i + 1]).removesuffix("'s") in named))
 # Asking for a number of posters, in the usual words: "how many", "number of" ("# of" is
 # normalised to it), "count the orals", "a tally of ...", "the total".
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|^count\b|\bcount\s+(?:the|of|all|up|how)\b|"
@@ -88,7 +118,16 @@ _BARE_BOARD = re.compile(r"\b(?:like|than|to|vs\.?|versus|and|or|with|compare|be
                          r"\b(\d{3,7})(?=\s*(?:,\s*)?(?:vs\.?|versus|and|or)\b)|"
                          # "tell me about 1128", "details on 1128", "1128?": a number that
                          # ends the question after a preposition, or is all of it
-                         r"(?:\b(?:about|on|at|of|for|is)\s+|^)(\d{3,7})\s*[?.!]*$",
+                         r"(?:\b(?:about|on|at|of|for|is|by|behind|from|presented|presents|"
+                         r"wrote|authored|made|visit|explain|describe|summari[sz]e)\s+|^)"
+                         r"(\d{3,7})\s*[?.!]*$|"
+                         # the subject of a question: "is 509 an oral?", "does 220 need a
+                         # checkerboard?" (not "is 100 enough", "has 300 samples")
+                         r"\b(?:is|was|has|can|could|will|would)\s+#?(\d{3,7})\s+"
+                         r"(?!(?:times|percent|enough|samples|examples|[a-z]+s)\b)[a-z]|"
+                         # "does 320 use ...", "tell me if 320 uses GPT-4": its subject
+                         r"\b(?:does|did|if|whether)\s+#?(\d{3,7})\s+(?!(?:times|percent)\b)"
+                         r"[a-z]",
                          re.IGNORECASE)
 _SIMILAR = re.compile(r"\b(similar|(?<!-)like|related to|close to|resembl\w*|along the lines of|"
                       r"(?:in )?the spirit of|reminiscent of|akin to|"
@@ -128,9 +167,13 @@ _NAMED_FRAME = re.compile(  # "named X": X starts as a name does ("a named objec
     r"(?:\s+(?:poster|paper))?\s*[?.!]*$"
     # A name, then a question about where it is: "Attention Is All You Need - is it here?",
     # "HyTrel: which board?", "Imitation Learning from Vague Feedback, where is it"
-    r"|^(?P<f>.+?)(?:\s*[—–:,(]|\s+-)\s*(?:(?:is|are)\s+(?:it|that|this|they)\s+(?:here|in\s+"
+    r"|^(?P<f>.+?)(?:\s*[—–:;,.?!(]|\s+-)\s*(?:(?:is|are)\s+(?:it|that|this|they)\s+(?:here|in\s+"
     r"(?:this|the)\s+session|presented(?:\s+here)?|around|on display)|where(?:'s| is)?"
-    r"(?:\s+(?:it|that))?|(?:which|what)\s+board(?:\s+is\s+it(?:\s+on)?)?)\s*\)?\s*[?.!]*$",
+    r"(?:\s+(?:it|that))?(?:\s+(?:located|found|shown|displayed))?|where\s+(?:can|do|should|"
+    r"could|would)\s+(?:i|we)\s+(?:find|see|go|look)(?:\s+(?:it|that|this|to|for it))?|"
+    r"what(?:'s|’s| is)\s+(?:its|the)\s+(?:board|booth|poster)(?:\s+(?:number|no\.?|#))?|"
+    r"(?:which|what)\s+(?:board|booth|poster\s+number|number)(?:\s+(?:is|was))?"
+    r"(?:\s+(?:it|that|this)(?:\s+one)?)?(?:\s+(?:on|at|in))?)\s*\)?\s*[?.!]*$",
     re.IGNORECASE)
 # Words that frame a request and carry no topic ("Which posters are about ...").
 _FRAME = re.compile(
@@ -138,7 +181,8 @@ _FRAME = re.compile(
     r"(?:(?:can|could) you\s+)?(?:please\s+)?"
     r"(which|what|who(?:'s| is| are)|are there|is there|is anyone|any|anyone|anything|show me|"
     r"list|find|give me|"
-    r"tell me about|how many|i(?:'m| am) looking for|looking for|i want|i need)"
+    r"tell me about|how many|i(?:'m| am) (?:looking|searching|hunting) for|(?:looking|"
+    r"searching|hunting) for|i want|i need)"
     r"(?: (?:of (?:the|all)|the|all|other))?"
     r"(?: posters?| papers?| works?| research| studies| presentations?| boards?| people| groups|"
     r" teams| labs| researchers| folks)?"
@@ -146,6 +190,7 @@ _FRAME = re.compile(
     r"addresses|deal with|study|studies|use|using|there|here|in this session|of them|"
     r"exist|focus on|focused on|look at|looking at))*\b", re.IGNORECASE)
 _TAIL = re.compile(r"\s*(?:in|at) (?:this|the) (?:session|conference|hall)\s*[?.!]*$|"
+                   r"\s*\bon (?:display|show|view)\b(?:\s+(?:here|today))?\s*[?.!]*$|"
                    r"\s*\b(?:are there|exist|please)\s*[?.!]*$", re.IGNORECASE)
 # Follow-ups that refer to the previous answer.
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
@@ -169,6 +214,14 @@ _WHAT_ABOUT = re.compile(r"^(?:(?:and|now|then|but|so)[\s,]+)*(?:what|how)\s+abo
 # "only the orals", "what about spotlights?"); "What is X presenting?" starts afresh.
 _CONTINUES = re.compile(r"^\s*(?:and|but|only|just|now|then|also|same|what about|how about|"
                         r"ok(?:ay)?,?\s+(?:and|now|what about))\b", re.IGNORECASE)
+# "show me more", "more please", "any others?", "next": the rest of the last answer's results.
+_MORE = re.compile(r"^(?:(?:ok(?:ay)?|and|so|great|thanks|nice|cool)[\s,!]+)*"
+                   r"(?:(?:can|could) you\s+)?(?:(?:show|give|list|tell|send)\s+(?:me\s+|us\s+)?"
+                   r"(?:some\s+|a\s+few\s+|the\s+)?|any\s+|what\s+|are there\s+(?:any\s+)?)?"
+                   r"(?:more|others?|next(?:\s+ones?|\s+page|\s+batch)?|the rest|else)"
+                   r"(?:\s+(?:results?|posters?|papers?|ones?|of (?:them|those|these)|"
+                   r"like (?:that|those)|please|pls))*\s*[?.!]*$|"
+                   r"^(?:keep going|go on|continue)\s*[?.!]*$", re.IGNORECASE)
 # "the first two", "the 2nd and 3rd": several posters of the previous answer by position.
 _FIRST_N = re.compile(r"\b(?:the\s+)?(?:first|top)\s+(two|three|four|2|3|4)\b", re.IGNORECASE)
 _SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
@@ -178,7 +231,8 @@ _PRONOUN_ONLY = re.compile(r"^(?:all\s+)?(?:of\s+)?(?:them|those|these|it|this|t
 _ONLY = re.compile(r"^(?:and\s+)?(?:only|just)\s+(?:the\s+)?|^(?:and\s+)?(?:what about|how "
                    r"about)\s+(?:the\s+|just the\s+|only the\s+)?(?=(?:orals?|spotlights?)\b)",
                    re.IGNORECASE)
-_WHO = re.compile(r"\b(who (?:wrote|authored|made|presents|is presenting|did|are)|authors?|"
+_WHO = re.compile(r"\b(who (?:wrote|authored|made|presents|presented|is presenting|did|are|"
+                  r"(?:is|was|are|were) behind)|authors?|"
                   r"written by)\b", re.IGNORECASE)
 _CARD = re.compile(r"^(?:what(?:'s| is)|tell me about|show me|more about|details (?:of|on)|"
                    r"describe|explain)\b", re.IGNORECASE)
@@ -369,12 +423,14 @@ def _name_said(board: int, question: str, titles: TitleIndex) -> list[str]:
     runs = {"".join(words[i:j]): words[i:j] for i in range(len(words))
             for j in range(i + 1, min(len(words), i + 4) + 1)}
     spaced = " ".join(words)
+    said: list[list[str]] = []
     for name, boards in titles.names.items():
         if board in boards and name in runs:  # "qlora", "uni3detr" ("uni 3 detr")
-            return runs[name]
-        if board in boards and " " in name and f" {name} " in f" {spaced} ":
-            return name.split()  # "asl citizen", "monarch mixer"
-    return []
+            said.append(runs[name])
+        elif board in boards and " " in name and f" {name} " in f" {spaced} ":
+            said.append(name.split())  # "asl citizen", "monarch mixer"
+    # the longest name said ("ASL Citizen", not its "ASL"), whatever order names were found in
+    return max(said, key=lambda w: (len(w), w), default=[])
 
 
 def _ref_order(ref: int | str) -> tuple[int, str]:
@@ -713,19 +769,24 @@ def expand_acronyms(topic: str, table: dict[str, str], is_rare) -> str:
 
 @dataclass
 class Vocabulary:
-    """The session's own words and how often they occur: the spelling dictionary."""
+    """The session's own words, how often they occur and in which posters: the spelling
+    dictionary."""
 
     counts: dict[str, int]
     dictionary: frozenset[str] = frozenset()  # words known to be spelt right anyway
     _deletes: dict[str, list[str]] | None = None
+    postings: dict[str, frozenset[int]] = field(default_factory=dict)  # word -> its texts
 
     @classmethod
     def of(cls, texts: Iterable[str], dictionary: Iterable[str] = ()) -> Vocabulary:
         counts: dict[str, int] = {}
-        for text in texts:
+        postings: dict[str, set[int]] = {}
+        for number, text in enumerate(texts):
             for word in re.findall(r"[a-z]+", fold(text)):
                 counts[word] = counts.get(word, 0) + 1
-        return cls(counts, frozenset(dictionary))
+                postings.setdefault(word, set()).add(number)
+        return cls(counts, frozenset(dictionary),
+                   postings={w: frozenset(n) for w, n in postings.items()})
 
     def _variants(self) -> dict[str, list[str]]:
         """Each word of five letters or more under every one-letter deletion (built once)."""
@@ -738,9 +799,17 @@ class Vocabulary:
             self._deletes = deletes
         return self._deletes
 
-    def correct(self, word: str) -> str:
-        """The word, or the session word one typo away from it (the most frequent; a tie
-        is not clear enough to correct)."""
+    def _together(self, word: str, context: Iterable[str]) -> int:
+        """The most of the `context` words one text holds together with `word` ("mapping"
+        with "tone" and "hdr" in the tone-mapping poster; "making" in none with them)."""
+        texts = self.postings.get(word, frozenset())
+        others = [self.postings.get(w, frozenset()) & texts for w in set(context) if w != word]
+        return max((sum(n in o for o in others) for n in texts), default=0) if others else 0
+
+    def correct(self, word: str, context: Iterable[str] = ()) -> str:
+        """The word, or the session word one typo away from it: the one that stands in a
+        poster with the most of the question's other words (`context`), then the most
+        frequent (a tie on both is not clear enough to correct)."""
         if len(word) < 5 or not word.isalpha() or any(
                 w in self.counts or w in self.dictionary for w in _inflections(word)):
             # "parties" is a word, not a typo of the session's "parities"; "buffers" is the
@@ -750,8 +819,10 @@ class Vocabulary:
         keys = {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
         found = {w for key in keys for w in variants.get(key, []) if _near(word, w)}
         found |= {w for w in keys if w in self.counts and len(w) >= 5}
-        ranked = sorted(found, key=lambda w: -self.counts[w])
-        if not ranked or (len(ranked) > 1 and self.counts[ranked[0]] == self.counts[ranked[1]]):
+        context = [w for w in context if w in self.postings]
+        score = {w: (self._together(w, context), self.counts[w]) for w in found}
+        ranked = sorted(found, key=lambda w: score[w], reverse=True)
+        if not ranked or (len(ranked) > 1 and score[ranked[0]] == score[ranked[1]]):
             return word
         return ranked[0]
 
@@ -771,11 +842,14 @@ def _inflections(word: str) -> set[str]:
 def correct_typos(text: str, vocabulary: Vocabulary) -> str:
     """The text with each word the session does not know replaced by the session word one
     typo away ("grpah contrastive lerning" -> "graph contrastive learning")."""
+    # the words around each one, which a right correction finds in a poster with it
+    context = [w for w in re.findall(r"[a-z]+", fold(text)) if w not in STOP]
+
     def fix(match: re.Match) -> str:
         word = match.group(0)
         if word.lower() in STOP or not word.islower():  # names and acronyms stay as typed
             return word
-        return vocabulary.correct(word)
+        return vocabulary.correct(word, context)
 
     return re.sub(r"[A-Za-z]+", fix, text)
 
@@ -786,7 +860,9 @@ def correct_typos(text: str, vocabulary: Vocabulary) -> str:
 # marker before it ("hey", "ok so", "quick question:", "different question -"), politeness
 # after it ("..., pls"). Stripped first, so every rule sees the question itself.
 _PREAMBLE = re.compile(
-    r"^(?:(?:(?:hey|hi|hello|yo|ok(?:ay)?|so|well|um+|uh+|hmm+|btw|oh|alright)"
+    r"^(?:(?:(?:hey|hi|hello|yo|ok(?:ay)?|so|well|um+|uh+|hmm+|btw|oh|alright|i(?:'m| am) "
+    r"(?:curious|wondering)(?:\s+(?:whether|if|about))?|i wonder(?:\s+(?:whether|if))?|"
+    r"good (?:morning|afternoon|evening|day))"
     r"(?:\s+there)?|(?:a\s+|one\s+)?(?:quick|different|new|another|other|unrelated|last|"
     r"one more|follow-?up|random)\s+(?:question|q|thing|one|topic|subject)|(?:on\s+)?(?:a\s+)?"
     r"(?:different|new|another)\s+note|chang(?:e|ing) (?:of )?(?:the )?(?:topic|subject)|"
@@ -809,10 +885,46 @@ _SHORTHAND = ((re.compile(r"(?:#|\bno\.)\s*of\b", re.IGNORECASE), "number of"),
               (re.compile(r"(?<=[a-z] )w(?= [a-z])"), "with"))  # "clustering w dot products"
 
 
+# The words that frame a question; a typo in one ("whcih of those", "hwo many") would hide
+# what is asked, so it is mended before any rule reads the question.
+_FRAME_WORDS = ("which", "what", "where", "how", "who", "many", "much", "those", "these",
+                "them", "posters", "papers", "poster", "paper", "about", "there", "compare",
+                "similar", "show", "orals", "spotlights")
+
+
+def _one_slip(typed: str, word: str) -> bool:
+    """`typed` is `word` with two neighbouring letters swapped, one letter left out or one
+    letter doubled or added (not a letter changed: "hoe" is a word of its own)."""
+    if len(typed) == len(word):
+        diff = [i for i in range(len(word)) if typed[i] != word[i]]
+        return (len(diff) == 2 and diff[1] == diff[0] + 1
+                and typed[diff[0]] == word[diff[1]] and typed[diff[1]] == word[diff[0]])
+    short, long_ = sorted((typed, word), key=len)
+    return len(long_) == len(short) + 1 and any(
+        long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def _mend_frame(text: str) -> str:
+    """Frame words typed with a slip spelt right ("whcih" -> which, "hwo" -> how); an
+    English word ("wat", "thee") and a capitalised name ("Manyi") stay as typed."""
+    def mend(match: re.Match) -> str:
+        typed = match.group(0)
+        low = typed.lower()
+        if typed != low and not (match.start() == 0 and typed[1:] == low[1:]):
+            return typed  # a name ("Manyi", "Showa"), unless it opens the question
+        if low in STOP or low in _FRAME_WORDS or low in _english() or (
+                low[:-1] in _FRAME_WORDS and low.endswith("s")):  # "whats": what's
+            return typed
+        found = [w for w in _FRAME_WORDS if _one_slip(low, w)]
+        found.sort(key=lambda w: w[0] != low[0])  # "hwo" is "how" before "who"
+        return found[0] if found else typed
+    return re.sub(r"\b[A-Za-z]{3,9}\b", mend, text)
+
+
 def normalize(question: str) -> str:
     """The question without chat around it and with shorthand spelt out (see `_PREAMBLE`);
     the question itself when nothing else would be left."""
-    text = " ".join(question.split())
+    text = _mend_frame(" ".join(question.split()))
     for pattern, spelt in _SHORTHAND:
         text = pattern.sub(spelt, text)
     text = _POLITE_TAIL.sub("", _PREAMBLE.sub("", text)).strip()
@@ -843,7 +955,26 @@ def alternatives(topic: str) -> list[str]:
     last = parts[-1].split()
     if len(parts[0].split()) == 1 and len(last) > 1:
         parts[0] = f"{parts[0]} {' '.join(last[1:])}"
+    first = parts[0].split()
+    if len(first) >= 2 and all(_parallel(first[-1], p.split()[0]) for p in parts[1:]):
+        # "make vision transformers lighter or cheaper to run": the words that open the
+        # first alternative are the subject of each ("... cheaper to run")
+        parts[1:] = [f"{' '.join(first[:-1])} {p}" for p in parts[1:]]
     return [f"{head.group('head')} {p}" if head else p for p in parts]
+
+
+# Endings that make two words alternatives of one kind ("lighter or cheaper", "interpretable
+# or explainable", "quickly or cheaply").
+_PARALLEL_ENDINGS = ("er", "est", "ly", "ble", "al", "ive", "ic", "ous", "ful", "less", "ent",
+                     "ant")
+
+
+def _parallel(a: str, b: str) -> bool:
+    """Two words of one kind by their ending, neither a stopword."""
+    a, b = a.lower(), b.lower()
+    return a != b and a not in STOP and b not in STOP and any(
+        a.endswith(e) and b.endswith(e) and min(len(a), len(b)) > len(e) + 2
+        for e in _PARALLEL_ENDINGS)
 
 
 # The subject a disjunction qualifies, up to its last joining word: "prompt tuning for" in
@@ -903,7 +1034,7 @@ anyone somebody interested interesting cool good best new recent latest by from 
 authors authored wrote written but then instead too though now again combined total totals
 altogether overall tally according / coauthor coauthors coauthored co-author co-authors
 co-authored co-wrote cowrote appear appears appearing listed involved exactly precisely
-roughly approximately two three four""".split())
+roughly approximately two three four located""".split())
 
 
 
@@ -926,12 +1057,22 @@ touch concern involve relate propose present introduce describe recommend sugges
 visit read know hear see want need mention showcase highlight consider cite apply
 """) | frozenset("""learn pointing featuring featured relevant pertaining if me us new some
 good nice today now currently methods method techniques technique ways way kind sort ideas
-idea something summarize summarise summary overview tldr among amongst within""".split())
+idea something summarize summarise summary overview tldr among amongst within
+built made created developed designed released""".split())
+# Verbs of asking that open a topic but may close one ("decision making"): dropped at its start.
+_OPENERS = frozenset("making giving getting helping letting teaching".split())
 # "point me to ...", "run experiments on ...": request phrases around a topic.
 _REQUEST_PHRASE = re.compile(
     r"\bpoint(?:\s+(?:me|us))?\s+(?:to|at|towards)\b|\b(?:run|runs|ran|running|do|does|did|"
     r"conducts?|conducted|performs?|performed)\s+(?:experiments?|evaluations?|tests?)\s+"
-    r"(?:on|with|in|using)\b|\b(?:evaluated|tested|benchmarked|validated)\s+(?:on|with)\b",
+    r"(?:on|with|in|using)\b|\b(?:evaluated|tested|benchmarked|validated)\s+(?:on|with)\b|"
+    # "posters whose main focus is X", "papers mainly about X": how much, not what
+    r"\b(?:whose|with\s+(?:a|an|their|its))?\s*(?:main|primary|central|core|chief|key)?\s*"
+    r"(?:focus|topic|subject|theme)\s+(?:is|are|being)\b|\b(?:mainly|mostly|primarily|chiefly|"
+    r"largely|principally|specifically)\s+(?:about|on|concerned with|focused on)\b|"
+    # "how do people build agents out of LLMs?": who does it is not the topic
+    r"^\s*how\s+(?:do|does|did|can|could|would|should|might)\s+(?:people|researchers|folks|"
+    r"anyone|someone|one|you|we|they|i|others)\b",
     re.IGNORECASE)
 # Chat filler that is never part of a topic, wherever it stands ("list em all pls").
 _FILLER = frozenset("""posters poster papers paper works stuff things thing ones few some list
@@ -965,7 +1106,8 @@ def _topic(text: str, drop: Iterable[str] = ()) -> str:
              # "spike-driven" when "Spike-driven Transformer" named the poster
              and not ("-" in w and all(p in dropped for p in fold(w).split("-") if p))]
     edge = _NOISE | _REQUEST
-    while words and fold(words[0]).split("'")[0] in edge:
+    while words and (fold(words[0]).split("'")[0] in edge or (
+            len(words) > 2 and fold(words[0]) in _OPENERS)):
         words.pop(0)
     while words and fold(words[-1]).split("'")[0] in edge:
         words.pop()
@@ -1027,7 +1169,9 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
     if not hits and (spelt := _spell_out(rest)) != rest:  # "Scaling Data-Constrained LMs"
         hits = match_titles(spelt, titles, asked)
     title_hits = [b for b in hits  # the catalog's session(s)
-                  if b not in named and b in catalog.boards]
+                  if b not in named and b in catalog.boards
+                  and not (asks_for_many(question) and not quoted and _beyond_title(
+                      rest, b, titles))]
     named += title_hits
     if not named and _QUANTITY_ASK.search(question) and not (
             _NAMED_FRAME.search(question) or _paper_asked(question)):
@@ -1053,17 +1197,32 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
         drop += title + [w for w in _title_words(cleaned) if any(_near(w, t) for t in title)]
     if award:
         cleaned = _AWARD.sub(" ", cleaned)
+    if kinds:  # "a spotlight or a regular poster?": the other kind, no topic
+        cleaned = _PLAIN_KIND.sub(" ", cleaned)
+    if author is not None:  # "with X as a co-author", "anything X worked on": the role, no topic
+        cleaned = _AUTHOR_ROLE.sub(" ", _without_author_verbs(cleaned, author.label))
     if _COUNT.search(question):
         cleaned = _THRESHOLD.sub(" ", cleaned)
     in_title = bool(_IN_TITLE.search(cleaned))
     cleaned = _IN_TITLE.sub(" ", cleaned)
     topic = _topic(cleaned, drop)
+    if author is not None:  # the name gone: "include", "feature", "everything" were its frame
+        topic = _topic(_AUTHOR_ROLE.sub(" ", topic))
+        if all(fold(w) in STOP or fold(w) in _NOISE or fold(w) in _FILLER
+               or fold(w) in _AUTHOR_WORDS for w in topic.split()):
+            topic = ""  # "is he an author of", "who else worked with X? show his posters"
     plan = Plan(topic=topic, kinds=kinds, board_min=lo, board_max=hi, award=award,
                 in_title=in_title and bool(topic),
                 authors=(author.label,) if author else (),
                 author_boards=frozenset(author.boards) if author else None,
                 boards=tuple(dict.fromkeys(named)), missing=missing)
     plan = replace(plan, intent=_intent(question, plan, titles))
+    if plan.intent == "search" and not plan.boards and _NAMED_FRAME.search(question.strip()) and (
+            _described_lookup(question)):  # the description, without "where is it located?"
+        described = named_paper(question)
+        while (opener := _DESCRIPTION.match(described)) and opener.end() < len(described):
+            described = described[opener.end():].strip()  # "I remember a poster where ..."
+        plan = replace(plan, topic=_topic(described) or plan.topic)
     if (plan.intent == "search" and _COMPARE.search(question)
             and plan.author_boards is not None and 2 <= len(plan.author_boards) <= 4):
         # "compare the two Zhiwei Hao papers": that author's posters, side by side; with a
@@ -1121,10 +1280,26 @@ def _intent(question: str, plan: Plan, titles: TitleIndex) -> str:
         return "poster"  # "who wrote Rotating Features?": the poster found by its words
     if plan.missing and not plan.topic:
         return "poster"
+    if named_frame and _described_lookup(question):
+        # "the work that attacks LWE with sparse secrets - which board?": a poster described,
+        # found by its words (a name no title matched would be absent)
+        return "search"
     if named_frame or (not plan.boards and not plan.has_filters() and (
             _title_like(question) or _unknown_name(question, titles))):
         return "named"
     return "search"
+
+
+def _beyond_title(question: str, board: int, titles: TitleIndex) -> bool:
+    """The question matched `board`'s title by its words, not its name, and says two or
+    more things the title does not: "anything about giving language models a longer
+    context or a long-term memory" asks for a topic that one title happens to share."""
+    if _name_said(board, question, titles):
+        return False
+    title = titles.words.get(board, [])
+    extra = {w for w in _title_words(question) if w not in STOP and w not in _NOISE
+             and w not in _FILLER and w not in _REQUEST and not any(_near(w, t) for t in title)}
+    return len(extra) >= 2
 
 
 def _unknown_name(question: str, titles: TitleIndex) -> bool:
@@ -1136,6 +1311,33 @@ def _unknown_name(question: str, titles: TitleIndex) -> bool:
         return False
     coined = [w.strip("?.!,'\"") for w in words if _coined(w.strip("?.!,'\""))]
     return bool(coined) and all("".join(_title_words(w)) not in titles.known for w in coined)
+
+
+# How a poster is described rather than named: "there's a poster about ...", "the work that
+# ...", "someone built ...", "a paper checking ...", "the one using ...".
+_DESCRIPTION = re.compile(
+    r"^(?:(?:there(?:'s|’s| is| was)|(?:someone|somebody|a friend|a colleague)(?:\s+(?:told "
+    r"(?:me|us) about|mentioned|recommended))?|i (?:saw|heard|remember|read)(?:\s+(?:about|"
+    r"of))?)\b|"
+    r"(?:(?:a|an|the|that|this|some)\s+)?(?:[\w-]+\s+)?(?:poster|paper|work|method|one|study|"
+    r"approach|project|talk|model|system|framework)\s+(?:that|which|who|where|about|on|"
+    r"using|with|showing|[a-z]+ing)\b)", re.IGNORECASE)
+
+
+def _described_lookup(question: str) -> bool:
+    """ "the work that ... - which board?": a poster described, asked for where it is."""
+    return bool(_DESCRIPTION.match(question.strip())) and _describes(named_paper(question))
+
+
+def _describes(name: str) -> bool:
+    """What a "where is X?" question that opens as a description does ("the paper that ...",
+    see `_DESCRIPTION`) calls X is one: three or more words of substance, mostly lower case
+    ("a method that recovers focal length from one photo"); a title typed in lower case
+    names a poster the title index finds first."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", name)
+             if fold(w) not in STOP and fold(w) not in _NOISE and not w.isupper()
+             and not _coined(w)]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) < 0.5 * len(words)
 
 
 def _title_like(question: str) -> bool:
@@ -1259,6 +1461,11 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
                        topic="", asks="")
     if fresh.boards or fresh.missing or fresh.intent in ("summarize", "overview"):
         return None  # it names its own posters
+    if _MORE.match(question.strip()) and previous.shown and previous.plan.intent in (
+            "search", "count"):
+        # "show me more": the same question, the posters of its result set not yet shown
+        return replace(previous.plan, intent="search", within=frozenset(
+            previous.results[previous.shown:]))
     what_about = _WHAT_ABOUT.match(question.strip())
     if what_about:  # the previous filters with a new topic, even after "none of them"
         topic = strip_frame(next((g for g in what_about.groups() if g), ""))

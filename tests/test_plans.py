@@ -282,3 +282,23 @@ def test_the_eval_report_names_what_decided_each_wrong_call(real_assistant, tmp_
     assert "abstained" in abstained and re.search(r"best cosine 0\.\d\d < 0\.25", abstained)
     metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
     assert all(row["decided_by"] for row in metrics["per_question"])
+
+
+def test_more_shows_the_rest_of_the_result_set(real_assistant):
+    asked = "which posters are about diffusion models?"
+    first = real_assistant.ask(asked)
+    assert len(first.results) > len(first.citations)  # more found than one answer shows
+    more = real_assistant.ask("show me more", previous=turn_of(asked, first))
+    assert more.citations and not set(more.citations) & set(first.citations)
+    assert set(more.citations) <= set(first.results)
+
+
+def test_an_authors_role_words_do_not_become_a_topic(real_assistant):
+    answer = real_assistant.ask("which posters have Christopher Ré as an author")
+    assert sorted(answer.citations) == [509, 1213]
+
+
+def test_a_described_poster_asked_for_its_board_is_found(real_assistant):
+    answer = real_assistant.ask("There's a poster about aligning sleep EEG recordings across "
+                                "subjects with a Monge mapping — which board?")
+    assert answer.citations[:1] == [408]
