@@ -26,12 +26,15 @@ _QUANTITY = re.compile(
     r"\w+-?(score|speedup|accuracy)\b|what \w+ (does|did) .* (reach|achieve|get)|"
     # "What training speed-up do they get ...", "which accuracy ...": a figure is asked
     r"\b(what|which)\b[^?]{0,40}?\b(speed-?ups?|accuracy|percentage|fraction|factor|gain|"
-    r"improvement|reduction|error rate|memory)\b|\bspeed-?ups?\b)", re.IGNORECASE)
+    r"improvement|reduction|error rate|memory)\b|\bspeed-?ups?\b|"
+    # a measure named without "how" ("what dataset size", "context length", "GPU speed")
+    r"\b(?:size|length|speed|latency|throughput|fps)\b)", re.IGNORECASE)
 # A figure stands on its own: the "2" of "MixFormerV2" or the "50" of "ResNet-50" is a name.
 _FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)\d+(?:\.\d+)?\s*(%|x|×|k|m|b|fps|times|fold)?",
                      re.IGNORECASE)
-_CONTRIBUTION = re.compile(r"\b(we (propose|introduce|present|develop|show|study|design)|this "
-                           r"(paper|work) (proposes|introduces|presents))\b", re.IGNORECASE)
+_CONTRIBUTION = re.compile(r"\b(we (propose|introduce|present|develop|show|study|design|"
+                           r"release)|this (paper|work) (proposes|introduces|presents))\b",
+                           re.IGNORECASE)
 
 
 @dataclass

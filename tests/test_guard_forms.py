@@ -365,3 +365,10 @@ def test_the_sentence_that_answers_is_chosen_not_the_one_that_names_the_poster()
     title = "MixFormerV2: Efficient Fully Transformer Tracking"
     assert "165 FPS" in best_sentence("how fast does the MixFormerV2 model run on GPU?",
                                       abstract, title)
+    # a measure named without "how" ("what dataset size") asks for a figure too, and a
+    # dataset poster's "we release" states its contribution
+    abstract = ("Sign languages are used by 70 million people. To help, we release ASL Citizen, "
+                "a dataset containing 83,399 videos of 2,731 signs. We show that classifiers "
+                "trained on our dataset reach 63% accuracy.")
+    title = "ASL Citizen: A Community-Sourced Dataset for Sign Language Recognition"
+    assert "83,399" in best_sentence("what dataset size does ASL citizen have", abstract, title)
