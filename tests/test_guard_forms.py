@@ -371,4 +371,4 @@ def test_the_sentence_that_answers_is_chosen_not_the_one_that_names_the_poster()
                 "a dataset containing 83,399 videos of 2,731 signs. We show that classifiers "
                 "trained on our dataset reach 63% accuracy.")
     title = "ASL Citizen: A Community-Sourced Dataset for Sign Language Recognition"
-    assert "83,399" in best_sentence("what dataset size does ASL citizen have", abstract, title)
+    assert "83,399" in best_sentence("dataset size", abstract, title)  # as the plan asks it
