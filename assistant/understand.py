@@ -21,9 +21,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assistant.catalog import CardIndex, fold, folded_words, index_cards
+from assistant.catalog import CardIndex, index_cards
 from assistant.citations import named_refs, ref_board
 from assistant.retrieve import PosterFilter
+from assistant.text import fold, folded_words
 
 INTENTS = ("search", "count", "named", "poster", "compare", "similar", "summarize",
            "overview")

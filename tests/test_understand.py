@@ -493,7 +493,7 @@ def test_authors_without_diacritics_in_lower_case_or_by_surname(catalog, bundled
 
 
 def test_lukasz_finds_lukasz_with_stroke():
-    from assistant.catalog import fold
+    from assistant.text import fold
 
     assert fold("Łukasz Dębowski") == "lukasz debowski"
 
