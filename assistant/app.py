@@ -662,9 +662,12 @@ def read_filters(kinds: list[str] | None, board_min: float | None, board_max: fl
     swapped = lo is not None and hi is not None and lo > hi
     if swapped:
         lo, hi = hi, lo
+    # A bound at or beyond the session's ends hides nothing: no filter, so the app answers
+    # exactly as `posters ask` does (a filter makes relevance be judged within it).
     where = PosterFilter(
         kinds=frozenset(kinds) if kinds is not None and set(kinds) != set(KINDS) else None,
-        board_min=lo, board_max=hi,
+        board_min=None if boards and lo is not None and lo <= boards[0] else lo,
+        board_max=None if boards and hi is not None and hi >= boards[-1] else hi,
         session=None if only_session in (None, ALL_SESSIONS) else only_session)
     said = []
     if boards and ((lo is not None and lo > boards[0]) or (hi is not None and hi < boards[-1])

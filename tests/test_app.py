@@ -39,6 +39,15 @@ def test_follow_up_uses_the_history(client):
     assert cited(authors) == [boards[0]] and " is by " in authors
 
 
+def test_the_app_with_its_default_filters_answers_as_the_cli_does(client, real_assistant):
+    # The Filters tab starts at the session's whole range, every kind: that hides nothing,
+    # so the answer is the one `posters ask` gives, not one judged "within the filters".
+    for question in ("Is anyone using diffusion models to design drug molecules?",
+                     "grpah contrastive lerning", "Which posters are about federated learning?"):
+        _, text, _ = ask(client, question)
+        assert cited(text) == real_assistant.ask(question).citations, question
+
+
 def test_filters_change_the_result(client):
     _, unfiltered, _ = ask(client, "Which posters are about diffusion models?")
     _, orals, _ = ask(client, "Which posters are about diffusion models?", kinds=["oral"])
