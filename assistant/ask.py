@@ -113,17 +113,6 @@ class Relevance(NamedTuple):
 
 
 @cache
-def _word_ranks() -> dict[str, int]:
-    """The embedding model's whole words by rank (0: "the"): WordPiece lists them roughly
-    in order of frequency, so a low rank is a common English word."""
-    from assistant.embedding import _counting_tokenizer
-
-    vocab = _counting_tokenizer().get_vocab()
-    first = vocab.get("the", 0)
-    return {w: i - first for w, i in vocab.items() if w.isalpha() and w.islower() and i >= first}
-
-
-@cache
 def _instruction_grams(span: int) -> frozenset[str]:
     """Every run of `span` words in the system prompt's rules (computed once)."""
     from assistant.llm import answer_messages
@@ -215,6 +204,30 @@ class OpenedStore:
     _stem_sets: dict[str, frozenset[str]] = field(default_factory=dict)
     _plain: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
     _stem_df: dict[str, int] | None = None
+    _joined: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _joined_df: dict[str, int] | None = None
+
+    def joined_words(self, key: str) -> tuple[str, ...]:
+        """A poster's title and abstract as stems, hyphenated words joined ("multi-objective"
+        -> one stem, as "multiobjective" is), computed once per poster."""
+        from assistant.index import stems
+
+        found = self._joined.get(key)
+        if found is None:
+            card = self.index.cards[key]
+            found = self._joined[key] = tuple(stems(relevance.joined(
+                f"{card['title']} . {card['abstract']}")))
+        return found
+
+    def joined_df(self) -> dict[str, int]:
+        """How many posters carry each stem of `joined_words` (once per generation)."""
+        if self._joined_df is None:
+            df: dict[str, int] = {}
+            for key in self.index.cards:
+                for t in set(self.joined_words(key)):
+                    df[t] = df.get(t, 0) + 1
+            self._joined_df = df
+        return self._joined_df
 
     def stem_set(self, key: str) -> frozenset[str]:
         """A poster's title and abstract as a set of Snowball stems (once per poster)."""
@@ -571,8 +584,7 @@ class Assistant:
         # name: its idioms ("on the other hand") would count.
         terms = term_set(query)
         narrowed = where != PosterFilter(session=where.session)
-        rare_name = (len(terms) == 1 and is_name(query) and
-                     self._opened.df.get(next(iter(terms)), 0) <= len(self.cards) / 20)
+        rare_name = self.rare_name(query)
         if narrowed or rare_name:
             carriers = [c for c in candidates if terms and terms <= self._opened.terms(c.key)]
             if carriers:
@@ -613,6 +625,73 @@ class Assistant:
             kept = whole
         return Relevance(candidates, kept, False, why)
 
+    def rare_name(self, query: str) -> bool:
+        """A topic that is one rare name ("MuJoCo", "EEG"): its posters are those that write
+        it, however they use it."""
+        terms = term_set(query)
+        return (len(terms) == 1 and is_name(query)
+                and self._opened.df.get(next(iter(terms)), 0) <= len(self.cards) / 20)
+
+    def only_about(self, topic: str, kept: list[Candidate], why: str
+                   ) -> tuple[list[Candidate], str]:
+        """A count's posters: those about a short subject, not those that mention it in
+        passing ("state space models": 2 posters, not the 10 that say it). A list keeps them
+        all (dev and new questions: lists lose more right posters than wrong ones to this)."""
+        if (len(kept) < 2 or len(term_set(topic)) > _SHORT_TOPIC or self.rare_name(topic)
+                or qualified(self.aspects(topic))):
+            return kept, why
+        on_it = self.about(topic, kept)
+        if len(on_it) < len(kept):
+            why += f"; {len(kept) - len(on_it)} left out for mentioning the subject only in passing"
+        return on_it, why
+
+    def about(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
+        """The kept posters about a short subject, not mentioning it in passing
+        (`assistant.relevance.about`): all of them when none is, or when the subject is more
+        than a few terms (a description, which a poster words its own way)."""
+        from assistant.index import stems
+
+        if re.search(r"\bor\b|[/,(]", topic) or len(aspects(topic)) > 1:
+            return kept  # alternatives (a poster about one answers), or qualifiers
+        words = [w for w in qualifier_words(topic) if fold(w) not in STOPWORDS]
+        # An acronym beside its long form ("neural radiance fields NeRF") is either one.
+        initials = "".join(w[0] for w in words).lower()
+        short = [w for w in words if len(caps := [ch for ch in w if ch.isupper()]) > 1
+                 and "".join(caps).lower() in initials]
+        if short:
+            words = [w for w in words if w not in short]
+
+        def terms_of(text: str) -> set[str]:
+            return set(stems(relevance.joined(text)))
+
+        every = terms_of(" ".join(words))
+        if not every or len(every) > 4:
+            return kept
+        # A title saying a subject's rare terms need not say the others: "quantizing neural
+        # networks" is what "Low-bit Quantization" is about. A subject of common words only
+        # is a phrase: "state space models" is not what a title with "state" is about.
+        df, n = self._opened.joined_df(), len(self.cards)
+        specific = {t for t in every if df.get(t, 0) <= relevance.SUPPORT_BARS.rare * n}
+        # Or, among common words, its head (last) word unless most posters say it: "object
+        # detection" is what "Unified 3D Detection Transformer" is about; "state space models"
+        # not what a title with "models" is.
+        head = terms_of(words[-1]) if words else set()
+        if not specific and all(df.get(t, 0) <= relevance.SUPPORT_BARS.specific * n
+                                for t in head):
+            specific = head
+        groups = [(every, specific), *((terms_of(w),) * 2 for w in short)]
+        found = []
+        for c in kept:
+            card = self.index.cards[c.key]
+            # Hyphenated words both joined and apart: "Gaussian-Stein" says "Stein".
+            title = [*stems(relevance.joined(card["title"])), ".", *stems(card["title"])]
+            claims = relevance.contribution(card["abstract"])
+            claims = [*stems(relevance.joined(claims)), ".", *stems(claims)]
+            if any(relevance.about(terms, title, claims, self._opened.joined_words(c.key),
+                                   rarer) for terms, rarer in groups):
+                found.append(c)
+        return found or kept
+
     def qualifiers(self, topic: str, whole: bool = False) -> list[tuple[str, str]]:
         """The uncommon words of a short topic (`assistant.relevance.uncommon`), as written,
         each with its Snowball stem: what the posters cited for it must say. A superlative
@@ -620,9 +699,10 @@ class Assistant:
         session uses is `unheard`'s; a verb form (`assistant.relevance.verb_forms`) says what
         is done, which a poster words in many ways. `whole`: every content word of an aspect
         but its verb forms, common or not, and one no poster says too."""
+        from assistant.embedding import word_ranks
         from assistant.index import stems
 
-        ranks = _word_ranks()
+        ranks = word_ranks()
         df = self._opened.stem_df()
         wanted = []
         words = qualifier_words(topic)
@@ -883,6 +963,8 @@ class Assistant:
             admitted = self.admitted(where)
             return compose.count_answer("", scope(plan, len(admitted)), admitted, k)
         candidates, kept, abstains, why = self.relevant(plan.topic, where, retriever)
+        if not abstains:
+            kept, why = self.only_about(plan.topic, kept, why)
         scored = [] if abstains else [(self.index.cards[c.key], c.cosine) for c in kept]
         within = f" among the {scope(plan)}" if plan.has_filters() else ""
         answer = compose.count_answer(plan.topic, within, scored, k)

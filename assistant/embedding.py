@@ -47,6 +47,15 @@ def dictionary_words() -> frozenset[str]:
                      if w.isalpha() and w.islower())
 
 
+@cache
+def word_ranks() -> dict[str, int]:
+    """The model's whole words by rank (0: "the"): WordPiece lists them roughly in order of
+    frequency, so a low rank is a common English word (`assistant.relevance.commonness`)."""
+    vocab = _counting_tokenizer().get_vocab()
+    first = vocab.get("the", 0)
+    return {w: i - first for w, i in vocab.items() if w.isalpha() and w.islower() and i >= first}
+
+
 def count_model_tokens(text: str) -> list[int]:
     """Token ids without special tokens, however long the text."""
     return _counting_tokenizer().encode(text, add_special_tokens=False).ids

@@ -84,7 +84,11 @@ class SupportBars:
     close: float = 0.95  # ... and less close in meaning than this fraction of the best
     # poster's cosine, is about a word of the topic, not the topic: it is not cited; so is
     # one without a qualifier that at most this share of the session's posters carries:
-    rare: float = 0.05
+    rare: float = 0.05  # (a title saying a subject's terms this rare is about it: `about`)
+    times: int = 2  # a poster saying a short subject this often is about it (`about`);
+    # so is one whose title says the subject's head word, unless over this share of posters
+    # say it ("models"):
+    specific: float = 0.1
 
 
 SUPPORT_BARS = SupportBars()
@@ -150,6 +154,57 @@ def together(terms: Iterable[str], words: Sequence[str], slack: int | None = Non
     span = len(wanted) + (ASPECT_BARS.slack if slack is None else slack)
     return any(wanted <= set(words[i:i + span]) for i, word in enumerate(words)
                if word in wanted)
+
+
+def mentions(terms: Iterable[str], words: Sequence[str], slack: int = 2) -> int:
+    """How many times a poster's text (`words`, as stems) says a topic's `terms` together
+    (each within a span a few words longer than the topic), counting no word twice."""
+    wanted = set(terms)
+    span = len(wanted) + slack
+    count, i = 0, 0
+    while i < len(words):
+        if words[i] in wanted and wanted <= set(words[i:i + span]):
+            count += 1
+            i += len(wanted)
+        else:
+            i += 1
+    return count
+
+
+# A sentence that says what the poster does ("We propose ...", "In this work, ...").
+_CONTRIBUTION = re.compile(r"\b(?:we|this (?:paper|work|poster)|our (?:method|approach|"
+                           r"framework|model|work))\b", re.IGNORECASE)
+
+
+def contribution(abstract: str) -> str:
+    """The abstract's first sentence and those that say what the poster does."""
+    sentences = re.split(r"(?<=[.!?])\s+", abstract.strip())
+    return " ".join(s for i, s in enumerate(sentences) if i == 0 or _CONTRIBUTION.search(s))
+
+
+def about(terms: Iterable[str], title: Sequence[str], claims: Sequence[str],
+          words: Sequence[str], specific: Iterable[str] = (),
+          bars: SupportBars | None = None) -> bool:
+    """Whether a poster is about a short subject (its `terms`) rather than mentioning it in
+    passing: its title says one of the subject's `specific` terms (its rare ones: "pruning"
+    of "dataset pruning, coresets") or all its terms together; or its first or contribution
+    sentence (`contribution`) says them together; or its text does at least
+    `SupportBars.times` times ("state space models": not a planning poster that names them
+    once among related work). All as stems."""
+    bars = bars or SUPPORT_BARS
+    terms, specific = set(terms), set(specific)
+    title, claims, words = (_onto(terms, title), _onto(terms, claims), _onto(terms, words))
+    return (bool(specific & set(title)) or together(terms, title, 2)
+            or together(terms, claims, 2) or mentions(terms, words) >= bars.times)
+
+
+def _onto(terms: set[str], words: Sequence[str]) -> list[str]:
+    """The words, each that starts with a term of four letters or more read as that term
+    ("detector" as "detect", "LLMs" as "llm"; British "quantisation" as "quantiz")."""
+    long = [t for t in terms if len(t) >= 4]
+    return [w if w in terms else next((t for t in long if w.startswith(t)
+                                       or w.replace("is", "iz").startswith(t)), w)
+            for w in words]
 
 
 def term_share(weights: Mapping[str, float], terms: set[str]) -> float:
@@ -237,7 +292,7 @@ def uncommon(word: str, ranks: Mapping[str, int], bars: SupportBars | None = Non
     return rank is None or rank >= bars.common
 
 
-def _joined(text: str) -> str:
+def joined(text: str) -> str:
     """Lower-cased text with hyphens inside words dropped ("pre-trained" -> "pretrained",
     "1-bit" -> "1bit"), so a word is found however it is hyphenated."""
     return re.sub(r"(?<=[a-z0-9])-(?=[a-z0-9])", "", text.lower())
@@ -247,11 +302,11 @@ def carried(word: str, stem: str, text: str, words: frozenset[str]) -> bool:
     """Whether a poster's text carries a question's word: a word of the text starts with its
     stem ("binary" -> "binari": "binarized"; "LLMs" -> "llm": "LLM-based"), or the text has
     a word one typo away ("decent": "descent")."""
-    keys = {stem.lower(), _joined(word)}
+    keys = {stem.lower(), joined(word)}
     if word.lower().endswith("s") and len(word) > 3:
-        keys.add(_joined(word)[:-1])
-    joined = _joined(text)
-    if any(re.search(rf"\b{re.escape(k)}", joined) for k in keys if len(k) >= 2):
+        keys.add(joined(word)[:-1])
+    plain = joined(text)
+    if any(re.search(rf"\b{re.escape(k)}", plain) for k in keys if len(k) >= 2):
         return True
     return len(word) >= 5 and any(one_edit_apart(word.lower(), w) for w in words
                                   if abs(len(w) - len(word)) <= 1)

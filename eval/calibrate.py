@@ -9,8 +9,9 @@ every dev question is answered under each setting of a small grid and the pass r
 is printed, best first.
 
 With `--support` it chooses the bars of the per-word support rule (`SupportBars`: how common
-an English word may be and still be taken for a way of asking, and how much less of a short
-topic's terms a cited poster may carry than the best-supported one), the same way.
+an English word may be and still be taken for a way of asking, how much less of a short
+topic's terms a cited poster may carry than the best-supported one, and when a poster is about
+a short subject rather than naming it in passing), the same way.
 
 Only the `dev` split is used (`--split` can say otherwise): thresholds fitted on the questions
 that are reported would not be a measurement.
@@ -106,6 +107,9 @@ def rule_grid(assistant: Assistant, rows) -> list[tuple[float, dict, dict[str, f
 
 SUPPORT_GRID = {"common": [3000, 4000, 6000], "share": [0.5, 0.6, 0.7],
                 "close": [0.9, 0.95, 1.01]}
+# The bars of `assistant.relevance.about` (is a poster about a short subject, or does it name it
+# in passing?), tried apart, the others at their defaults.
+ABOUT_GRID = {"times": [2, 3], "specific": [0.05, 0.1, 0.2]}
 
 
 def support_grid(assistant: Assistant, rows) -> list[tuple[float, dict, dict[str, float]]]:
@@ -115,16 +119,20 @@ def support_grid(assistant: Assistant, rows) -> list[tuple[float, dict, dict[str
     from eval.metrics import aggregate, passes
 
     results = []
-    for values in itertools.product(*SUPPORT_GRID.values()):
-        bars = dict(zip(SUPPORT_GRID, values, strict=True))
+    settings = [dict(zip(SUPPORT_GRID, values, strict=True))
+                for values in itertools.product(*SUPPORT_GRID.values())]
+    settings += [dict(zip(ABOUT_GRID, values, strict=True))
+                 for values in itertools.product(*ABOUT_GRID.values())]
+    for bars in settings:
         relevance.SUPPORT_BARS = relevance.SupportBars(**bars)
         scored = run_testset(assistant, rows, progress=False)
         per_kind = {kind: sum(passes(s) for s in scored if s.kind == kind)
                     / sum(s.kind == kind for s in scored) for kind in sorted({
                         s.kind for s in scored})}
         # Precision is what the share bar trades against recall: shown beside the passes.
-        per_kind["topic_precision"] = aggregate(
-            [s for s in scored if s.kind == "topic"])["citation_precision"] or 0.0
+        for kind in ("topic", "count"):
+            per_kind[f"{kind}_precision"] = aggregate(
+                [s for s in scored if s.kind == kind])["citation_precision"] or 0.0
         results.append((sum(passes(s) for s in scored) / len(scored), bars, per_kind))
     relevance.SUPPORT_BARS = relevance.SupportBars()
     return sorted(results, key=lambda r: -r[0])

@@ -12,10 +12,10 @@ def _text(text: str) -> tuple[str, frozenset[str]]:
 
 
 def test_a_common_english_word_is_a_way_of_asking_not_a_qualifier():
-    from assistant.ask import _word_ranks
+    from assistant.embedding import word_ranks
     from assistant.relevance import uncommon
 
-    ranks = _word_ranks()
+    ranks = word_ranks()
     for word in ("binary", "hardware", "hyperparameters", "folding", "1-bit", "3D"):
         assert uncommon(word, ranks), word
     # How a question is asked, or a word the posters may well say otherwise.
@@ -128,3 +128,50 @@ def test_a_short_topic_cites_the_posters_about_all_of_it(real_assistant):
                                ("Which posters study Pareto fronts?", 1)):
         answer = real_assistant.ask(question)
         assert not answer.abstained and len(answer.citations) >= at_least, question
+
+
+def test_a_subject_said_in_the_title_claims_or_often_is_what_a_poster_is_about():
+    from assistant.index import stems
+    from assistant.relevance import about, contribution, mentions
+
+    terms = set(stems("state space models"))
+    related_work = stems("Planning under partial observability. Unlike state space models, "
+                         "our planner searches a tree of beliefs over object locations.")
+    assert mentions(terms, related_work) == 1
+    assert not about(terms, stems("POMDP Planning for Object Search"),
+                     stems(contribution("Robots search for objects. We plan with a tree.")),
+                     related_work)
+    # In its title, its first or contribution sentence, or said again and again.
+    assert about(terms, stems("Structured State Space Models for In-Context RL"), [], [])
+    abstract = ("Long sequences are hard. Recurrent nets forget. We propose convolutional "
+                "state space models for video.")
+    assert "We propose convolutional state space" in contribution(abstract)
+    assert "Recurrent nets" not in contribution(abstract)
+    assert about(terms, stems("ConvSSM"), stems(contribution(abstract)), stems(abstract))
+    assert about(terms, [], [], stems("state space models ... the state space model's scans"))
+    # Its rarer terms in the title suffice, however inflected or spelled: "quantizing neural
+    # networks" is what "Low-bit Quantisation for Super-Resolution" is about.
+    quantizing = set(stems("quantizing neural networks"))
+    assert about(quantizing, stems("Low-bit Quantisation for Super-Resolution"), [], [],
+                 specific=set(stems("quantizing")))
+    assert not about(quantizing, stems("Low-bit Quantisation for Super-Resolution"), [], [])
+
+
+@pytest.mark.slow
+def test_a_count_counts_the_posters_about_it_not_those_naming_it_once(real_assistant):
+    # Two posters are about state space models; others name them once in passing: a count
+    # says 2, a list shows those two first and may show the others after them.
+    count = real_assistant.ask("how many posters are about state space models?")
+    assert sorted(count.citations) == [705, 1226]
+    assert "2" in count.answer.split("\n")[0]
+    listed = real_assistant.ask("Which posters are about state space models?")
+    assert {705, 1226} <= set(listed.citations)
+    # Posters about quantization keep their place though their titles do not say "neural
+    # networks"; an acronym beside its long form is either one; a rare name's posters are
+    # all that write it, however they use it.
+    quantized = real_assistant.ask("How many posters are about quantizing neural networks?")
+    assert {226, 441, 524, 531} <= set(quantized.citations)
+    nerf = real_assistant.ask("How many posters are about neural radiance fields (NeRF)?")
+    assert {114, 201, 209, 302, 438} <= set(nerf.citations)
+    mujoco = real_assistant.ask("How many posters run experiments on MuJoCo?")
+    assert sorted(mujoco.citations) == [1225, 1300]
