@@ -14,9 +14,11 @@ case-insensitively, tolerant of a missing word or a typo). Everything else is th
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache, lru_cache
+from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -24,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from assistant.catalog import CardIndex, index_cards
 from assistant.citations import named_refs, ref_board
 from assistant.retrieve import PosterFilter
-from assistant.text import fold, folded_words
+from assistant.text import content_words, fold, folded_words
 
 INTENTS = ("search", "count", "named", "poster", "compare", "similar", "summarize",
            "overview")
@@ -225,7 +227,7 @@ _MORE = re.compile(r"^(?:(?:ok(?:ay)?|and|so|great|thanks|nice|cool)[\s,!]+)*"
                    r"^(?:keep going|go on|continue)\s*[?.!]*$", re.IGNORECASE)
 # "the first two", "the 2nd and 3rd": several posters of the previous answer by position.
 _FIRST_N = re.compile(r"\b(?:the\s+)?(?:first|top)\s+(two|three|four|2|3|4)\b", re.IGNORECASE)
-_SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+_SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4, "both": 2}
 # "summarize them", "an overview of those": the pronoun stands for the previous answer's area.
 _PRONOUN_ONLY = re.compile(r"^(?:all\s+)?(?:of\s+)?(?:them|those|these|it|this|that|"
                            r"the(?:se|m)? (?:posters|papers|ones|results))$", re.IGNORECASE)
@@ -573,6 +575,8 @@ class _TitleWords:
     need: dict[int, int]  # board -> near words its title needs (3+ content words only)
     order: dict[int, int]  # board -> its place among the titles
     phrases: dict[str, list[str]]  # name of two or more words -> its words
+    # two neighbouring title words typed as one ("spikedriven" for "Spike-driven", "monarchmixer")
+    pairs: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, words: dict[int, list[str]], names: Iterable[str]) -> _TitleWords:
@@ -587,9 +591,19 @@ class _TitleWords:
         for word in {*boards, *(w for parts in phrases.values() for w in parts)}:
             for variant in _deletions(word):
                 by_variant.setdefault(variant, set()).add(word)
+        pairs = {a + b: (a, b) for title in words.values() for a, b in pairwise(title)
+                 if len(a) >= 2 and len(b) >= 2}
         return cls(by_variant, boards,
                    {board: max(3, round(0.8 * len(title))) for board, title in content.items()},
-                   {board: i for i, board in enumerate(content)}, phrases)
+                   {board: i for i, board in enumerate(content)}, phrases, pairs)
+
+    def split_joined(self, words: list[str]) -> list[str]:
+        """`words` with a word that is two neighbouring title words run together
+        ("spikedriven", "monarchmixer") written as those two words; a word a title uses as
+        one ("dataset") or a stopword stays."""
+        return [part for w in words for part in (
+            self.pairs[w] if w in self.pairs and w not in self.boards and w not in STOP
+            else (w,))]
 
     def near(self, words: list[str]) -> set[str]:
         """The title and name words `_near` some of `words`."""
@@ -618,12 +632,12 @@ def match_titles(question: str, titles: TitleIndex, asked: str = "") -> list[int
     here?"), when it has one; a title matched by its words must then hold most of that name
     too (not only the name most of the title's, as "The Quantization Model of Neural Scaling"
     does)."""
-    words = _title_words(question)
+    lookup = titles.lookup()
+    words = lookup.split_joined(_title_words(question))
     joined = {"".join(words[i:j]) for i in range(len(words))
               for j in range(i + 1, min(len(words), i + 4) + 1)}
     spaced = {" ".join(words[i:j]) for i in range(len(words))
               for j in range(i + 1, min(len(words), i + 4) + 1)}
-    lookup = titles.lookup()
     close = lookup.near(words)
     found = [b for name, boards in titles.names.items()
              if name in joined or name in spaced or _near_phrase(name, words, close)
@@ -922,13 +936,42 @@ def _mend_frame(text: str) -> str:
     return re.sub(r"\b[A-Za-z]{3,9}\b", mend, text)
 
 
+# Markup and pictures typed around the words (a chat box takes markdown and emoji):
+# "*spotlights* on _spiking_ networks", "`QLoRA`", "## orals", "🔥 ... 🙏". Emphasis marks
+# only where they wrap a word ("snake_case" and "2*3" keep theirs); a heading's hashes only
+# when a space follows ("#509" names a board) and no "of" ("# of posters": number of).
+_MARKUP = re.compile(r"(?<![\w*])[*_]{1,3}(?=[\w#\"'“‘(])|(?<=[\w.!?)\"'”’])[*_]{1,3}(?![\w*])|`+|"
+                     r"(?m:^\s*#{1,6}\s+(?!of\b))|(?m:^\s*(?:[-*+]|>+)\s+)")
+
+
+def _unmarked(text: str) -> str:
+    """`text` without markdown emphasis, code ticks, heading or list marks and emoji (symbol
+    characters, their joiners and variation selectors), each replaced by a space."""
+    plain = "".join(" " if unicodedata.category(ch) in ("So", "Cs", "Co") or ch in "\u200d\ufe0f"
+                    else ch for ch in _MARKUP.sub(" ", text))
+    if plain == text:
+        return text
+    return re.sub(r"[^\S\n]+(?=[?!.,;:](?:\s|$))", "", plain)  # "**distillation**?"
+
+
+# An alternative the asker adds about their own plans or the session as a whole, not about
+# a second topic: "..., or should I skip it?", "or nah", "or is it all diffusion here?", "or
+# am I out of luck". "speech or audio" and "a spotlight or a regular poster" stay.
+_HEDGE_TAIL = re.compile(
+    r"[\s,;:—–-]+or\s+(?:(?:not|nah|no|nope|what)(?=\s*[?!.]*\s*$)|(?:should|shall|do|can|could|must|may|"
+    r"am|would|will)\s+(?:i|we)\b|(?:is|are)\s+(?:it|they|everything|that|there)\s+(?:all|"
+    r"just|only|mostly|nothing|none|no)\b|(?:is\s+)?(?:that|this)\s+(?:it|all)\b)[^?!.]*"
+    r"(?P<end>[?!.]*)\s*$", re.IGNORECASE)
+
+
 def normalize(question: str) -> str:
     """The question without chat around it and with shorthand spelt out (see `_PREAMBLE`);
     the question itself when nothing else would be left."""
-    text = _mend_frame(" ".join(question.split()))
+    text = _mend_frame(" ".join(_unmarked(question).split()))
     for pattern, spelt in _SHORTHAND:
         text = pattern.sub(spelt, text)
     text = _POLITE_TAIL.sub("", _PREAMBLE.sub("", text)).strip()
+    text = _HEDGE_TAIL.sub(lambda m: m.group("end"), text)
     return text if any(ch.isalnum() for ch in text) else question.strip()
 
 
@@ -1064,6 +1107,10 @@ built made created developed designed released""".split())
 _OPENERS = frozenset("making giving getting helping letting teaching".split())
 # "point me to ...", "run experiments on ...": request phrases around a topic.
 _REQUEST_PHRASE = re.compile(
+    # "anything on NeRF worth seeing", "a must-see on RL": whether to go, not what about
+    r"\b(?:(?:really\s+|well\s+)?worth|deserv(?:es|ing))\s+(?:a\s+|the\s+)?(?:see(?:ing)?|look(?:ing)?"
+    r"(?:\s+at)?|visit(?:ing)?|check(?:ing)?(?:\s+out)?|read(?:ing)?|stopping\s+by|"
+    r"(?:my|our|the)\s+time|it)\b|\bmust[- ]sees?\b|"
     r"\bpoint(?:\s+(?:me|us))?\s+(?:to|at|towards)\b|\b(?:run|runs|ran|running|do|does|did|"
     r"conducts?|conducted|performs?|performed)\s+(?:experiments?|evaluations?|tests?)\s+"
     r"(?:on|with|in|using)\b|\b(?:evaluated|tested|benchmarked|validated)\s+(?:on|with)\b|"
@@ -1115,10 +1162,50 @@ def _topic(text: str, drop: Iterable[str] = ()) -> str:
     return " ".join(words)
 
 
+# A message that is not a question about the posters: a greeting, thanks or goodbye on its
+# own; asking the assistant about itself ("who are you?", "what can you do?"); the venue's
+# logistics ("what time is lunch?", "where is the bathroom?", "how do I register?"); a joke.
+# Planned as "chat": a plain reply, no poster found for words that are not a topic. A
+# question that also names a poster or a topic the session has is not chat ("thanks! and
+# what's at 509?" is read without its thanks by `normalize`).
+_CHAT_ALONE = re.compile(
+    r"^(?:(?:hi|hello|hey|yo|howdy|good (?:morning|afternoon|evening))(?:\s+there)?|"
+    r"(?:thanks?|thank you|thx|ty|cheers|much appreciated)(?:\s+(?:a lot|so much|very much))?|"
+    r"(?:ok(?:ay)?|cool|great|nice|awesome|perfect|got it)(?:,?\s+thanks?(?: you)?)?|"
+    r"(?:bye|goodbye|see you|see ya)(?:\s+later)?)[\s!.,:)]*$", re.IGNORECASE)
+_CHAT_SELF = re.compile(
+    r"^(?:(?:and|so)\s+)?(?:who|what)\s+(?:are|r)\s+(?:you|u)\s*[?!.]*$|^what can (?:you|u) do\b|"
+    r"^how (?:do(?:es)?|can) (?:you|u|this|this thing|this assistant) (?:work|help)\b|"
+    r"^(?:help|what do you know)\s*[?!.]*$|\bwhat(?:'s| is) your (?:name|purpose|job|role)\b|"
+    r"^are (?:you|u) (?:a |an )?(?:bot|human|robot|ai)\b|"
+    r"\btell me a joke\b", re.IGNORECASE)
+_VENUE = re.compile(
+    r"\b(?:lunch|dinner|breakfast|coffee|restaurants?|bathrooms?|restrooms?|toilets?|wi-?fi|"
+    r"parking|hotels?|taxis?|airport|badges?|tickets?|keynotes?|banquet|cloakroom|"
+    r"workshops?)\b", re.IGNORECASE)
+_VENUE_ASK = re.compile(
+    r"^(?:what time|when|where|how (?:do|can|should) (?:i|we)|is there|can (?:you|u) "
+    r"recommend|any (?:good\s+)?(?:recommendations?|tips)|recommend)\b", re.IGNORECASE)
+
+
+def is_chat(question: str) -> bool:
+    """Whether a (normalized) message is chat rather than a question about the posters."""
+    text = question.strip()
+    if _CHAT_ALONE.match(text) or _CHAT_SELF.search(text):
+        return True
+    return bool(_VENUE_ASK.search(text) and _VENUE.search(text)
+                and not re.search(r"\b(?:posters?|papers?|boards?|orals?|spotlights?)\b|#\s*\d",
+                                  text, re.IGNORECASE))
+
+
 def understand(question: str, catalog: CardIndex, titles: TitleIndex,
                previous: Previous | None = None) -> Plan:
     """The plan of one question; `previous` is the last turn, for follow-ups."""
     question = normalize(question)
+    if is_chat(question):
+        plan = Plan(intent="chat")
+        return plan if previous is None else replace(
+            plan, earlier=_earlier(previous), thread=_thread(previous))
     follow = _follow_up(question, catalog, titles, previous)
     plan = follow if follow is not None else fresh_plan(question, catalog, titles)
     if previous is None:
@@ -1195,7 +1282,10 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
         said = _name_said(board, cleaned, titles)
         if said:  # named by its name ("ASL Citizen"): the rest of the title was not said,
             title = said  # and words of it the question uses ask something ("dataset size")
-        drop += title + [w for w in _title_words(cleaned) if any(_near(w, t) for t in title)]
+        whole = titles.words[board]  # "SpikeDriven": two of its words typed as one
+        pairs = {a + b for a, b in pairwise(whole)}
+        drop += title + [w for w in _title_words(cleaned)
+                         if w in pairs or any(_near(w, t) for t in title)]
     if award:
         cleaned = _AWARD.sub(" ", cleaned)
     if kinds:  # "a spotlight or a regular poster?": the other kind, no topic
@@ -1484,6 +1574,18 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
             k: getattr(fresh, k) for k in ("kinds", "board_min", "board_max", "authors",
                                            "author_boards", "award")
             if getattr(fresh, k) not in (None, (), False)})
+    if previous.plan.intent == "chat" and not results:
+        # "thanks" between two questions: the posters the conversation was on before it
+        previous = replace(previous, results=list(previous.plan.earlier[:1]), shown=0)
+        results = previous.results
+    recent = _recent(question, previous)
+    if recent:  # "compare the last two", "the previous one": posters of earlier turns too
+        rest = _BOTH.sub(" ", _LAST_N.sub(" ", _PREVIOUS_ONE.sub(" ", question)))
+        asks = _about_one(rest)
+        if _COMPARE.search(question) or (len(recent) >= 2 and _SEVERAL.search(question)
+                                         and not content_words(asks)):
+            return Plan(intent="compare", boards=recent, asks=asks)
+        return Plan(intent="poster", boards=recent, asks=asks)  # "both orals?": of each
     if not results:
         return None
     positions = _positions(question, len(results))
@@ -1505,6 +1607,19 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
             # after the other; after a list, its first few side by side (as "compare them")
             pair = tuple(shown[:4]) if len(shown) >= 2 else (other, shown[0])
             return Plan(intent="compare", boards=pair, asks=_about_one(question))
+    ones = _THE_ONES.match(question.strip())
+    if ones and not fresh.has_filters() and not fresh.boards:
+        # "the clustering ones", "just the RL papers" after a list: those of its posters
+        return replace(fresh_plan(ones.group(1), catalog, titles), intent="search",
+                       within=frozenset(results))
+    pair = _OF_THE_FEW.search(question)
+    if pair and len(shown) < _SMALL_NUMBERS.get(pair.group(1).lower(), 2):
+        # "which of the two ..." after two turns of one poster each: those posters
+        wanted = _SMALL_NUMBERS.get(pair.group(1).lower(), 2)
+        few = [*shown, *(b for b in previous.plan.earlier if b not in shown)][:wanted]
+        plan = fresh_plan(_OF_THE_FEW.sub(" ", _AMONG.sub(" ", question)), catalog, titles)
+        return replace(plan, intent="count" if _COUNT.search(question) else "search",
+                       within=frozenset(few))
     if _AMONG.search(question):
         rest = _AMONG.sub(" ", question)
         plan = fresh_plan(rest, catalog, titles)
@@ -1547,6 +1662,53 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
                       or (_COUNT.search(question) and not _COUNTS_POSTERS.search(question))):
         return Plan(intent="poster", boards=(results[0],), asks=_about_one(question))
     return None
+
+
+# "the last two", "the previous two": the posters the conversation showed last, reaching
+# past the last answer when it showed fewer ("compare the last two" after two turns about one
+# poster each). "the previous one", "the earlier poster": the poster of the turn before, as
+# against "this one" (the last answer's).
+_LAST_N = re.compile(r"\b(?:the\s+)?(?:last|previous|latest|most recent)\s+(two|three|four|2|3|4)"
+                     r"\b", re.IGNORECASE)
+_PREVIOUS_ONE = re.compile(r"\b(?:the\s+)?(?:previous|earlier|former|prior)\s+(?:one|poster|"
+                           r"paper)\b|\bthe one (?:before|earlier)\b", re.IGNORECASE)
+
+
+# "the clustering ones", "only the RL papers": a topic that narrows the last list.
+_THE_ONES = re.compile(r"^(?:(?:and|so|ok(?:ay)?|now|then)[\s,]+)*(?:(?:only|just|show(?:\s+me)?|"
+                       r"list|give\s+me)\s+)*(?:the|those)\s+((?:[\w-]+\s+){0,4}?[\w-]+)\s+"
+                       r"(?:ones|posters|papers)\s*[?.!]*$", re.IGNORECASE)
+# "which of the two", "either of both": the last few posters shown, one per turn or not.
+_OF_THE_FEW = re.compile(r"\b(?:of|among|between)\s+(?:the\s+)?(two|three|four|both)\b",
+                         re.IGNORECASE)
+
+
+_BOTH = re.compile(r"\b(?:both|the two|them two|the pair)\b", re.IGNORECASE)
+
+
+def _recent(question: str, previous: Previous) -> tuple[int, ...]:
+    """The posters a question names by when the conversation showed them: "the last two"
+    (oldest first, as they were shown), "both" after turns of one poster each, "the previous
+    one" with "this one" when both are said; () when it names none this way."""
+    shown = list(previous.results[:previous.shown] if previous.shown else previous.results)
+    before = [b for b in previous.plan.earlier if b not in shown]
+    last_n = _LAST_N.search(question)
+    if last_n:
+        wanted = _SMALL_NUMBERS[last_n.group(1).lower()]
+        if len(shown) >= wanted:
+            return tuple(shown[-wanted:])
+        newest_first = [*shown, *before][:wanted]
+        return tuple(reversed(newest_first)) if len(newest_first) >= 2 else ()
+    if (_BOTH.search(question) and not _OF_THE_FEW.search(question) and len(shown) == 1
+            and before):
+        # "both orals?", "compare both" after two turns of one poster each
+        return (before[0], shown[0])
+    if _PREVIOUS_ONE.search(question) and before:
+        if shown and (_REFERS_TO_ONE.search(_PREVIOUS_ONE.sub(" ", question))
+                      or _COMPARE.search(question)):
+            return (before[0], shown[0])
+        return (before[0],)
+    return ()
 
 
 def _positions(question: str, count: int) -> list[int]:

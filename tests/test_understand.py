@@ -221,6 +221,32 @@ TABLE = [
     # A poster named by its name ("ASL Citizen") keeps the title's other words the question
     # asks with: "dataset" is asked, though the title says it too.
     ("what dataset size does ASL citizen have", {"boards": (334,), "asks": "dataset size"}),
+    # Markdown and emoji typed around the words are not part of them.
+    ("*spotlights* on _spiking_ networks?", {"intent": "search", "topic": "spiking networks",
+                                             "kinds": frozenset({"spotlight"})}),
+    ("🔥 any posters on **knowledge distillation**? 🙏", {"intent": "search",
+                                                          "topic": "knowledge distillation"}),
+    ("## orals\nwhich ones are about `causality`?", {"kinds": frozenset({"oral"}),
+                                                     "topic": "causality"}),
+    # Two title words typed as one ("SpikeDriven" for "Spike-driven") still name the poster.
+    ("SpikeDriven Transformer", {"boards": (418,), "asks": ""}),
+    ("where is the monarchmixer poster", {"intent": "named", "boards": (509,)}),
+    # An alternative about the asker's own plans or the whole session is not a second topic.
+    ("anything on NeRF worth seeing, or is it all diffusion here?",
+     {"intent": "search", "topic": "NeRF"}),
+    ("are there spotlights about optimal transport, or nah?",
+     {"kinds": frozenset({"spotlight"}), "topic": "optimal transport"}),
+    ("any orals on object discovery or should I not bother?",
+     {"kinds": frozenset({"oral"}), "topic": "object discovery"}),
+    # Chat that asks nothing of the posters: a plain reply, no search for its words.
+    ("what time is lunch?", {"intent": "chat", "topic": ""}),
+    ("who are you?", {"intent": "chat"}),
+    ("what's your name?", {"intent": "chat"}),
+    ("thanks!", {"intent": "chat"}),
+    ("how do I register for the workshop?", {"intent": "chat"}),
+    ("image registration posters?", {"intent": "search", "topic": "image registration"}),
+    ("thanks! now anything on NeRF?", {"intent": "search", "topic": "NeRF"}),
+    ("**#509**", {"intent": "poster", "boards": (509,), "topic": "", "asks": ""}),
 ]
 
 
@@ -446,6 +472,30 @@ CONVERSATIONS = [
     ([("diffusion model orals", [615]), ("what problem does it fix", [615])],
      "any spotlights on the same topic?", {"topic": "diffusion model",
                                            "kinds": frozenset({"spotlight"})}),
+    # "the last two" after turns of one poster each: the two shown last, in the order shown.
+    ([("is QLoRA here?", [524]), ("what about Mip-Grid?", [114]), ("and HyP-NeRF?", [438])],
+     "compare the last two", {"intent": "compare", "boards": (114, 438)}),
+    # "the previous one" is the poster of the turn before; "this one" the last answer's.
+    ([("tell me about Koopa", [436]), ("what's at 434?", [434])],
+     "compare the previous one with this one", {"intent": "compare", "boards": (436, 434)}),
+    ([("tell me about Koopa", [436]), ("what's at 434?", [434])],
+     "who wrote the previous one?", {"intent": "poster", "boards": (436,), "asks": "authors"}),
+    # "which of the two ..." after two turns of one poster each: among those two.
+    ([("tell me about 822", [822]), ("and 823?", [823])],
+     "which of the two is about axioms?", {"intent": "search", "topic": "axioms",
+                                            "within": frozenset({822, 823})}),
+    # "the clustering ones" after a list: its posters on that topic.
+    ([("spotlights in the 1000s", [1012, 1013, 1017, 1018, 1021])],
+     "the clustering ones", {"intent": "search", "topic": "clustering",
+                             "within": frozenset({1012, 1013, 1017, 1018, 1021})}),
+    # "both" after two turns of one poster each: those two, each asked the question.
+    ([("what's at 615?", [615]), ("and 524?", [524])],
+     "both orals?", {"intent": "poster", "boards": (615, 524), "asks": "orals"}),
+    ([("what's at 615?", [615]), ("and 524?", [524])],
+     "who wrote the last two?", {"intent": "poster", "boards": (615, 524), "asks": "authors"}),
+    # "thanks" between two questions does not end the conversation.
+    ([("any posters on EEG?", [422, 408]), ("thanks", [])],
+     "who wrote the first one?", {"intent": "poster", "boards": (422,), "asks": "authors"}),
 ]
 
 
@@ -749,3 +799,9 @@ def test_a_poster_asked_whether_it_is_of_a_kind_shows_its_card(catalog):
     plan = plan_of(catalog, "is 418 a spotlight or a regular poster?")
     assert (plan.intent, plan.boards, plan.asks) == ("poster", (418,), "")
     assert plan_of(catalog, "orals on standard benchmarks").topic == "standard benchmarks"
+
+
+def test_an_alternative_of_content_is_kept_where_a_hedge_is_dropped(catalog):
+    # "or no labels" is part of what is asked; "..., or nah?" only whether to go.
+    assert plan_of(catalog, "segmentation with few or no labels?").topic.endswith("or no labels")
+    assert plan_of(catalog, "segmentation, or nah?").topic == "segmentation"
