@@ -463,6 +463,8 @@ class Assistant:
 
         cards = self.named_cards(plan, where)
         where = self.plan_filter(plan, where)
+        if plan.intent == "chat":
+            return compose.chat_answer(len(self.cards))
         if plan.intent == "overview":
             return session_overview(self)
         if plan.intent == "summarize":

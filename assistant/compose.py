@@ -146,6 +146,17 @@ def aspects(abstract: str) -> dict[str, str]:
     return {"problem": problem, "method": method, "result": result if result != method else ""}
 
 
+def chat_answer(posters: int) -> Answer:
+    """A message that is not about the posters (thanks, "who are you?", "when is lunch?"):
+    what the assistant can do, citing nothing (no board number either: an example board
+    would read as a citation)."""
+    return Answer(answer=f"I answer questions about the {posters} posters of this session and "
+                  "cite the boards to walk to: ask about a topic (*which posters are about "
+                  "federated learning?*), a board number, an author, or *what's in this "
+                  "session?*. Anything else, the venue or the programme, is not in the "
+                  "posters.", citations=[], sources=[], abstained=True)
+
+
 def compare_answer(cards: list[dict]) -> Answer:
     """Posters side by side: each one's problem, method and result, cited."""
     blocks = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.test_plans import turn_of
@@ -14,3 +16,11 @@ def test_comparing_after_a_one_poster_answer_says_there_is_only_one(real_assista
     answer = real_assistant.ask("compare the first two", previous=turn_of("what's at 813?", first))
     assert answer.citations == [813]
     assert "only one poster to compare" in answer.answer and "Side by side" not in answer.answer
+
+
+def test_a_message_that_is_not_about_the_posters_gets_a_plain_reply(real_assistant):
+    for message in ("what's your name?", "thanks!", "what time is lunch?"):
+        answer = real_assistant.ask(message)
+        assert answer.citations == [] and answer.sources == [], message
+        assert "posters of this session" in answer.answer
+        assert not re.search(r"#\s*\d|\bboard \d", answer.answer)  # nothing reads as a citation
