@@ -311,6 +311,7 @@ def _embed_posters(collection, posters: list[Poster], embedder: Any, settings: S
         todo.sort(key=lambda n: len(n.get_content(MetadataMode.EMBED)))
         # A remote embedder keeps several requests in flight: give it that many batches.
         step = settings.embed_batch_size * getattr(embedder, "in_flight", 1)
+        shown = 0  # posters of this batch the bar counts as done
         for first in range(0, len(todo), step):
             chunk = todo[first:first + step]
             vectors = embedder.get_text_embedding_batch(
@@ -323,7 +324,12 @@ def _embed_posters(collection, posters: list[Poster], embedder: Any, settings: S
                 vector_store.add(pending)
                 embedded += len(pending)
                 pending, flushed = [], time.monotonic()
-        bar.update(len(batch))
+            # The bar moves as the chunks are embedded, not once per batch (the bundled
+            # session is a single batch: it sat at 0/391 until the end).
+            done = len(batch) * (first + len(chunk)) // len(todo)
+            bar.update(done - shown)
+            shown = done
+        bar.update(len(batch) - shown)
     if pending:
         vector_store.add(pending)
         embedded += len(pending)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import chromadb
 import pytest
@@ -189,3 +190,22 @@ def test_the_model_gives_the_same_vectors_after_releasing_its_memory(real_assist
     after = embedder.get_text_embedding("graph neural networks for molecules")
     assert after == pytest.approx(before, abs=1e-6)
     assert real_assistant.ask("what is at #813?").citations == [813]
+
+
+def test_the_progress_bar_moves_while_the_posters_are_embedded(small_page, tmp_path, capsys):
+    # The bundled session is one batch of posters: the bar must move as its chunks are
+    # embedded, not jump from 0 to the end.
+    import time
+
+    from assistant.embedding import HashEmbedding
+    from tests.conftest import FAKE_MODEL
+
+    class SlowHash(HashEmbedding):  # a model that takes its time, as the real one does
+        def get_text_embedding_batch(self, texts, **kwargs):
+            time.sleep(0.15)
+            return super().get_text_embedding_batch(texts, **kwargs)
+
+    settings = Settings(store=tmp_path / "store", embed_model=FAKE_MODEL, embed_batch_size=2)
+    ingest([small_page], settings, SlowHash(FAKE_MODEL, 64), progress=True)
+    shown = set(re.findall(r"Embedding:\s+\d+%\|[^|]*\|\s*(\d+)/12", capsys.readouterr().err))
+    assert {"0", "12"} < shown and len(shown) >= 4, shown
