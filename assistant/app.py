@@ -31,6 +31,7 @@ from assistant.citations import CANONICAL, Ref, cite, make_ref, ref_board, ref_l
 from assistant.followup import Turn, cited_boards
 from assistant.retrieve import PosterFilter
 from assistant.safe_text import readable_tex
+from assistant.text import counted
 
 KINDS = ["poster", "spotlight", "oral"]
 ALL_SESSIONS = "All sessions"
@@ -508,7 +509,7 @@ def reading_html(boards: list[int], by_board: dict[int, dict], note: str = "") -
     if not known:
         return head + ("<p><em>No posters starred yet: tap ☆ Star on a card (Sources tab or "
                        "the map).</em></p></div>")
-    parts = [head, f"<p>{len(known)} poster(s), in walking order:</p>"]
+    parts = [head, f"<p>{counted(len(known), 'poster')}, in walking order:</p>"]
     for label, members in walking_groups(known):
         parts.append(f'<div class="rl-h">{label}</div>')
         parts += [f'<div class="rl-item"><span><b>{escape(ref_text(b))}</b> '
@@ -525,7 +526,7 @@ def share_html(boards: list[int]) -> str:
         return ""
     query = ",".join(dom_id(b) for b in sorted(set(boards), key=walk_order))
     return (f'Share this list: <a id="share-link" href="?list={query}" target="_blank" '
-            f'rel="noopener">open with {len(set(boards))} poster(s)</a>'
+            f'rel="noopener">open with {counted(len(set(boards)), "poster")}</a>'
             f'<br><code id="share-url">?list={query}</code>')
 
 
@@ -898,7 +899,7 @@ def map_html(assistant: Assistant, highlight: Iterable[int]) -> str:
            f'aria-label="Session map: posters by theme">'
            + "".join(rest) + "".join(centres) + "".join(hits)
            + "".join(labels) + "</svg>")
-    note = (f"<b>{len(marked)}</b> poster(s) of the last answer are the large outlined dots."
+    note = (f"<b>{counted(len(marked), 'poster')}</b> of the last answer: the large outlined dots."
             if marked else "Each dot is a poster, coloured by theme; ask a question to mark "
             "its posters.")
     legend = "".join(
@@ -1077,7 +1078,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         except OSError as err:
             return listed(reading or [], f"Could not read that file ({err}).")
         found = boards_in_list(text, assistant.index.by_board)
-        note = (f"Imported {len(found)} poster(s)." if found else
+        note = (f"Imported {counted(len(found), 'poster')}." if found else
                 "No board numbers of this session in that file (expected #812 or a CSV "
                 "whose first column is board).")
         return listed([*(reading or []), *found], note)
@@ -1090,7 +1091,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         if not shared:
             return (*listed(kept_here), gr.skip())
         new = [b for b in shared if b not in kept_here]
-        note = (f"Opened a shared list of {len(shared)} poster(s)"
+        note = (f"Opened a shared list of {counted(len(shared), 'poster')}"
                 + (f"; {len(new)} added to yours." if kept_here else "."))
         return (*listed([*kept_here, *shared], note), gr.Tabs(selected="reading-tab"))
 

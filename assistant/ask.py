@@ -45,6 +45,7 @@ from assistant.relevance import (
 )
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.settings import BUNDLED_SESSION, Settings
+from assistant.text import counted
 from assistant.understand import (
     FIELD_ACRONYMS,
     LLMReading,
@@ -592,7 +593,7 @@ class Assistant:
             if carriers:
                 return Relevance(candidates, (kept + [c for c in carriers if c not in kept]
                                               if narrowed else carriers), False,
-                                 f"{len(carriers)} posters carry every term"
+                                 f"{counted(len(carriers), 'poster')} carry every term"
                                  + (" within the filters" if narrowed else " of the rare name"))
         if abstains or not kept:
             return Relevance(candidates, [], True, why)

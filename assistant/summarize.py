@@ -33,7 +33,7 @@ from assistant.catalog import card_ref
 from assistant.citations import cite
 from assistant.retrieve import ANY_POSTER, PosterFilter
 from assistant.safe_text import readable_tex
-from assistant.text import STOPWORDS, split_sentences, stem
+from assistant.text import STOPWORDS, counted, split_sentences, stem
 
 MAX_THEMES = 6
 # Words that say what kind of thing an area is, not which area: "graph neural networks" is
@@ -139,8 +139,8 @@ def overview_line(cards: list[dict], shown: int | None = None) -> str:
     orals = sum(c["kind"] == "oral" for c in cards)
     spotlights = sum(c["kind"] == "spotlight" for c in cards)
     showing = f"; showing {shown}" if shown is not None and shown < len(cards) else ""
-    return (f"{len(cards)} posters ({orals} oral, {spotlights} spotlight){showing}; boards "
-            f"{board_ranges([c['board'] for c in cards])}.")
+    return (f"{counted(len(cards), 'poster')} ({orals} oral, {spotlights} spotlight){showing}; "
+            f"boards {board_ranges([c['board'] for c in cards])}.")
 
 
 # --- the whole area -------------------------------------------------------------------------
@@ -698,7 +698,7 @@ def offline_overview(area: str, total: int, themes: list[tuple[str, list[dict]]]
     """The rule-written overview: how many posters, the sub-themes with their sizes, and one
     sentence per sub-theme from its posters' contribution sentences."""
     sizes = ", ".join(f"{label} ({len(cards)})" for label, cards in themes)
-    intro = (f"{total} posters on {area}" + (f" in {len(themes)} sub-themes: {sizes}."
+    intro = (f"{counted(total, 'poster')} on {area}" + (f" in {len(themes)} sub-themes: {sizes}."
                                               if len(themes) > 1 else "."))
     return "\n".join([intro, *(f"- {theme_sentence(area, label, cards)}"
                                for label, cards in themes)])

@@ -37,6 +37,11 @@ use used
 """.split())
 
 
+def counted(n: int, noun: str) -> str:
+    """ "1 poster", "2 posters": a number with its noun in the right number."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def content_words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
 

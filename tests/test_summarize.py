@@ -48,6 +48,7 @@ def test_overview_line_counts_every_poster_and_says_how_many_are_shown():
     assert overview_line(cards) == "3 posters (1 oral, 1 spotlight); boards #1–#2, #4."
     assert overview_line(cards, 2) == \
         "3 posters (1 oral, 1 spotlight); showing 2; boards #1–#2, #4."
+    assert overview_line(cards[:1]).startswith("1 poster (1 oral")  # not "1 posters"
 
 
 def test_the_session_defines_its_acronyms():
