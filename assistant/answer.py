@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from assistant.catalog import card_ref
 from assistant.citations import Ref, cite, guard_citations, neutralise_references, ref_text
-from assistant.text import STOPWORDS, content_words, split_sentences, stem  # noqa: F401
+from assistant.text import content_words, split_sentences, stem
 
 CANNOT_ANSWER = "The posters in this session do not seem to cover that."
 

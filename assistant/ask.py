@@ -15,16 +15,13 @@ from assistant import compose, relevance
 from assistant import store as st
 from assistant.answer import (
     CANNOT_ANSWER,
-    STOPWORDS,
     Answer,
     abstain,
     card_source,
-    content_words,
     dropped_list,
     extractive_answer,
-    stem,
 )
-from assistant.catalog import CardIndex, fold, index_cards
+from assistant.catalog import CardIndex, index_cards
 from assistant.citations import Ref, ref_text
 from assistant.followup import Turn
 from assistant.relevance import (
@@ -45,7 +42,7 @@ from assistant.relevance import (
 )
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.settings import BUNDLED_SESSION, Settings
-from assistant.text import counted
+from assistant.text import STOPWORDS, content_words, counted, fold, stem, stems
 from assistant.understand import (
     FIELD_ACRONYMS,
     LLMReading,
@@ -211,8 +208,6 @@ class OpenedStore:
     def joined_words(self, key: str) -> tuple[str, ...]:
         """A poster's title and abstract as stems, hyphenated words joined ("multi-objective"
         -> one stem, as "multiobjective" is), computed once per poster."""
-        from assistant.index import stems
-
         found = self._joined.get(key)
         if found is None:
             card = self.index.cards[key]
@@ -264,10 +259,8 @@ class OpenedStore:
         return found
 
     def words(self, key: str) -> tuple[str, ...]:
-        """A poster's title and abstract as a sequence of Snowball stems (`index.stems`),
+        """A poster's title and abstract as a sequence of Snowball stems (`text.stems`),
         computed once per poster."""
-        from assistant.index import stems
-
         found = self._words.get(key)
         if found is None:
             card = self.index.cards[key]
@@ -593,7 +586,8 @@ class Assistant:
             if carriers:
                 return Relevance(candidates, (kept + [c for c in carriers if c not in kept]
                                               if narrowed else carriers), False,
-                                 f"{counted(len(carriers), 'poster')} carry every term"
+                                 f"{counted(len(carriers), 'poster')} "
+                                 f"{'carries' if len(carriers) == 1 else 'carry'} every term"
                                  + (" within the filters" if narrowed else " of the rare name"))
         if abstains or not kept:
             return Relevance(candidates, [], True, why)
@@ -652,8 +646,6 @@ class Assistant:
         """The kept posters about a short subject, not mentioning it in passing
         (`assistant.relevance.about`): all of them when none is, or when the subject is more
         than a few terms (a description, which a poster words its own way)."""
-        from assistant.index import stems
-
         if re.search(r"\bor\b|[/,(]", topic) or len(aspects(topic)) > 1:
             return kept  # alternatives (a poster about one answers), or qualifiers
         words = [w for w in qualifier_words(topic) if fold(w) not in STOPWORDS]
@@ -703,8 +695,6 @@ class Assistant:
         is done, which a poster words in many ways. `whole`: every content word of an aspect
         but its verb forms, common or not, and one no poster says too."""
         from assistant.embedding import word_ranks
-        from assistant.index import stems
-
         ranks = word_ranks()
         df = self._opened.stem_df()
         wanted = []
@@ -757,8 +747,6 @@ class Assistant:
     def supported(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
         """The kept posters that carry enough of a short topic's terms, or are nearly as
         close in meaning as the closest (`assistant.relevance.trimmed`)."""
-        from assistant.index import stems
-
         n = len(self.cards)
         df = self._opened.stem_df()
         terms = set(stems(" ".join(w for w in re.findall(r"[a-z0-9]+", fold(topic))
@@ -830,8 +818,6 @@ class Assistant:
         for part in parts:
             q = np.asarray(self.embedder.get_query_embedding(part), dtype=float)
             dense = np.minimum(dense, vectors @ (q / (np.linalg.norm(q) or 1.0)))
-        from assistant.index import stems
-
         # An aspect of several terms must have them together; its words as Snowball stems, so
         # "generating" meets a poster's "generation".
         wanted = [stems(" ".join(w for w in re.findall(r"[a-z0-9]+", fold(part))

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.citations import Ref, make_ref, session_labels
-from assistant.text import fold, folded_words  # noqa: F401  (folded_words: understand.py)
+from assistant.text import folded_words
 
 
 @dataclass

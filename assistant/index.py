@@ -29,7 +29,7 @@ from assistant.catalog import with_refs
 from assistant.citations import Ref
 from assistant.retrieve import ANY_POSTER, PosterFilter, Ranking, best_per_poster
 from assistant.settings import Settings
-from assistant.text import snowball_stemmer, stems  # noqa: F401  (stems: ask.py)
+from assistant.text import snowball_stemmer
 
 _POOL = 40  # chunks each ranker contributes before fusion and filtering
 SAVED_INDEX = "index"  # the folder of the saved index inside a generation

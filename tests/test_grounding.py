@@ -131,8 +131,8 @@ def test_a_short_topic_cites_the_posters_about_all_of_it(real_assistant):
 
 
 def test_a_subject_said_in_the_title_claims_or_often_is_what_a_poster_is_about():
-    from assistant.index import stems
     from assistant.relevance import about, contribution, mentions
+    from assistant.text import stems
 
     terms = set(stems("state space models"))
     related_work = stems("Planning under partial observability. Unlike state space models, "
