@@ -24,3 +24,11 @@ def test_a_message_that_is_not_about_the_posters_gets_a_plain_reply(real_assista
         assert answer.citations == [] and answer.sources == [], message
         assert "posters of this session" in answer.answer
         assert not re.search(r"#\s*\d|\bboard \d", answer.answer)  # nothing reads as a citation
+
+
+def test_more_after_an_answer_that_showed_everything_says_so(real_assistant):
+    question = "Which posters are about knowledge distillation?"
+    first = real_assistant.ask(question)
+    assert first.citations and len(first.results) == len(first.citations)  # all were shown
+    more = real_assistant.ask("show me more", previous=turn_of(question, first))
+    assert more.citations == [] and "already showed every poster it found" in more.answer
