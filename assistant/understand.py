@@ -997,8 +997,13 @@ def alternatives(topic: str) -> list[str]:
     if head:
         parts[0] = head.group("rest")
     last = parts[-1].split()
-    if len(parts[0].split()) == 1 and len(last) > 1:
-        parts[0] = f"{parts[0]} {' '.join(last[1:])}"
+    # What the last alternative says after its own first word (after an adverb, the word
+    # it qualifies too: "biologically plausible") is what a lone first one ("spiking") or
+    # one left hanging on a particle ("speeding up") is about.
+    skip = 2 if last[0].lower().endswith("ly") and len(last) > 2 else 1
+    hanging = parts[0].split()[-1].lower() in _PARTICLES
+    if (len(parts[0].split()) == 1 or hanging) and len(last) > skip:
+        parts[0] = f"{parts[0]} {' '.join(last[skip:])}"
     first = parts[0].split()
     if len(first) >= 2 and all(_parallel(first[-1], p.split()[0]) for p in parts[1:]):
         # "make vision transformers lighter or cheaper to run": the words that open the
@@ -1013,9 +1018,16 @@ _PARALLEL_ENDINGS = ("er", "est", "ly", "ble", "al", "ive", "ic", "ous", "ful", 
                      "ant")
 
 
+_PARTICLES = frozenset("up down out off".split())
+_COMPARATIVE = frozenset("more less".split())
+
+
 def _parallel(a: str, b: str) -> bool:
-    """Two words of one kind by their ending, neither a stopword."""
+    """Two words of one kind by their ending, neither a stopword; a comparative and "more"
+    or "less" ("cheaper or more robust")."""
     a, b = a.lower(), b.lower()
+    if b in _COMPARATIVE and (a.endswith("er") or a in _COMPARATIVE) and a != b:
+        return True
     return a != b and a not in STOP and b not in STOP and any(
         a.endswith(e) and b.endswith(e) and min(len(a), len(b)) > len(e) + 2
         for e in _PARALLEL_ENDINGS)
@@ -1023,9 +1035,10 @@ def _parallel(a: str, b: str) -> bool:
 
 # The subject a disjunction qualifies, up to its last joining word: "prompt tuning for" in
 # "prompt tuning for vision or vision-language models" (each alternative keeps it).
-_HEAD = re.compile(r"^(?P<head>.+?\s(?:for|on|in|with|using|via|to|of|about|from|against|"
-                   r"under|into|across))\s+(?P<rest>(?:(?!\s(?:for|on|in|with|using|via|to|of|"
-                   r"about|from|against|under|into|across)\s).)+)$", re.IGNORECASE)
+_HEAD = re.compile(r"^(?P<head>.+?\s(?:for|on|in|with|without|using|via|to|of|about|from|"
+                   r"against|under|into|across))\s+(?P<rest>(?:(?!\s(?:for|on|in|with|without|"
+                   r"using|via|to|of|about|from|against|under|into|across)\s).)+)$",
+                   re.IGNORECASE)
 
 
 # "above 700" is a board range when the question speaks of boards or of posters as such

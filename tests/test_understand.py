@@ -591,6 +591,16 @@ def test_typos_are_corrected_from_the_session_vocabulary(bundled):
     ("binary / 1-bit quantized diffusion models",
      ["binary quantized diffusion models", "1-bit quantized diffusion models"]),
     ("graph neural networks", ["graph neural networks"]),
+    # an adverb's adjective goes with it; a verb left on its particle takes the object; a
+    # comparative pairs with "more"; "without" joins a subject to its qualifier
+    ("spiking or biologically plausible neural networks",
+     ["spiking neural networks", "biologically plausible neural networks"]),
+    ("speeding up or stabilizing diffusion training",
+     ["speeding up diffusion training", "stabilizing diffusion training"]),
+    ("image super-resolution cheaper or more robust",
+     ["image super-resolution cheaper", "image super-resolution more robust"]),
+    ("continual learning without forgetting or replay",
+     ["continual learning without forgetting", "continual learning without replay"]),
 ])
 def test_a_disjunction_is_each_of_its_topics(topic, expected):
     from assistant.understand import alternatives
