@@ -1827,11 +1827,11 @@ def _described(question: str, titles: TitleIndex, catalog: CardIndex) -> list[in
     return [board]
 
 
-# Asking for posters in the plural ("which posters ...", "any papers on ...", "show me all
-# ..."), as opposed to one described poster ("Is anyone training policies for loading boxes
+# Asking for posters in the plural ("which posters ...", "any papers on ...", "any work
+# that ...", "show me all ..."), as opposed to one described poster ("Is anyone training policies for loading boxes
 # into a container ...?"): a described lookup cites the poster it describes, not its neighbours.
 _MANY = re.compile(r"\b(?:posters|papers|works|studies|projects|talks|ones|anything|list|all|"
-                   r"every|show)\b", re.IGNORECASE)
+                   r"every|show|any\s+(?:work|research|poster|paper))\b", re.IGNORECASE)
 
 
 def asks_for_many(question: str) -> bool:

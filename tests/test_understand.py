@@ -815,3 +815,16 @@ def test_an_alternative_of_content_is_kept_where_a_hedge_is_dropped(catalog):
     # "or no labels" is part of what is asked; "..., or nah?" only whether to go.
     assert plan_of(catalog, "segmentation with few or no labels?").topic.endswith("or no labels")
     assert plan_of(catalog, "segmentation, or nah?").topic == "segmentation"
+
+
+@pytest.mark.parametrize("question, many", [
+    ("Any work that uses diffusion models to make synthetic training data for vision tasks?",
+     True),
+    ("any research on learning rate warmup for transformers?", True),
+    ("Which posters are about federated learning?", True),
+    ("Is anyone training policies for loading boxes into a container with a robot arm?", False),
+])
+def test_a_question_asks_for_posters_in_the_plural_or_for_one(question, many):
+    from assistant.understand import asks_for_many
+
+    assert asks_for_many(question) is many
