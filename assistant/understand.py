@@ -1828,8 +1828,9 @@ def _described(question: str, titles: TitleIndex, catalog: CardIndex) -> list[in
 
 
 # Asking for posters in the plural ("which posters ...", "any papers on ...", "any work
-# that ...", "show me all ..."), as opposed to one described poster ("Is anyone training policies for loading boxes
-# into a container ...?"): a described lookup cites the poster it describes, not its neighbours.
+# that ...", "show me all ..."), as opposed to one described poster ("Is anyone training
+# policies for loading boxes into a container ...?"): a described lookup cites the poster it
+# describes, not its neighbours.
 _MANY = re.compile(r"\b(?:posters|papers|works|studies|projects|talks|ones|anything|list|all|"
                    r"every|show|any\s+(?:work|research|poster|paper))\b", re.IGNORECASE)
 
