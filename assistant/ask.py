@@ -926,10 +926,11 @@ class Assistant:
                    if c.cosine >= self.settings.min_relevance]
         parts = self.aspects(topic) if topic else []
         if plan is not None and plan.within == frozenset():
-            # "show me more" after an answer that showed all it found: nothing is left
-            reason = ("The previous answer already showed every poster it found; ask about "
-                      "another topic, or widen the filters.")
-        elif plan is not None and (plan.has_filters() or plan.within is not None) and topic:
+            # "show me more" after an answer that showed all it found: nothing is left, and
+            # that is no gap in the session
+            return replace(abstain(), answer="The previous answer already showed every poster "
+                           "it found; ask about another topic, or widen the filters.")
+        if plan is not None and (plan.has_filters() or plan.within is not None) and topic:
             reason = f"None of the {scope(plan)} seems to be about “{topic}”."
         elif related and len(term_set(topic)) <= _SHORT_TOPIC and (
                 absent := self.unsupported(topic, self.supported(topic,
