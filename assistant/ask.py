@@ -163,7 +163,10 @@ def abstention(ev: Evidence, s: Settings) -> tuple[bool, str]:
 def clean_question(question: str) -> str:
     """Strip control characters and excess length; refuse a question with no words."""
     text = "".join(ch if ch.isprintable() else " " for ch in question)
-    text = " ".join(text.split())[:MAX_QUESTION_CHARS]
+    text = " ".join(text.split())
+    if len(text) > MAX_QUESTION_CHARS:  # cut between words: half a word reads as a typo
+        cut = text[:MAX_QUESTION_CHARS + 1]
+        text = cut[:cut.rfind(" ")] if cut.rfind(" ") > MAX_QUESTION_CHARS // 2 else cut[:-1]
     if not any(ch.isalnum() for ch in text):
         raise QuestionError("the question has no words: ask about a topic, a board (#812) or "
                             "an author")

@@ -265,3 +265,10 @@ def test_auth_refuses_strangers_and_no_file_is_served(real_assistant):
                                      api_name="/chat")
         assert "[#100]" in "".join(p["text"] for p in history[-1]["content"])
         client.close()
+
+
+def test_a_long_question_is_cut_between_words():
+    from assistant.ask import MAX_QUESTION_CHARS, clean_question
+
+    cut = clean_question("federated learning " * 6000)
+    assert len(cut) <= MAX_QUESTION_CHARS and cut.endswith(("federated", "learning"))
