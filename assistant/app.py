@@ -32,6 +32,7 @@ from assistant.followup import Turn, cited_boards
 from assistant.retrieve import PosterFilter
 from assistant.safe_text import readable_tex
 from assistant.text import counted
+from assistant.themes import named_by_terms
 
 KINDS = ["poster", "spotlight", "oral"]
 ALL_SESSIONS = "All sessions"
@@ -765,7 +766,7 @@ def theme_colour(theme_id: int) -> str:
 def theme_topic(theme: dict) -> str:
     """What "ask about this theme" asks: the theme's name, a phrase its posters write; a map
     from an older ingest named themes by a bag of terms, whose two most distinctive serve."""
-    if " · " not in theme["label"]:
+    if not named_by_terms(theme["label"]):
         return theme["label"]
     return " ".join(theme["terms"][:2]) or theme["label"]
 

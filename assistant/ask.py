@@ -6,7 +6,8 @@ import copy
 import math
 import re
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections import Counter
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -38,11 +39,21 @@ from assistant.relevance import (
     trimmed,
     uncommon,
     unheard,
+    unsupported,
     verb_forms,
 )
 from assistant.retrieve import ANY_POSTER, PosterFilter, fuse_rankings
 from assistant.settings import BUNDLED_SESSION, Settings
-from assistant.text import STOPWORDS, content_words, counted, fold, stem, stems
+from assistant.text import (
+    STOPWORDS,
+    clip,
+    content_words,
+    counted,
+    fold,
+    folded_words,
+    stem,
+    stems,
+)
 from assistant.understand import (
     FIELD_ACRONYMS,
     LLMReading,
@@ -160,13 +171,15 @@ def abstention(ev: Evidence, s: Settings) -> tuple[bool, str]:
                   f"coverage {ev.coverage:.0%} < {s.min_coverage:.0%}")
 
 
+def content_stems(text: str) -> list[str]:
+    """The text's content words (three letters or more, no stopword) as Snowball stems."""
+    return stems(" ".join(w for w in folded_words(text) if len(w) > 2 and w not in STOPWORDS))
+
+
 def clean_question(question: str) -> str:
     """Strip control characters and excess length; refuse a question with no words."""
     text = "".join(ch if ch.isprintable() else " " for ch in question)
-    text = " ".join(text.split())
-    if len(text) > MAX_QUESTION_CHARS:  # cut between words: half a word reads as a typo
-        cut = text[:MAX_QUESTION_CHARS + 1]
-        text = cut[:cut.rfind(" ")] if cut.rfind(" ") > MAX_QUESTION_CHARS // 2 else cut[:-1]
+    text = clip(" ".join(text.split()), MAX_QUESTION_CHARS, mark="")
     if not any(ch.isalnum() for ch in text):
         raise QuestionError("the question has no words: ask about a topic, a board (#812) or "
                             "an author")
@@ -221,12 +234,12 @@ class OpenedStore:
     def joined_df(self) -> dict[str, int]:
         """How many posters carry each stem of `joined_words` (once per generation)."""
         if self._joined_df is None:
-            df: dict[str, int] = {}
-            for key in self.index.cards:
-                for t in set(self.joined_words(key)):
-                    df[t] = df.get(t, 0) + 1
-            self._joined_df = df
+            self._joined_df = self._df(lambda key: set(self.joined_words(key)))
         return self._joined_df
+
+    def _df(self, stems_of: Callable[[str], Iterable[str]]) -> dict[str, int]:
+        """How many posters' `stems_of` hold each stem."""
+        return dict(Counter(t for key in self.index.cards for t in stems_of(key)))
 
     def stem_set(self, key: str) -> frozenset[str]:
         """A poster's title and abstract as a set of Snowball stems (once per poster)."""
@@ -238,11 +251,7 @@ class OpenedStore:
     def stem_df(self) -> dict[str, int]:
         """How many posters carry each Snowball stem (once per generation)."""
         if self._stem_df is None:
-            df: dict[str, int] = {}
-            for key in self.index.cards:
-                for t in self.stem_set(key):
-                    df[t] = df.get(t, 0) + 1
-            self._stem_df = df
+            self._stem_df = self._df(self.stem_set)
         return self._stem_df
 
     def plain(self, key: str) -> tuple[str, frozenset[str]]:
@@ -713,12 +722,6 @@ class Assistant:
             wanted.append((word, "".join(stems(plain.replace("-", "")))))
         return wanted
 
-    def lacking(self, topic: str, kept: list[Candidate]) -> list[list[str]]:
-        """For each kept poster, the topic's qualifiers it does not carry."""
-        wanted = self.qualifiers(topic)
-        return lacking(wanted, [self._opened.plain(c.key) for c in kept]) if wanted else [
-            [] for _ in kept]
-
     def unsupported(self, topic: str, kept: list[Candidate],
                     several: bool | None = None) -> list[str]:
         """The topic's qualifiers that none of the kept posters carries, when several posters
@@ -728,10 +731,11 @@ class Assistant:
         number it lacks ("1-bit" of a 4-bit poster) is never worded otherwise. `several`:
         whether the gate kept more than one poster (by default, whether `kept` has)."""
         several = len(kept) > 1 if several is None else several
-        lacks = self.lacking(topic, kept)
-        return [w for w, _ in self.qualifiers(topic) if lacks and all(w in lack
-                                                                       for lack in lacks)
-                and (several or re.search(r"\d", w))]
+        wanted = self.qualifiers(topic)
+        if not wanted or not kept:
+            return []
+        return [w for w in unsupported(wanted, [self._opened.plain(c.key) for c in kept])
+                if several or re.search(r"\d", w)]
 
     def carrying(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
         """The kept posters that miss none of the topic's rare qualifiers (one that few posters
@@ -739,12 +743,13 @@ class Assistant:
         closest: the others are about the rest of the topic only."""
         bars = relevance.SUPPORT_BARS
         df = self._opened.stem_df()
-        rare = {w for w, stem_ in self.qualifiers(topic)
-                if df.get(stem_, 0) <= bars.rare * len(self.cards)}
+        wanted = self.qualifiers(topic)
+        rare = {w for w, stem_ in wanted if df.get(stem_, 0) <= bars.rare * len(self.cards)}
         if not rare or not kept:
             return kept
         top = max(c.cosine for c in kept)
-        return [c for c, lack in zip(kept, self.lacking(topic, kept), strict=True)
+        lacks = lacking(wanted, [self._opened.plain(c.key) for c in kept])
+        return [c for c, lack in zip(kept, lacks, strict=True)
                 if not rare & set(lack) or c.cosine >= bars.close * top] or kept
 
     def supported(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
@@ -752,8 +757,7 @@ class Assistant:
         close in meaning as the closest (`assistant.relevance.trimmed`)."""
         n = len(self.cards)
         df = self._opened.stem_df()
-        terms = set(stems(" ".join(w for w in re.findall(r"[a-z0-9]+", fold(topic))
-                                   if len(w) > 2 and w not in STOPWORDS)))
+        terms = set(content_stems(topic))
         weights = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
         if len(weights) < 2 or len(kept) < 2:
             return kept
@@ -823,8 +827,7 @@ class Assistant:
             dense = np.minimum(dense, vectors @ (q / (np.linalg.norm(q) or 1.0)))
         # An aspect of several terms must have them together; its words as Snowball stems, so
         # "generating" meets a poster's "generation".
-        wanted = [stems(" ".join(w for w in re.findall(r"[a-z0-9]+", fold(part))
-                                 if len(w) > 2 and w not in STOPWORDS)) for part in parts]
+        wanted = [content_stems(part) for part in parts]
 
         # Or a part's words but its verb forms are each carried, wherever they stand: "storing
         # exemplars" is carried by "exemplar-free" ("storing" is how the question says it),

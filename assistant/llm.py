@@ -20,6 +20,7 @@ from assistant.answer import CANNOT_ANSWER
 from assistant.catalog import card_ref
 from assistant.citations import cite
 from assistant.settings import Settings
+from assistant.text import clip
 from prompts import load_prompt
 
 # Bounds on what one prompt carries. A poster's gist is in its first paragraphs, and a prompt
@@ -37,17 +38,6 @@ CHARS_PER_TOKEN = 8
 
 class LLMError(RuntimeError):
     """The model could not answer; the message is safe to show."""
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters, at a word boundary when one is near, with "…"."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip() + "…"
 
 
 def poster_block(card: dict) -> str:

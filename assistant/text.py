@@ -37,6 +37,17 @@ use used
 """.split())
 
 
+def clip(text: str, limit: int, mark: str = "…") -> str:
+    """`text` cut to at most `limit` characters, between words when a word boundary is in
+    its second half (half a word would read as a typo), then `mark`."""
+    if len(text) <= limit:
+        return text
+    room = limit - len(mark)
+    cut = text[:room + 1]  # one more: a word that ends just at the limit stays whole
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut[:room]).rstrip() + mark
+
+
 def counted(n: int, noun: str) -> str:
     """ "1 poster", "2 posters": a number with its noun in the right number."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

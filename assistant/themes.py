@@ -229,8 +229,18 @@ def distinctive_terms(texts: list[str], labels: np.ndarray, top_n: int = 4) -> l
     return result
 
 
+_TERMS_JOINED = " · "
+
+
 def label_of(terms: list[str], n: int = 3) -> str:
-    return " · ".join(terms[:n])
+    """A theme named by its top terms, as ingests before phrase names wrote every label."""
+    return _TERMS_JOINED.join(terms[:n])
+
+
+def named_by_terms(label: str) -> bool:
+    """Whether a stored theme label is a bag of terms (`label_of`), not a phrase its posters
+    write: a map from an older ingest."""
+    return _TERMS_JOINED in label
 
 
 def project_2d(vectors: np.ndarray) -> np.ndarray:

@@ -165,6 +165,7 @@ def _lacks_index(store: Path) -> bool:
     named by a phrase their posters write ("features · feature · label"): an ingest with
     nothing to embed still publishes a generation that has them."""
     from assistant.index import SAVED_INDEX
+    from assistant.themes import named_by_terms
 
     live = st.current_generation(store)
     if live is None:
@@ -172,7 +173,7 @@ def _lacks_index(store: Path) -> bool:
     if not (live / SAVED_INDEX).is_dir():
         return True
     themes = st.read_json(live, st.THEMES_FILE) or {}
-    return any(" · " in theme.get("label", "") for theme in themes.get("themes", []))
+    return any(named_by_terms(theme.get("label", "")) for theme in themes.get("themes", []))
 
 
 def _disk_full(err: BaseException | None) -> bool:
