@@ -7,21 +7,30 @@ and cites only the posters it was given; `Answer.guarded` checks that once more.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from assistant.answer import (
     CANNOT_ANSWER,
     Answer,
+    abstain,
     best_sentence,
     card_source,
     card_summary,
     contribution_sentence,
+    extractive_answer,
     poster_line,
     quoted,
     session_of,
 )
 from assistant.catalog import card_ref
-from assistant.citations import cite
+from assistant.citations import Ref, cite, ref_text
 from assistant.text import content_words, split_sentences, stem
+
+if TYPE_CHECKING:
+    from assistant.retrieve import PosterFilter
+    from assistant.understand import Plan
 
 _RESULT = re.compile(r"\b(outperform\w*|achiev\w*|improv\w*|show(?:s|ed|n)? that|results? "
                      r"(?:show|demonstrate)|experiments?|empirical\w*|state-of-the-art|sota|"
@@ -214,3 +223,106 @@ def listing(intro: str, topic: str, cards: list[tuple[dict, float]]) -> Answer:
     lines = [poster_line(c, best_sentence(topic, c["abstract"], c["title"]) if topic else
                          contribution_sentence(c["title"], c["abstract"])) for c, _ in cards]
     return _answer("\n".join([intro, *lines]), [c for c, _ in cards], [s for _, s in cards])
+
+
+def topic_answer(asks: str, scored: list[tuple[dict, float]], shown: int,
+                 intro: str = "") -> Answer:
+    """Posters about a topic: the first `shown`, each with the sentence that answers `asks`
+    (the question as asked: "how much ..." wants the sentence with the figure); `results`
+    holds them all."""
+    answer = extractive_answer(asks, scored[:shown], intro=intro)
+    answer.results = [card["ref"] for card, _ in scored]
+    return answer
+
+
+def uncovered(topic: str, related: list[Ref], *, within: str = "",
+              absent: Sequence[str] = (), subject: str = "",
+              unheard: Sequence[str] = ()) -> Answer:
+    """The session does not cover `topic`: say why, by the first evidence given, and offer
+    the `related` posters apart from the answer (never citations). The evidence: the posters
+    the filters admit (`within`, in words), the topic's qualifiers none of the posters about
+    the rest mentions (`absent`), the subject part the related posters are about (`subject`),
+    the question's words no poster uses (`unheard`)."""
+    reason = ""
+    if within:
+        reason = f"None of the {within} seems to be about “{topic}”."
+    elif absent:
+        # Before the aspects: the subject part may hold the missing word ("1-bit").
+        reason = (f"No poster here is about “{topic}”: none of those about the rest "
+                  f"mentions {' or '.join(f'“{w}”' for w in absent)}; these are related.")
+    elif subject:  # the subject is here, a qualifier is not
+        reason = (f"No poster here is about “{topic}”; the related posters are about "
+                  f"“{subject}”.")
+    elif unheard:
+        reason = (f"No poster here mentions {' or '.join(f'“{w}”' for w in unheard)}; "
+                  "the related posters share the rest of the question.")
+    answer = abstain(reason)
+    answer.related = related
+    return answer
+
+
+def nothing_more() -> Answer:
+    """ "show me more" after an answer that showed all it found: nothing is left, and that
+    is no gap in the session."""
+    return replace(abstain(), answer="The previous answer already showed every poster it "
+                   "found; ask about another topic, or widen the filters.")
+
+
+def no_board(missing: Sequence[str], boards: Sequence[int]) -> Answer:
+    """Boards a question names that the session does not have (`boards`: those it has)."""
+    boards = sorted(boards)
+    return abstain(f"There is no board {', '.join(missing)} in this session "
+                   f"(boards run from #{boards[0]} to #{boards[-1]}).")
+
+
+def shown_anyway(answer: Answer, hidden: list[Ref], where: PosterFilter) -> Answer:
+    """An answer about posters the question names though the user's filters hide them:
+    it says that they are outside the filters."""
+    if not hidden:
+        return answer
+    names = " and ".join(ref_text(r) for r in hidden)
+    verb = "is" if len(hidden) == 1 else "are"
+    return replace(answer, answer=f"{names} {verb} outside your filters "
+                   f"({describe_filter(where)}); shown anyway.\n\n{answer.answer}")
+
+
+def scope(plan: Plan, count: int = 2) -> str:
+    """The posters a plan's filters admit, in words: "oral posters on boards #300-#350"."""
+    kinds = " and ".join(sorted(plan.kinds)) if plan.kinds else ""
+    noun = f"{kinds} posters".strip() if count != 1 else f"{kinds} poster".strip()
+    parts = [noun]
+    # Board numbers in words a reader (and the citation guard) does not take for a citation.
+    if plan.board_min is not None and plan.board_max is not None:
+        parts.append(f"in the board range {plan.board_min}–{plan.board_max}")
+    elif plan.board_min is not None:
+        parts.append(f"in the board range from {plan.board_min}")
+    elif plan.board_max is not None:
+        parts.append(f"in the board range up to {plan.board_max}")
+    if plan.authors:
+        parts.append("by " + " and ".join(plan.authors))
+    if plan.award:
+        parts.append("with an award")
+    if plan.in_title:
+        parts.append(f"with “{plan.topic}” in the title")
+    if plan.within is not None:
+        parts.append("of the previous answer")
+    return " ".join(parts)
+
+
+def describe_filter(where: PosterFilter) -> str:
+    """The user's filters in words: "board range 100–300, oral posters only"."""
+    parts = []
+    if where.board_min is not None or where.board_max is not None:
+        lo = "" if where.board_min is None else str(where.board_min)
+        hi = "" if where.board_max is None else str(where.board_max)
+        # Worded as scope() words it: the citation guard takes "boards 100" for a reference.
+        parts.append(f"board range {lo}–{hi}" if lo and hi else
+                     f"board range from {lo}" if lo else f"board range up to {hi}")
+    if where.kinds is not None:
+        parts.append(" and ".join(sorted(where.kinds)) + " posters only")
+    if where.session is not None:
+        parts.append(f"session {where.session}")
+    if where.boards is not None:
+        parts.append("the posters you chose")
+    return ", ".join(parts) or "none"
+

@@ -14,6 +14,16 @@ Ranking = list[tuple[str, float]]
 RRF_K = 60  # the constant of Cormack et al.; dampens the weight of the very top ranks
 
 
+@dataclass
+class Candidate:
+    """A poster as one question saw it: fused rank score and each ranker's own score."""
+
+    key: str
+    fused: float
+    cosine: float
+    bm25: float
+
+
 def best_per_poster(chunk_scores: Iterable[tuple[str, float]]) -> Ranking:
     """Collapse chunk hits (node id `{session}:{board}:{chunk}`) to posters, keeping each best."""
     best: dict[str, float] = {}

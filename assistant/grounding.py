@@ -1,0 +1,340 @@
+"""Grounding: which posters a topic is about, by the words and meaning they carry.
+
+`Grounding` answers, over one opened generation of the store, whether the posters a search
+found are about the topic and not only near it: a rare name, a subject and its qualifiers
+(`aspects`), the words no poster says (`unheard`, `unsupported`), and the evidence the
+abstention decision reads (`evidence`, `should_abstain`). Search ranks; grounding judges.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant import relevance
+from assistant.opened import term_set
+from assistant.relevance import (
+    AspectSupport,
+    aspects,
+    lacking,
+    qualified,
+    qualifier_words,
+    term_share,
+    together,
+    trimmed,
+    uncommon,
+    unheard,
+    unsupported,
+    verb_forms,
+)
+from assistant.retrieve import Candidate
+from assistant.text import STOPWORDS, fold, folded_words, stem, stems
+
+if TYPE_CHECKING:
+    from assistant.opened import OpenedStore
+    from assistant.settings import Settings
+
+# A topic of at most this many terms is a subject and its qualifiers; a longer one is a
+# description, whose words a poster may well paraphrase (see `Grounding.unheard`).
+SHORT_TOPIC = 7
+# A described lookup cites, beside its best poster, only those nearly as close (cosine).
+_NEARLY_AS_GOOD = 0.92
+
+
+@dataclass
+class Evidence:
+    """What the abstention decision looks at (see eval/README.md for the calibration)."""
+
+    top_cosine: float  # best dense cosine similarity
+    top_bm25: float  # best BM25 score
+    coverage: float  # share of the question's rare-term weight the best posters carry
+    gap: float = 0.0  # the best cosine minus the second best
+
+
+def should_abstain(ev: Evidence, s: Settings) -> bool:
+    """Abstain unless the best poster is close in meaning, or moderately close and either
+    clearly ahead of the rest or backed by matching words (a strong BM25 hit or most of the
+    question's rare terms)."""
+    return abstention(ev, s)[0]
+
+
+def abstention(ev: Evidence, s: Settings) -> tuple[bool, str]:
+    """`should_abstain`, with the evidence that decided it in words."""
+    best = f"best cosine {ev.top_cosine:.2f}"
+    if ev.top_cosine >= s.sure_relevance:
+        return False, f"{best} >= {s.sure_relevance} (sure)"
+    if ev.top_cosine < s.min_relevance:
+        return True, f"{best} < {s.min_relevance} (too far)"
+    if ev.gap >= s.clear_gap and ev.top_cosine >= s.clear_cosine:
+        return False, f"{best}, {ev.gap:.2f} ahead of the second (clearly ahead)"
+    if ev.top_bm25 >= s.min_bm25:
+        return False, f"{best}, BM25 {ev.top_bm25:.1f} >= {s.min_bm25}"
+    if ev.coverage >= s.min_coverage:
+        return False, f"{best}, one poster carries {ev.coverage:.0%} of the rare terms"
+    return True, (f"{best} between the bars, BM25 {ev.top_bm25:.1f} < {s.min_bm25}, term "
+                  f"coverage {ev.coverage:.0%} < {s.min_coverage:.0%}")
+
+
+def content_stems(text: str) -> list[str]:
+    """The text's content words (three letters or more, no stopword) as Snowball stems."""
+    return stems(" ".join(w for w in folded_words(text) if len(w) > 2 and w not in STOPWORDS))
+
+
+def is_name(word: str) -> bool:
+    """Whether a one-word topic is a name rather than an English word: written with two
+    capitals or more ("EEG", "MuJoCo", "COCO"), or not in the embedding model's dictionary."""
+    from assistant.embedding import dictionary_words
+
+    word = word.strip()
+    return sum(ch.isupper() for ch in word) >= 2 or fold(word) not in dictionary_words()
+
+
+@dataclass
+class Grounding:
+    """Whether posters are about a topic, over one generation of the store; `embedder`
+    embeds a topic's parts (`aspect_support`)."""
+
+    opened: OpenedStore
+    embedder: Any
+
+    def rare_name(self, query: str) -> bool:
+        """A topic that is one rare name ("MuJoCo", "EEG"): its posters are those that write
+        it, however they use it."""
+        terms = term_set(query)
+        return (len(terms) == 1 and is_name(query)
+                and self.opened.df.get(next(iter(terms)), 0) <= len(self.opened.cards) / 20)
+
+    def only_about(self, topic: str, kept: list[Candidate], why: str
+                   ) -> tuple[list[Candidate], str]:
+        """A count's posters: those about a short subject, not those that mention it in
+        passing ("state space models": 2 posters, not the 10 that say it). A list keeps them
+        all (dev and new questions: lists lose more right posters than wrong ones to this)."""
+        if (len(kept) < 2 or len(term_set(topic)) > SHORT_TOPIC or self.rare_name(topic)
+                or qualified(self.aspects(topic))):
+            return kept, why
+        on_it = self.about(topic, kept)
+        if len(on_it) < len(kept):
+            why += f"; {len(kept) - len(on_it)} left out for mentioning the subject only in passing"
+        return on_it, why
+
+    def about(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
+        """The kept posters about a short subject, not mentioning it in passing
+        (`assistant.relevance.about`): all of them when none is, or when the subject is more
+        than a few terms (a description, which a poster words its own way)."""
+        if re.search(r"\bor\b|[/,(]", topic) or len(aspects(topic)) > 1:
+            return kept  # alternatives (a poster about one answers), or qualifiers
+        words = [w for w in qualifier_words(topic) if fold(w) not in STOPWORDS]
+        # An acronym beside its long form ("neural radiance fields NeRF") is either one.
+        initials = "".join(w[0] for w in words).lower()
+        short = [w for w in words if len(caps := [ch for ch in w if ch.isupper()]) > 1
+                 and "".join(caps).lower() in initials]
+        if short:
+            words = [w for w in words if w not in short]
+
+        def terms_of(text: str) -> set[str]:
+            return set(stems(relevance.joined(text)))
+
+        every = terms_of(" ".join(words))
+        if not every or len(every) > 4:
+            return kept
+        # A title saying a subject's rare terms need not say the others: "quantizing neural
+        # networks" is what "Low-bit Quantization" is about. A subject of common words only
+        # is a phrase: "state space models" is not what a title with "state" is about.
+        df, n = self.opened.joined_df(), len(self.opened.cards)
+        specific = {t for t in every if df.get(t, 0) <= relevance.SUPPORT_BARS.rare * n}
+        # Or, among common words, its head (last) word unless most posters say it: "object
+        # detection" is what "Unified 3D Detection Transformer" is about; "state space models"
+        # not what a title with "models" is.
+        head = terms_of(words[-1]) if words else set()
+        if not specific and all(df.get(t, 0) <= relevance.SUPPORT_BARS.specific * n
+                                for t in head):
+            specific = head
+        groups = [(every, specific), *((terms_of(w),) * 2 for w in short)]
+        found = []
+        for c in kept:
+            card = self.opened.index.cards[c.key]
+            # Hyphenated words both joined and apart: "Gaussian-Stein" says "Stein".
+            title = [*stems(relevance.joined(card["title"])), ".", *stems(card["title"])]
+            claims = relevance.contribution(card["abstract"])
+            claims = [*stems(relevance.joined(claims)), ".", *stems(claims)]
+            if any(relevance.about(terms, title, claims, self.opened.joined_words(c.key),
+                                   rarer) for terms, rarer in groups):
+                found.append(c)
+        return found or kept
+
+    def qualifiers(self, topic: str, whole: bool = False) -> list[tuple[str, str]]:
+        """The uncommon words of a short topic (`assistant.relevance.uncommon`), as written,
+        each with its Snowball stem: what the posters cited for it must say. A superlative
+        ("the biggest model") is what a question asks, not a subject; a word no poster of the
+        session uses is `unheard`'s; a verb form (`assistant.relevance.verb_forms`) says what
+        is done, which a poster words in many ways. `whole`: every content word of an aspect
+        but its verb forms, common or not, and one no poster says too."""
+        from assistant.embedding import word_ranks
+        ranks = word_ranks()
+        df = self.opened.stem_df()
+        wanted = []
+        words = qualifier_words(topic)
+        for word, verb in zip(words, verb_forms(words), strict=True):
+            plain = fold(word)
+            if (plain in STOPWORDS or len(plain) < 3 or plain.endswith("est") or verb
+                    or not (whole or uncommon(word, ranks))):
+                continue
+            if (not whole and re.search(r"[a-z]", plain)
+                    and not any(df.get(s, 0) for s in stems(plain))):
+                continue  # no poster says it at all: `unheard` speaks of it
+            wanted.append((word, "".join(stems(plain.replace("-", "")))))
+        return wanted
+
+    def unsupported(self, topic: str, kept: list[Candidate],
+                    several: bool | None = None) -> list[str]:
+        """The topic's qualifiers that none of the kept posters carries, when several posters
+        share the rest of it: the question then picks among a subject's posters by a word none
+        says ("binary", "hardware"). A lone poster kept is the one a question describes,
+        perhaps in other words ("landmark guidance" for its "landmark control"); only a
+        number it lacks ("1-bit" of a 4-bit poster) is never worded otherwise. `several`:
+        whether the gate kept more than one poster (by default, whether `kept` has)."""
+        several = len(kept) > 1 if several is None else several
+        wanted = self.qualifiers(topic)
+        if not wanted or not kept:
+            return []
+        return [w for w in unsupported(wanted, [self.opened.plain(c.key) for c in kept])
+                if several or re.search(r"\d", w)]
+
+    def carrying(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
+        """The kept posters that miss none of the topic's rare qualifiers (one that few posters
+        of the session carry, `SupportBars.rare`), or nearly as close in meaning as the
+        closest: the others are about the rest of the topic only."""
+        bars = relevance.SUPPORT_BARS
+        df = self.opened.stem_df()
+        wanted = self.qualifiers(topic)
+        rare = {w for w, stem_ in wanted if df.get(stem_, 0) <= bars.rare * len(self.opened.cards)}
+        if not rare or not kept:
+            return kept
+        top = max(c.cosine for c in kept)
+        lacks = lacking(wanted, [self.opened.plain(c.key) for c in kept])
+        return [c for c, lack in zip(kept, lacks, strict=True)
+                if not rare & set(lack) or c.cosine >= bars.close * top] or kept
+
+    def supported(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
+        """The kept posters that carry enough of a short topic's terms, or are nearly as
+        close in meaning as the closest (`assistant.relevance.trimmed`)."""
+        n = len(self.opened.cards)
+        df = self.opened.stem_df()
+        terms = set(content_stems(topic))
+        weights = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
+        if len(weights) < 2 or len(kept) < 2:
+            return kept
+        shares = [term_share(weights, self.opened.stem_set(c.key)) for c in kept]
+        keep = trimmed(shares, [c.cosine for c in kept])
+        return [c for c, ok in zip(kept, keep, strict=True) if ok]
+
+    def described(self, query: str, candidates: list[Candidate], kept: list[Candidate],
+                  why: str) -> tuple[list[Candidate], str]:
+        """A poster described in many words (more terms than a short topic has), first for
+        both rankers, is the one the question describes: cite it, and another only when it is
+        nearly as close. Its neighbours share words with the description, not its subject.
+        Otherwise, those carrying far less of the description's terms than the best-supported
+        poster, and not nearly as close in meaning, are left out (`supported`)."""
+        if len(term_set(query)) <= SHORT_TOPIC or not kept:
+            return kept, why
+        supported = self.supported(query, kept)
+        if len(supported) < len(kept):
+            why += (f"; {len(kept) - len(supported)} carrying far less of the description's "
+                    "terms than the best-supported poster left out")
+            kept = supported
+        top = max(candidates, key=lambda c: c.cosine)
+        if top is not max(candidates, key=lambda c: c.bm25) or top not in kept:
+            return kept, why
+        cited = [c for c in kept if c is top or c.cosine >= _NEARLY_AS_GOOD * top.cosine]
+        if len(cited) < len(kept):
+            why += "; first for both rankers, cited alone or with those nearly as close"
+        return cited, why
+
+    def unheard(self, topic: str) -> list[str]:
+        """The words of a short topic that no poster of the session uses, as written in the
+        question (`assistant.relevance.unheard`): "cooperative multi-agent RL on StarCraft"
+        finds multi-agent posters, but none is about StarCraft."""
+        if len(term_set(topic)) > SHORT_TOPIC:
+            return []
+        df = self.opened.df
+        # A superlative ("the biggest model") is what a question asks of posters, not a
+        # subject they are about.
+        words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", topic)
+                 if len(w) >= 4 and fold(w) not in STOPWORDS and not fold(w).endswith("est")]
+        return unheard(words, lambda w: df.get(stem(fold(w)), 0) > 0,
+                       self.opened.vocabulary().counts)
+
+    def aspects(self, topic: str) -> list[str]:
+        """The topic's aspects that name something specific: a part whose every term is
+        common ("working on POMDPs" -> "working") qualifies nothing. A topic longer than a
+        short one is a description, however its parts are joined: one aspect."""
+        if len(term_set(topic)) > SHORT_TOPIC:
+            return [topic]
+        n = len(self.opened.cards)
+        df = self.opened.df
+        parts = [part for part in aspects(topic)
+                 if any(df.get(t, 0) <= n / 5 for t in term_set(part))]
+        return parts if len(parts) > 1 else [topic]
+
+    def aspect_support(self, parts: list[str],
+                       candidates: list[Candidate]) -> list[AspectSupport]:
+        """How well each candidate supports the weakest of the topic's `parts` (see
+        `assistant.relevance`): by its words, and by its vector against each part's own."""
+        import numpy as np
+
+        weights = [self._idf_weights(part) for part in parts]
+        vectors = np.asarray(self.opened.index.vectors([c.key for c in candidates]), dtype=float)
+        dense = np.full(len(candidates), np.inf)
+        for part in parts:
+            q = np.asarray(self.embedder.get_query_embedding(part), dtype=float)
+            dense = np.minimum(dense, vectors @ (q / (np.linalg.norm(q) or 1.0)))
+        # An aspect of several terms must have them together; its words as Snowball stems, so
+        # "generating" meets a poster's "generation".
+        wanted = [content_stems(part) for part in parts]
+
+        # Or a part's words but its verb forms are each carried, wherever they stand: "storing
+        # exemplars" is carried by "exemplar-free" ("storing" is how the question says it),
+        # "calibrating camera intrinsics" by "camera ... intrinsic parameters"; "traffic
+        # forecasting" is not carried by a poster forecasting neuron activity.
+        specific = [self.qualifiers(part, whole=True) for part in parts]
+
+        def carries(key: str, wanted_words: list[tuple[str, str]]) -> bool:
+            if not wanted_words or lacking(wanted_words, [self.opened.plain(key)])[0]:
+                return False
+            # Two words or more must still stand together: "energy-based models for text
+            # generation" is not carried by a poster saying "energy" here and "models" there.
+            return len(wanted_words) == 1 or together(
+                [s for word, _ in wanted_words for s in stems(fold(word))],
+                self.opened.words(key))
+
+        def lexical(key: str) -> float:  # the weakest part's
+            return min(1.0 if carries(key, own) else
+                       float(together(want, self.opened.words(key))) if len(w) > 1
+                       else term_share(w, self.opened.terms(key))
+                       for w, want, own in zip(weights, wanted, specific, strict=True))
+
+        return [AspectSupport(lexical(c.key), float(d))
+                for c, d in zip(candidates, dense, strict=True)]
+
+    def _idf_weights(self, text: str) -> dict[str, float]:
+        """The text's terms, each weighed by its rarity in the session (IDF)."""
+        n = len(self.opened.cards)
+        df = self.opened.df
+        return {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in term_set(text)}
+
+    def evidence(self, question: str, candidates: list[Candidate]) -> Evidence:
+        if not candidates:
+            return Evidence(0.0, 0.0, 0.0)
+        cosines = sorted((c.cosine for c in candidates), reverse=True)
+        return Evidence(cosines[0], max(c.bm25 for c in candidates),
+                        self.coverage(question, [c.key for c in candidates[:5]]),
+                        cosines[0] - cosines[1] if len(cosines) > 1 else 0.0)
+
+    def coverage(self, question: str, keys: list[str]) -> float:
+        """IDF-weighted share of the question's terms that the best-covering poster carries."""
+        weights = self._idf_weights(question)
+        if not weights:
+            return 0.0
+        return max(term_share(weights, self.opened.terms(key)) for key in keys)

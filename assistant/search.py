@@ -1,0 +1,191 @@
+"""Search: the posters that answer a topic within a filter, over one opened generation.
+
+`Search` ranks candidates (dense and BM25, fused), keeps those relevant enough to cite
+(`relevant`: the gate, then `Grounding`'s judgement of what the topic is about), and finds
+posters by a plan's filters, by board, or by nearness to another poster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from assistant.catalog import CardIndex, index_cards
+from assistant.grounding import SHORT_TOPIC, Grounding, abstention
+from assistant.opened import OpenedStore, term_set
+from assistant.relevance import qualified, supports
+from assistant.retrieve import Candidate, PosterFilter, fuse_rankings
+from assistant.text import counted
+from assistant.understand import Plan, alternatives
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+_POOL = 30  # candidates each ranker contributes
+
+
+class Relevance(NamedTuple):
+    """Which posters answer a topic, and why: `why` names the evidence that decided (the eval
+    report shows it for every false abstention and every near miss answered)."""
+
+    candidates: list[Candidate]  # ranked, before the relevance gate
+    kept: list[Candidate]  # relevant enough to cite
+    abstains: bool
+    why: str
+
+
+@dataclass
+class Search:
+    """Finding posters for a plan and a filter, over one generation of the store."""
+
+    opened: OpenedStore
+    settings: Settings
+    embedder: Any
+    grounding: Grounding = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.grounding = Grounding(self.opened, self.embedder)
+
+    def candidates(self, question: str, where: PosterFilter, retriever: str) -> list[Candidate]:
+        """Ranked candidates with each ranker's score; `retriever` decides the order."""
+        dense = dict(self.opened.index.dense(question, _POOL, where))
+        bm25 = dict(self.opened.index.bm25(question, _POOL, where))
+        orders = {"dense": [list(dense.items())], "bm25": [list(bm25.items())],
+                  "hybrid": [list(dense.items()), list(bm25.items())]}
+        fused = fuse_rankings(orders[retriever])
+        return [Candidate(key, score, dense.get(key, 0.0), bm25.get(key, 0.0))
+                for key, score in fused]
+
+    def relevant(self, query: str, where: PosterFilter, retriever: str) -> Relevance:
+        """The candidates, those relevant enough to cite, whether to abstain, and why. A
+        disjunction ("speech or audio") is each of its topics in turn: a poster about either
+        answers."""
+        parts = alternatives(query)
+        if len(parts) == 1:
+            return self._relevant_one(query, where, retriever)
+        found = [self._relevant_one(part, where, retriever) for part in parts]
+        best: dict[str, Candidate] = {}
+        for one in found:
+            for c in one.candidates:
+                if c.key not in best or c.fused > best[c.key].fused:
+                    best[c.key] = c
+        merged = sorted(best.values(), key=lambda c: -c.fused)
+        kept = {c.key for one in found if not one.abstains for c in one.kept}
+        return Relevance(merged, [c for c in merged if c.key in kept],
+                         all(one.abstains for one in found),
+                         "; ".join(f"“{part}”: {one.why}" for part, one in zip(parts, found,
+                                                                              strict=True)))
+
+    def _relevant_one(self, query: str, where: PosterFilter, retriever: str) -> Relevance:
+        candidates = self.candidates(query, where, retriever)
+        abstains, why = abstention(self.grounding.evidence(query, candidates), self.settings)
+        kept = self.gate(candidates)
+        # Posters that carry every term of the topic answer it, even when a short topic's
+        # cosine is low: within a set the user narrowed (the 11 orals, one author's posters),
+        # and for a topic that is one rare name ("MuJoCo", "EEG", "ImageNet"), however far
+        # the posters' meaning is from the bare word's. A common English word ("hands") is no
+        # name: its idioms ("on the other hand") would count.
+        terms = term_set(query)
+        narrowed = where != PosterFilter(session=where.session)
+        rare_name = self.grounding.rare_name(query)
+        if narrowed or rare_name:
+            carriers = [c for c in candidates if terms and terms <= self.opened.terms(c.key)]
+            if carriers:
+                return Relevance(candidates, (kept + [c for c in carriers if c not in kept]
+                                              if narrowed else carriers), False,
+                                 f"{counted(len(carriers), 'poster')} "
+                                 f"{'carries' if len(carriers) == 1 else 'carry'} every term"
+                                 + (" within the filters" if narrowed else " of the rare name"))
+        if abstains or not kept:
+            return Relevance(candidates, [], True, why)
+        missing = self.grounding.unheard(query)
+        if missing:
+            return Relevance(candidates, [], True, f"no poster uses “{missing[0]}” ({why})")
+        # A subject with qualifiers ("NeRF for underwater scenes"): a poster about the subject
+        # alone does not answer; when none supports every aspect, they become related.
+        parts = self.grounding.aspects(query)
+        several = len(kept) > 1  # the gate's choice, before the aspects narrow it
+        if qualified(parts):
+            support = self.grounding.aspect_support(parts, kept)
+            kept = [c for c, one in zip(kept, support, strict=True) if supports(one)]
+            if not kept:
+                return Relevance(candidates, [], True, f"no poster supports every aspect of "
+                                 f"{' + '.join(f'“{p}”' for p in parts)} ({why})")
+            why += f"; {len(kept)} support every aspect"
+        # A short topic's specific words must each be carried by some poster it cites
+        # ("binary quantized diffusion models": the quantized diffusion poster never says
+        # binary); and a poster far less carried than the best-supported one is about a word
+        # of the topic, not the topic.
+        if len(term_set(query)) <= SHORT_TOPIC:
+            supported = self.grounding.supported(query, kept)
+            if absent := self.grounding.unsupported(query, supported, several):
+                return Relevance(candidates, [], True, f"no poster about the rest mentions "
+                                 f"“{absent[0]}” ({why})")
+            whole = self.grounding.carrying(query, supported)
+            if len(whole) < len(kept):
+                why += (f"; {len(kept) - len(whole)} left out for carrying far less of the "
+                        "topic's terms than the best-supported poster or not its rare "
+                        "qualifier")
+            kept = whole
+        return Relevance(candidates, kept, False, why)
+
+    def gate(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Posters to cite: close in meaning to the best one, or strong on its words."""
+        if not candidates:
+            return []
+        s = self.settings
+        top_cosine = max(c.cosine for c in candidates)
+        top_bm25 = max(c.bm25 for c in candidates) or 1.0
+        bar = max(s.cite_floor, top_cosine * s.relative_bar)
+        return [c for c in candidates if c.cosine >= bar or (
+            c.bm25 >= top_bm25 * s.relative_bm25_bar and c.cosine >= s.lexical_cite_floor)]
+
+    def admitted(self, where: PosterFilter) -> list[tuple[dict, float]]:
+        return [(c, 1.0) for c in sorted(self.opened.cards, key=lambda c: c["board"])
+                if where.admits(c)]
+
+    def plan_filter(self, plan: Plan, where: PosterFilter) -> PosterFilter:
+        where = plan.poster_filter(where)
+        if plan.award:
+            awarded = frozenset(c["ref"] for c in self.opened.cards if c["award"])
+            where = replace(where, boards=awarded if where.boards is None
+                            else where.boards & awarded)
+        if plan.in_title:
+            wanted = term_set(plan.topic)
+            titled = frozenset(c["ref"] for c in self.opened.cards
+                               if wanted <= self.opened.title_terms(c["ref"]))
+            where = replace(where, boards=titled if where.boards is None
+                            else where.boards & titled)
+        return where
+
+    def named_cards(self, plan: Plan, where: PosterFilter) -> list[dict]:
+        """The posters the plan names. A board several sessions reuse ("#812") names each
+        session's poster, or only the filter's session's when it has one."""
+        cards: list[dict] = []
+        for board in plan.boards:
+            found = self.opened.index.posters_on(board)
+            inside = [c for c in found if c["session"] == where.session]
+            cards += [c for c in (inside if len(found) > 1 and inside else found)
+                      if c not in cards]
+        return cards
+
+    def similar(self, card: dict, where: PosterFilter, k: int) -> list[tuple[dict, float]]:
+        """The posters nearest to one poster by its stored vector, itself excluded."""
+        key = f"{card['session']}:{card['board']}"
+        found = self.opened.index.nearest(key, where, limit=k + 1)
+        close = [(self.opened.index.cards[other], score) for other, score in found if other != key]
+        if not close:
+            return []
+        bar = max(self.settings.cite_floor, close[0][1] * self.settings.summary_relative_bar)
+        return [(c, s) for c, s in close if s >= bar][:min(k, 6)]
+
+    def card_index(self, where: PosterFilter) -> CardIndex:
+        """The cards a filter admits, indexed for the router; the last few are kept."""
+        opened = self.opened
+        with opened.card_index_lock:  # the app answers on several threads
+            index = opened.card_indexes.pop(where, None) or index_cards(
+                c for c in opened.cards if where.admits(c))
+            opened.card_indexes[where] = index
+            while len(opened.card_indexes) > 8:
+                del opened.card_indexes[next(iter(opened.card_indexes))]
+            return index

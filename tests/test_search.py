@@ -1,0 +1,73 @@
+"""`Search` and `Grounding` each alone, over one small real store (12 posters of the bundled
+session, hash embedder): no `Assistant` around them."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.embedding import HashEmbedding
+from assistant.grounding import Grounding
+from assistant.index import PosterIndex
+from assistant.opened import OpenedStore
+from assistant.retrieve import ANY_POSTER, PosterFilter
+from assistant.search import Search
+from assistant.settings import Settings
+from assistant.understand import Plan
+from ingest.build import ingest
+from ingest.parse import Session, format_session
+
+SPOTLIGHTS = PosterFilter(kinds=frozenset({"spotlight"}))
+
+
+@pytest.fixture(scope="module")
+def search(tmp_path_factory, bundled) -> Search:
+    root = tmp_path_factory.mktemp("twelve")
+    page = root / "twelve.txt"
+    page.write_text(format_session(Session(bundled.name, bundled.location, "twelve",
+                                           bundled.posters[:12])), encoding="utf-8")
+    settings = Settings(store=root / "store", embed_model="test-hash")
+    embedder = HashEmbedding("test-hash", 64)
+    ingest([page], settings, embedder, progress=False)
+    return Search(OpenedStore.of(PosterIndex(settings, embedder)), settings, embedder)
+
+
+@pytest.fixture(scope="module")
+def grounding(search) -> Grounding:
+    return Grounding(search.opened, search.embedder)
+
+
+def _posters(search: Search, boards: tuple[int, ...]):
+    """The candidates for a word, narrowed to these boards (as a gate would keep them)."""
+    return [c for c in search.candidates("molecular", ANY_POSTER, "bm25")
+            if search.opened.index.cards[c.key]["board"] in boards]
+
+
+def test_a_qualifier_none_of_the_posters_about_the_rest_says_is_unsupported(search, grounding):
+    # #103 and #107 are about molecules, neither says "quantum"; #106 does.
+    topic = "quantum molecular dynamics"
+    assert grounding.unsupported(topic, _posters(search, (103, 107))) == ["quantum"]
+    assert grounding.unsupported(topic, _posters(search, (106, 107))) == []
+    # A lone poster is the one a question describes, perhaps in other words.
+    assert grounding.unsupported(topic, _posters(search, (107,))) == []
+
+
+def test_a_word_no_poster_of_the_session_uses_is_unheard(grounding):
+    assert grounding.unheard("molecular dynamics on StarCraft") == ["StarCraft"]
+    assert grounding.unheard("molecular dynamics") == []
+
+
+def test_within_a_filter_the_posters_carrying_every_term_answer(search):
+    assert [c["board"] for c, _ in search.admitted(SPOTLIGHTS)] == [100, 105, 110]
+    found = search.relevant("diffusion", SPOTLIGHTS, "hybrid")
+    assert not found.abstains
+    assert [search.opened.index.cards[c.key]["board"] for c in found.kept] == [105, 110]
+    assert "within the filters" in found.why
+
+
+def test_a_topic_in_the_title_narrows_the_filter_to_those_titles(search):
+    where = search.plan_filter(Plan(topic="diffusion", in_title=True), ANY_POSTER)
+    assert where.boards == frozenset({105, 110})
+    named = search.named_cards(Plan(intent="poster", boards=(103,)), ANY_POSTER)
+    assert [c["board"] for c in named] == [103]
+    near = search.similar(named[0], ANY_POSTER, 5)
+    assert near and 103 not in [c["board"] for c, _ in near]
