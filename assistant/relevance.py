@@ -43,6 +43,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from assistant.text import stems
+
 # Words that join a subject to its qualifiers: "NeRF for underwater scenes", "federated
 # learning on graph data", "diffusion models with fewer steps".
 _JOINERS = re.compile(
@@ -343,3 +345,31 @@ def trimmed(shares: Sequence[float], cosines: Sequence[float],
     best_share, best_cosine = max(shares), max(cosines)
     return [share >= bars.share * best_share or cosine >= bars.close * best_cosine
             for share, cosine in zip(shares, cosines, strict=True)]
+
+
+# Words that deny what follows or precedes them: "without gradients", "gradient-free",
+# "does not require labels", "no simulator", "label-free".
+_DENIES_BEFORE = frozenset(stems("without no not non never nor neither lack lacks lacking avoid "
+                                 "avoids avoiding eliminate eliminates eliminating free of "
+                                 "unlike beyond instead removes removing dispense dispenses"))
+_DENIES_AFTER = frozenset(stems("free less agnostic"))
+
+
+def denied_or_said(terms: Iterable[str], text: str, slack: int = 2) -> tuple[bool, bool]:
+    """(whether the text says the terms together anywhere as what it does, whether it says
+    them only to deny them) as stems of `text`: "diffusion for images" says "images";
+    "gradient-free sampling" and "does not require gradients" deny "gradients"."""
+    wanted = set(terms)
+    words = _onto(wanted, stems(text))
+    span = len(wanted) + slack
+    said = denied = False
+    for i, word in enumerate(words):
+        if word not in wanted or not wanted <= set(words[i:i + span]):
+            continue
+        end = max(j for j in range(i, min(i + span, len(words))) if words[j] in wanted)
+        if _DENIES_BEFORE & set(words[max(0, i - 3):i]) or _DENIES_AFTER & set(
+                words[end + 1:end + 2]):
+            denied = True
+        else:
+            said = True
+    return said, denied and not said

@@ -153,6 +153,29 @@ _THEMES_OF = re.compile(
     r"^.*?\b(?:themes|trends|directions|sub-?topics|sub-?areas|threads)\s+(?:in|of|within|"
     r"across)\s+(?:the\s+)?(?P<area>.+?)(?:\s+(?:here|posters|papers|work))?[\s?.!]*$",
     re.IGNORECASE)
+# A summary asked for in other words: "what's the neuroscience side of this session like?
+# overview pls", "quick summary of what's there on distillation", "give me the rundown on RL".
+_SUMMARY_WORD = re.compile(r"\b(?:summar(?:y|ies|i[sz]e)|overview|rundown|run-down|recap|"
+                           r"tl;?dr|big picture|lay of the land)\b", re.IGNORECASE)
+_SUMMARY_AROUND = re.compile(
+    r"\b(?:summar(?:y|ies|i[sz]e)|overview|rundown|run-down|recap|tl;?dr|big picture|lay of the "
+    r"land)\b|\b(?:quick|short|brief|high-level|pls|please|like)\b|\bwhat(?:'s|’s| is)(?: "
+    r"(?:there|here|on offer|going on))?\b|\b(?:give|get)\s+(?:me|us)\b|"
+    r"\b(?:side|part|corner|end|bit|portion)\s+of\s+(?:this|the)\s+(?:session|conference|hall)\b",
+    re.IGNORECASE)
+
+
+def summary_area(question: str) -> str | None:
+    """The area a question asks to have summarized, or None when it asks for no summary."""
+    found = _SUMMARY.match(question) or _THEMES_OF.match(question)
+    if found:
+        return found.group("area")
+    if not _SUMMARY_WORD.search(question):
+        return None
+    area = strip_frame(_SUMMARY_AROUND.sub(" ", question))
+    return area if content_words(area) else None
+
+
 _OVERVIEW = re.compile(
     r"what(?:'s| is) (?:in|at) (?:this|the) session|what (?:topics|themes|areas) |"
     r"session (?:overview|map|themes)|what does (?:this|the) session cover|"
@@ -273,6 +296,7 @@ class Plan:
     typed: str = ""  # the topic as typed, when a typo in it was corrected
     by: str = "rules"  # who read the intent: "rules", or "llm" (POSTERS_LLM_PLANNER)
     in_title: bool = False  # the topic must be in the title ("with 'distillation' in the title")
+    excluding: str = ""  # posters saying this are left out ("diffusion, but not for images")
     # The conversation before this turn, for follow-ups that reach past the last answer
     # ("what's at 1126?", "and 1220?", "compare the two"): the poster each earlier turn led
     # with, latest first, and the topic it was on. Context, not what is asked: two plans that
@@ -1091,7 +1115,8 @@ anyone somebody interested interesting cool good best new recent latest by from 
 authors authored wrote written but then instead too though now again combined total totals
 altogether overall tally according / coauthor coauthors coauthored co-author co-authors
 co-authored co-wrote cowrote appear appears appearing listed involved exactly precisely
-roughly approximately two three four located""".split())
+roughly approximately two three four located location sit sits sitting stand stands standing
+placed row rows aisle aisles section sections""".split())
 
 
 
@@ -1148,6 +1173,28 @@ _IN_TITLE = re.compile(r"\b(?:in (?:the |their |its )?titles?|titles? (?:contain
                        r"titled with|in (?:the|their) names?)\b", re.IGNORECASE)
 
 
+# What a topic's asker adds to explain it, after the topic itself: a list of examples after a
+# dash or colon ("adversarial robustness — attacks, adversarial training, certified
+# defenses", "3D vision: reconstruction, rendering, etc"), a gloss after a dash ("neural
+# operators — learning maps between function spaces"), words in parentheses ("knowledge
+# distillation (teacher -> student)"). The topic is what comes first; posters about it are
+# about its examples too, and a poster need not say every word of the gloss. A dash or colon
+# before a qualifier stays ("NeRF - for underwater scenes"), as do names in parentheses
+# ("lattice crypto (LWE)", "brain activity (fMRI/EEG)": other names, not a gloss).
+_ELABORATION = re.compile(
+    r"\s*\((?=[^()]*\b(?-i:[a-z]{3,})\b)[^()]*\)"
+    r"|(?<=\w)\s*(?:\s[—–-]|[—–:])\s+(?=[^?!.]*,|(?:e\.g\.|i\.e\.|eg|ie|like|such as|including|"
+    r"incl\.?)\s|\w+ing\s)[^?!.]*", re.IGNORECASE)
+
+
+def elaborated(text: str) -> str:
+    """The text without what explains its topic (`_ELABORATION`), when what is left names a
+    topic of two words or more: after "that forestry one:" the description is the topic."""
+    head = _ELABORATION.sub(" ", text)
+    named = [w for w in content_words(strip_frame(head)) if w not in _NOISE and w not in _FILLER]
+    return head if len(named) >= 2 or (named and "(" in text) else text
+
+
 def _topic(text: str, drop: Iterable[str] = ()) -> str:
     """The words of the question that say what it is about: framing, names already matched
     (`drop`), filler and noise at either end removed; "" when nothing is left. A quoted
@@ -1159,7 +1206,7 @@ def _topic(text: str, drop: Iterable[str] = ()) -> str:
                for w in re.findall(r"[\w-]+", around)) <= 2:
             text = quoted.group(1)
     dropped = {fold(w) for w in drop}
-    text = _REQUEST_PHRASE.sub(" ", text)
+    text = _REQUEST_PHRASE.sub(" ", elaborated(text))
     # A lone "/" joins alternatives ("continual / class-incremental learning"): kept.
     words = [w if w == "/" else w.strip("?.!,;:'\"()—–-/") for w in strip_frame(text).split()]
     words = [w for w in words if w and fold(w).removesuffix("'s") not in dropped
@@ -1211,10 +1258,62 @@ def is_chat(question: str) -> bool:
                                   text, re.IGNORECASE))
 
 
+# What a question leaves out: "diffusion posters that are not about images", "GNNs that
+# don't use message passing", "RL but not robotics", "LLM posters excluding agents". The
+# clause comes after what is asked for and runs to the end. "without" is not one: "learning
+# without labels" is a subject posters write about in those words.
+_EXCLUSION = re.compile(
+    r"(?:\s*[,;:—–-])?\s+(?:(?:but|and|yet)\s+)?(?:(?:that|which|who)\s+(?:are|is|were|was)\s+"
+    r"not|(?:(?:that|which|who)\s+)?(?:(?:do|does|did)\s*(?:not|n't|nt)|don'?t|doesn'?t|"
+    r"didn'?t)|(?:that|which|who)\s+(?:aren'?t|isn'?t)|not|excluding|except(?:\s+for)?|"
+    r"other\s+than|leaving\s+out)\s+"
+    r"(?:(?:about|on|for|in|of|into|with|using|use|involving|involve|related\s+to|"
+    r"focus(?:ed|ing)?\s+on|need|needs|require|requires|rely\s+on|relying\s+on|the|any|"
+    r"ones?|posters?|papers?|works?)\s+)*(?P<x>[^?!.;]+?)\s*[?!.]*\s*$", re.IGNORECASE)
+
+
+_EXCLUDED_WORDS = 5  # longer, it is a sentence going on ("- not label space or ... determines")
+
+
+def exclusion(question: str) -> tuple[str, str]:
+    """(the question without what it leaves out, what it leaves out); (the question, "")
+    when it leaves nothing out. Something must be asked before the clause ("not sure what to
+    ask" leaves nothing out); `understand` keeps the clause only for a topic or a follow-up
+    among the previous answer's posters."""
+    found = _EXCLUSION.search(question)
+    if not found:
+        return question, ""
+    left = found.group("x").strip(" ,'\"")
+    before = question[:found.start()]
+    if (not content_words(left) or len(left.split()) > _EXCLUDED_WORDS
+            or re.search(r"[\"'“”‘’]", left) or len(before.split()) < 2
+            or re.search(r"\b(?:sure|certain|only|just|even|yet|much|many|so|too|quite)$",
+                         before.strip(), re.IGNORECASE)):
+        return question, ""
+    if not re.search(r"\b(?:that|which|who|not|excluding|except|other|leaving)\b",
+                     found.group(0), re.IGNORECASE) and not (
+            re.search(r"s\s*$", before) or _AMONG.search(before)):
+        # A bare "don't" follows the posters asked for ("GNNs don't use message passing",
+        # "which one doesn't"); "so the model doesn't latch onto shortcuts" describes one.
+        return question, ""
+    return before.rstrip(" ,;:—–-"), left
+
+
 def understand(question: str, catalog: CardIndex, titles: TitleIndex,
                previous: Previous | None = None) -> Plan:
     """The plan of one question; `previous` is the last turn, for follow-ups."""
     question = normalize(question)
+    asked, excluding = exclusion(question)
+    if excluding:
+        if previous is not None and previous.results and _AMONG.search(asked) and not (
+                content_words(_topic(asked))):
+            # "which of those are not about images?", "which one doesn't need gradients?"
+            return replace(previous.plan, intent="search", within=frozenset(previous.results),
+                           boards=(), missing=(), asks="", excluding=excluding,
+                           earlier=_earlier(previous), thread=_thread(previous))
+        plan = understand(asked, catalog, titles, previous)
+        if plan.intent in ("search", "count", "summarize") and plan.topic:
+            return replace(plan, excluding=excluding)
     if is_chat(question):
         plan = Plan(intent="chat")
         return plan if previous is None else replace(
@@ -1246,9 +1345,8 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
     question = normalize(question)
     if _OVERVIEW.search(question):
         return Plan(intent="overview")
-    summary = _SUMMARY.match(question) or _THEMES_OF.match(question)
-    if summary and not _BOARD.search(question):  # "summarize poster 813" asks about one
-        area = summary.group("area")
+    area = summary_area(question)
+    if area is not None and not _BOARD.search(question):  # "summarize poster 813" asks about one
         return Plan(intent="summarize", topic=_topic(area) or area)
     # "the difference between 813 and 509" names two boards, not a range of them
     lo, hi, rest = (None, None, question) if _COMPARE.search(question) else _ranges(question)
@@ -1310,6 +1408,8 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
     in_title = bool(_IN_TITLE.search(cleaned))
     cleaned = _IN_TITLE.sub(" ", cleaned)
     topic = _topic(cleaned, drop)
+    if lo is not None or hi is not None:  # "the 800 row (800-899)": the range said twice
+        topic = _topic(re.sub(r"(?<![\w.])#?\d{2,7}s?(?![\w.])", " ", topic))
     if author is not None:  # the name gone: "include", "feature", "everything" were its frame
         topic = _topic(_AUTHOR_ROLE.sub(" ", topic))
         if all(fold(w) in STOP or fold(w) in _NOISE or fold(w) in _FILLER
@@ -1325,7 +1425,10 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
             _described_lookup(question)):  # the description, without "where is it located?"
         described = named_paper(question)
         while (opener := _DESCRIPTION.match(described)) and opener.end() < len(described):
-            described = described[opener.end():].strip()  # "I remember a poster where ..."
+            # "I remember a poster where ...", "the steganography one with diffusion"
+            what = opener.group("what") or ""
+            described = (what if fold(what.strip()) not in STOP | _NOISE | _FILLER else ""
+                         ) + described[opener.end():].strip()
         plan = replace(plan, topic=_topic(described) or plan.topic)
     if (plan.intent == "search" and _COMPARE.search(question)
             and plan.author_boards is not None and 2 <= len(plan.author_boards) <= 4):
@@ -1423,17 +1526,25 @@ _DESCRIPTION = re.compile(
     r"^(?:(?:there(?:'s|’s| is| was)|(?:someone|somebody|a friend|a colleague)(?:\s+(?:told "
     r"(?:me|us) about|mentioned|recommended))?|i (?:saw|heard|remember|read)(?:\s+(?:about|"
     r"of))?)\b|"
-    r"(?:(?:a|an|the|that|this|some)\s+)?(?:[\w-]+\s+)?(?:poster|paper|work|method|one|study|"
+    r"(?:(?:a|an|the|that|this|some)\s+)?(?P<what>[\w-]+\s+)?(?:poster|paper|work|method|one|study|"
     r"approach|project|talk|model|system|framework)\s+(?:that|which|who|where|about|on|"
     r"using|with|showing|[a-z]+ing)\b)", re.IGNORECASE)
 
 
 def _described_lookup(question: str) -> bool:
-    """ "the work that ... - which board?": a poster described, asked for where it is."""
-    return bool(_DESCRIPTION.match(question.strip())) and _describes(named_paper(question))
+    """ "the work that ... - which board?", "the steganography one with diffusion, which
+    board": a poster described, asked for where it is. Without such an opening, a long run of
+    lower-case words is a description too ("differentiable inference of evolutionary trees
+    from sequences, which board"): a title typed in lower case is found by the title index
+    before this is asked."""
+    name = named_paper(question)
+    if _DESCRIPTION.match(question.strip()):
+        return _describes(name, least=2)
+    return _describes(name, least=4) and not any(
+        w[0].isupper() for w in re.findall(r"[A-Za-z][\w'-]*", name))
 
 
-def _describes(name: str) -> bool:
+def _describes(name: str, least: int = 3) -> bool:
     """What a "where is X?" question that opens as a description does ("the paper that ...",
     see `_DESCRIPTION`) calls X is one: three or more words of substance, mostly lower case
     ("a method that recovers focal length from one photo"); a title typed in lower case
@@ -1441,7 +1552,7 @@ def _describes(name: str) -> bool:
     words = [w for w in re.findall(r"[A-Za-z][\w'-]*", name)
              if fold(w) not in STOP and fold(w) not in _NOISE and not w.isupper()
              and not _coined(w)]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) < 0.5 * len(words)
+    return len(words) >= least and sum(w[0].isupper() for w in words) < 0.5 * len(words)
 
 
 def _title_like(question: str) -> bool:

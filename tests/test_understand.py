@@ -247,6 +247,54 @@ TABLE = [
     ("image registration posters?", {"intent": "search", "topic": "image registration"}),
     ("thanks! now anything on NeRF?", {"intent": "search", "topic": "NeRF"}),
     ("**#509**", {"intent": "poster", "boards": (509,), "topic": "", "asks": ""}),
+    # What a question leaves out: a topic, and posters saying something else left out.
+    ("diffusion model posters that are not about images",
+     {"intent": "search", "topic": "diffusion model", "excluding": "images"}),
+    ("which posters on graph neural networks don't use message passing?",
+     {"topic": "graph neural networks", "excluding": "message passing"}),
+    ("how many reinforcement learning posters, except the ones on robotics?",
+     {"intent": "count", "topic": "reinforcement learning", "excluding": "robotics"}),
+    ("language models but not transformers", {"topic": "language models",
+                                              "excluding": "transformers"}),
+    ("orals on LLMs other than agents?", {"kinds": frozenset({"oral"}), "topic": "LLMs",
+                                          "excluding": "agents"}),
+    # What explains a topic after it is not more of the topic: examples after a dash or a
+    # colon, a gloss, words in parentheses (names in parentheses stay)
+    ("which posters are about adversarial robustness — attacks, adversarial training, "
+     "certified defenses", {"intent": "search", "topic": "adversarial robustness"}),
+    ("neural operators — learning maps between function spaces",
+     {"topic": "neural operators"}),
+    ("knowledge distillation (teacher -> student), which boards?",
+     {"topic": "knowledge distillation"}),
+    ("language models and brain recordings (fMRI/EEG)",
+     {"topic": "language models and brain recordings fMRI/EEG"}),
+    ("diffusion models - for video", {"topic": "diffusion models for video"}),
+    ("that forestry one: separating leaves from wood in drone lidar scans",
+     {"topic": "forestry one separating leaves from wood in drone lidar scans"}),
+    # A summary asked for in other words
+    ("what's the neuroscience side of this session like? overview pls",
+     {"intent": "summarize", "topic": "neuroscience"}),
+    ("quick summary of what's there on knowledge distillation",
+     {"intent": "summarize", "topic": "knowledge distillation"}),
+    ("overview of 3D vision posters: reconstruction, rendering, point clouds, etc",
+     {"intent": "summarize", "topic": "3D vision"}),
+    ("is there a poster on text summarization?", {"intent": "search"}),
+    # Where posters stand is no topic
+    ("how many posters sit in the 1300s (boards 1300-1399)?",
+     {"intent": "count", "topic": "", "board_min": 1300, "board_max": 1399}),
+    ("how many boards are in the 800 row (800-899)?",
+     {"intent": "count", "topic": "", "board_min": 800, "board_max": 899}),
+    # A poster described, asked for where it is: found by its description
+    ("differentiable inference of evolutionary trees from sequences, which board",
+     {"intent": "search",
+      "topic": "differentiable inference of evolutionary trees from sequences"}),
+    ("the steganograhpy one with difusion, which board",
+     {"intent": "search", "topic": "steganograhpy difusion"}),
+    # ... and questions that leave nothing out
+    ("not sure what to ask, anything on NeRF?", {"excluding": ""}),
+    ("posters on training so the model doesn't latch onto shortcuts",
+     {"excluding": ""}),
+    ("learning without labels", {"topic": "learning without labels", "excluding": ""}),
 ]
 
 
@@ -447,6 +495,14 @@ FOLLOW_UPS = [
     # A range after a list: "the ones above 700" filters the same topic.
     ("Which posters are about adversarial attacks?", [200, 301, 709, 718],
      "just the ones above 700", {"topic": "adversarial attacks", "board_min": 701}),
+    # Those of the previous answer that leave something out
+    ("anything about Stein discrepancy", [909, 1126, 1220],
+     "which one doesn't need gradients?",
+     {"intent": "search", "within": frozenset({909, 1126, 1220}), "excluding": "gradients"}),
+    ("Which posters are about diffusion models?", [310, 530, 601],
+     "which of those are not about images?",
+     {"topic": "diffusion models", "within": frozenset({310, 530, 601}),
+      "excluding": "images"}),
 ]
 
 
