@@ -341,10 +341,11 @@ class Assistant:
         """Ranked candidates with each ranker's score (`Search.candidates`)."""
         return self.search.candidates(question, where, retriever)
 
-    def relevant(self, query: str, where: PosterFilter, retriever: str) -> Relevance:
+    def relevant(self, query: str, where: PosterFilter, retriever: str,
+                 excluding: str = "") -> Relevance:
         """The candidates, those relevant enough to cite, whether to abstain, and why
-        (`Search.relevant`)."""
-        return self.search.relevant(query, where, retriever)
+        (`Search.relevant`), without the posters saying what the question leaves out."""
+        return self.search.leaving_out(excluding, self.search.relevant(query, where, retriever))
 
     def evidence(self, question: str, candidates: list[Candidate]) -> Evidence:
         """What the abstention decision looks at (`Grounding.evidence`)."""
@@ -364,7 +365,7 @@ class Assistant:
         posters the filters admit, so a small set (the 11 orals) keeps its best hits. `one`:
         the question does not ask for posters in the plural (see `Grounding.described`)."""
         query = query or plan.topic
-        candidates, kept, abstains, why = self.relevant(query, where, retriever)
+        candidates, kept, abstains, why = self.relevant(query, where, retriever, plan.excluding)
         if one and not abstains:
             kept, why = self.grounding.described(query, candidates, kept, why)
         if abstains:
@@ -373,7 +374,8 @@ class Assistant:
             # Each poster's sentence is chosen for the question, the posters for its topic.
             answer = compose.topic_answer(
                 asks or query, [(self.index.cards[c.key], c.cosine) for c in kept], k,
-                intro=f"Among the {scope(plan)}:" if plan.has_filters() else "")
+                intro=f"Among the {scope(plan)}:" if plan.has_filters() or plan.excluding
+                else "")
         answer.retrieved = [self.index.cards[c.key]["ref"] for c in candidates]
         answer.decided_by = why
         return answer
@@ -381,7 +383,8 @@ class Assistant:
     def llm_search_answer(self, plan: Plan, where: PosterFilter, retriever: str,
                           k: int) -> Generator[str, None, Answer]:
         """The same, written by the LLM (streamed through the citation guard)."""
-        candidates, kept, abstains, why = self.relevant(plan.topic, where, retriever)
+        candidates, kept, abstains, why = self.relevant(plan.topic, where, retriever,
+                                                        plan.excluding)
         if not abstains and self.settings.llm_judge:
             judged_kept = self.llm_judge(plan.topic, kept)
             if len(judged_kept) < len(kept):
@@ -429,7 +432,8 @@ class Assistant:
                    if c.cosine >= self.settings.min_relevance]
         if plan is not None and plan.within == frozenset():
             return compose.nothing_more()
-        if plan is not None and (plan.has_filters() or plan.within is not None) and topic:
+        if plan is not None and (plan.has_filters() or plan.within is not None
+                                 or plan.excluding) and topic:
             return compose.uncovered(topic, related, within=scope(plan))
         if not related:
             return compose.uncovered(topic, related)
@@ -449,11 +453,12 @@ class Assistant:
         if not plan.topic:
             admitted = self.search.admitted(where)
             return compose.count_answer("", scope(plan, len(admitted)), admitted, k)
-        candidates, kept, abstains, why = self.relevant(plan.topic, where, retriever)
+        candidates, kept, abstains, why = self.relevant(plan.topic, where, retriever,
+                                                        plan.excluding)
         if not abstains:
             kept, why = self.grounding.only_about(plan.topic, kept, why)
         scored = [] if abstains else [(self.index.cards[c.key], c.cosine) for c in kept]
-        within = f" among the {scope(plan)}" if plan.has_filters() else ""
+        within = f" among the {scope(plan)}" if plan.has_filters() or plan.excluding else ""
         answer = compose.count_answer(plan.topic, within, scored, k)
         answer.retrieved = [self.index.cards[c.key]["ref"] for c in candidates]
         answer.decided_by = why

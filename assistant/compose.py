@@ -306,6 +306,8 @@ def scope(plan: Plan, count: int = 2) -> str:
         parts.append(f"with “{plan.topic}” in the title")
     if plan.within is not None:
         parts.append("of the previous answer")
+    if plan.excluding:
+        parts.append(f"not about “{plan.excluding}”")
     return " ".join(parts)
 
 

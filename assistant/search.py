@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assistant.catalog import CardIndex, index_cards
-from assistant.grounding import SHORT_TOPIC, Grounding, abstention
+from assistant.grounding import SHORT_TOPIC, Grounding, abstention, content_stems
 from assistant.opened import OpenedStore, term_set
-from assistant.relevance import qualified, supports
+from assistant.relevance import denied_or_said, qualified, supports
 from assistant.retrieve import Candidate, PosterFilter, fuse_rankings
 from assistant.text import counted
 from assistant.understand import Plan, alternatives
@@ -75,6 +75,24 @@ class Search:
                          all(one.abstains for one in found),
                          "; ".join(f"“{part}”: {one.why}" for part, one in zip(parts, found,
                                                                               strict=True)))
+
+    def leaving_out(self, excluding: str, found: Relevance) -> Relevance:
+        """The posters found, without those that say what the question leaves out ("not
+        about images"): a poster that says it only to deny it ("gradient-free", "does not
+        require gradients") stays, as the answer to "which one doesn't need gradients?".
+        When every poster kept says it, there is nothing to cite."""
+        terms = content_stems(excluding)
+        if not excluding or not terms:
+            return found
+
+        def says(c: Candidate) -> bool:
+            card = self.opened.index.cards[c.key]
+            return denied_or_said(terms, f"{card['title']}. {card['abstract']}")[0]
+
+        kept = [c for c in found.kept if not says(c)]
+        why = f"{found.why}; {counted(len(found.kept) - len(kept), 'poster')} left out for " \
+              f"saying “{excluding}”"
+        return Relevance(found.candidates, kept, found.abstains or not kept, why)
 
     def _relevant_one(self, query: str, where: PosterFilter, retriever: str) -> Relevance:
         candidates = self.candidates(query, where, retriever)

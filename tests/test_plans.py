@@ -302,3 +302,25 @@ def test_a_described_poster_asked_for_its_board_is_found(real_assistant):
     answer = real_assistant.ask("There's a poster about aligning sleep EEG recordings across "
                                 "subjects with a Monge mapping — which board?")
     assert answer.citations[:1] == [408]
+
+
+def test_what_a_question_leaves_out_is_left_out(real_assistant):
+    both = real_assistant.ask("which posters are about diffusion models?")
+    without = real_assistant.ask("diffusion model posters that are not about images")
+    assert without.citations and "not about “images”" in without.answer
+    imagery = [b for b in both.results if re.search(
+        r"\bimages?\b", real_assistant.index.by_board[b]["abstract"], re.I)]
+    assert imagery and not set(imagery) & set(without.citations)
+    for board in without.citations:  # none of them is about images
+        card = real_assistant.index.by_board[board]
+        assert not re.search(r"\bimages?\b", f"{card['title']} {card['abstract']}", re.I)
+    # Within the previous answer: the one poster that does without gradients stays
+    stein = real_assistant.ask("anything about Stein discrepancy")
+    gradient_free = real_assistant.ask("which one doesn't need gradients?",
+                                       previous=turn_of("anything about Stein discrepancy",
+                                                        stein))
+    assert gradient_free.citations and set(gradient_free.citations) < set(stein.results)
+    for board in gradient_free.citations:
+        assert re.search(r"gradient[- ]free|without (?:\w+ )?gradients?|not (?:\w+ )?"
+                         r"(?:require|need)", real_assistant.index.by_board[board]["abstract"],
+                         re.I)
