@@ -1029,7 +1029,13 @@ def alternatives(topic: str) -> list[str]:
     if (len(parts[0].split()) == 1 or hanging) and len(last) > skip:
         parts[0] = f"{parts[0]} {' '.join(last[skip:])}"
     first = parts[0].split()
-    if len(first) >= 2 and all(_parallel(first[-1], p.split()[0]) for p in parts[1:]):
+    if (len(parts) == 2 and len(first) >= 2 and len(last) > 1
+            and _parallel(first[-1], last[0], _QUALIFYING_ENDINGS)):
+        # "communication-efficient distributed or decentralized optimization": two
+        # qualifiers of one noun, which the last alternative says for both
+        parts[0] = f"{parts[0]} {' '.join(last[1:])}"
+    if len(first) >= 2 and all(_parallel(first[-1], p.split()[0], (*_PARALLEL_ENDINGS, "ed"))
+                               for p in parts[1:]):
         # "make vision transformers lighter or cheaper to run": the words that open the
         # first alternative are the subject of each ("... cheaper to run")
         parts[1:] = [f"{' '.join(first[:-1])} {p}" for p in parts[1:]]
@@ -1046,7 +1052,7 @@ _PARTICLES = frozenset("up down out off".split())
 _COMPARATIVE = frozenset("more less".split())
 
 
-def _parallel(a: str, b: str) -> bool:
+def _parallel(a: str, b: str, endings: tuple[str, ...] = _PARALLEL_ENDINGS) -> bool:
     """Two words of one kind by their ending, neither a stopword; a comparative and "more"
     or "less" ("cheaper or more robust")."""
     a, b = a.lower(), b.lower()
@@ -1054,7 +1060,12 @@ def _parallel(a: str, b: str) -> bool:
         return True
     return a != b and a not in STOP and b not in STOP and any(
         a.endswith(e) and b.endswith(e) and min(len(a), len(b)) > len(e) + 2
-        for e in _PARALLEL_ENDINGS)
+        for e in endings)
+
+
+# Endings of words that qualify a noun ("distributed or decentralized", "spectral or spatial")
+_QUALIFYING_ENDINGS = ("ed", "al", "ive", "ic", "ous", "ful", "less", "ble", "ent", "ant",
+                       "ary", "ar")
 
 
 # The subject a disjunction qualifies, up to its last joining word: "prompt tuning for" in

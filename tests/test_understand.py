@@ -657,6 +657,10 @@ def test_typos_are_corrected_from_the_session_vocabulary(bundled):
      ["image super-resolution cheaper", "image super-resolution more robust"]),
     ("continual learning without forgetting or replay",
      ["continual learning without forgetting", "continual learning without replay"]),
+    # two qualifiers of one noun, behind a qualifier of both
+    ("communication-efficient distributed or decentralized optimization",
+     ["communication-efficient distributed optimization",
+      "communication-efficient decentralized optimization"]),
 ])
 def test_a_disjunction_is_each_of_its_topics(topic, expected):
     from assistant.understand import alternatives
