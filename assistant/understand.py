@@ -1030,6 +1030,7 @@ def alternatives(topic: str) -> list[str]:
         parts[0] = f"{parts[0]} {' '.join(last[skip:])}"
     first = parts[0].split()
     if (len(parts) == 2 and len(first) >= 2 and len(last) > 1
+            and last[0].lower() not in _COMPARATIVE
             and _parallel(first[-1], last[0], _QUALIFYING_ENDINGS)):
         # "communication-efficient distributed or decentralized optimization": two
         # qualifiers of one noun, which the last alternative says for both
