@@ -1190,7 +1190,9 @@ _IN_TITLE = re.compile(r"\b(?:in (?:the |their |its )?titles?|titles? (?:contain
 # defenses", "3D vision: reconstruction, rendering, etc"), a gloss after a dash ("neural
 # operators — learning maps between function spaces"), words in parentheses ("knowledge
 # distillation (teacher -> student)"). The topic is what comes first; posters about it are
-# about its examples too, and a poster need not say every word of the gloss. A dash or colon
+# about its examples too, and a poster need not say every word of the gloss. Examples named
+# as such without a dash stay ("expressive power of GNNs, e.g. Weisfeiler-Leman tests"
+# finds a poster by its WL test that the head alone misses). A dash or colon
 # before a qualifier stays ("NeRF - for underwater scenes"), as do names in parentheses
 # ("lattice crypto (LWE)", "brain activity (fMRI/EEG)": other names, not a gloss).
 _ELABORATION = re.compile(
