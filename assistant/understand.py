@@ -918,6 +918,8 @@ _SHORTHAND = ((re.compile(r"(?:#|\bno\.)\s*of\b", re.IGNORECASE), "number of"),
               (re.compile(r"\bhw\b"), "how"), (re.compile(r"\babt\b"), "about"),
               # "spiking nets", "neural nets": the posters write "networks"
               (re.compile(r"(?<=[a-z] )nets\b"), "networks"),
+              # the field's shorthand that is no acronym
+              (re.compile(r"\brec-?sys\b", re.IGNORECASE), "recommender systems"),
               (re.compile(r"(?<![\w'-])u(?![\w'-])"), "you"),
               (re.compile(r"(?<![\w'-])r(?=\s+(?:there|they|you|those|these|them|any|all|the)\b)"),
                "are"),

@@ -290,6 +290,7 @@ TABLE = [
       "topic": "differentiable inference of evolutionary trees from sequences"}),
     ("the steganograhpy one with difusion, which board",
      {"intent": "search", "topic": "steganograhpy difusion"}),
+    ("recsys posters", {"topic": "recommender systems"}),  # shorthand that is no acronym
     # ... and questions that leave nothing out
     ("not sure what to ask, anything on NeRF?", {"excluding": ""}),
     ("posters on training so the model doesn't latch onto shortcuts",
