@@ -6,7 +6,9 @@ plainly name the area), whether it names the area (its words, their acronyms) an
 title, its first or contribution sentence), and its neighbourhood (whether its nearest posters
 name the area in their titles); a poster that never names it is not in it, and one that uses
 a word in passing or in another sense ("graph diffusion", "Perron-Frobenius operator") sits
-among posters about something else and is left out.
+among posters about something else and is left out. Where the session words an area otherwise
+(no title among its closest posters names it: "neuroscience" posters say brain, neurons,
+fMRI), the words those posters share are its names too (`learned_names`).
 The posters are clustered on their stored embeddings, each sub-theme named by a noun phrase its
 posters share, most typical poster first; the overview is written by rules offline, or each
 sub-theme by the LLM through the same citation guard.
@@ -48,7 +50,9 @@ machine deep algorithm algorithms application applications problem problems fiel
 @dataclass(frozen=True)
 class AreaBars:
     """When a poster belongs to an area: a logistic score over what the poster says and how
-    close it is, fitted on the dev split of the summary rows (see README), and its cut."""
+    close it is, fitted on the dev split of the summary rows, and its cut
+    (`python -m eval.calibrate --summary` refits it and leaves each area out in turn; see
+    eval/README.md)."""
 
     # closeness to the core, the same relative to the closest poster, cosine to the question;
     # the title names the area (by its words, by its phrase); log(1 + abstract sentences that
@@ -316,6 +320,9 @@ class Naming:
     # Its head word when that is common: a topic is named only where it is said
     # ("molecule generation" is not every poster on molecules).
     head: str = ""
+    # A word the area's own posters use for it (`learned_names`): it names the area loosely,
+    # never as its phrase.
+    alias: bool = False
 
     def in_poster(self, defined: list[tuple[str, frozenset[str]]]) -> Naming:
         """The naming as one poster reads it: an acronym the poster defines as something
@@ -349,6 +356,8 @@ class Naming:
         if self._acronym(said):
             return True, True, True
         held = self._held(said)
+        if self.alias:
+            return bool(held), False, False
         total = sum(self.keys.values())
         words = said.sequence
         phrase = any(all(self._spelt(w, k) for w, k in zip(words[i:i + len(p)], p, strict=True))
@@ -594,8 +603,57 @@ def area_evidence(corpus: Corpus, rows: list[int], area: str, query: np.ndarray
 
     said = read(naming)
     if not (said[:, 0] + said[:, 2]).any() and any(n.common for n in naming):
-        said = read([replace(n, common=frozenset(), head="") for n in naming])
+        naming = [replace(n, common=frozenset(), head="") for n in naming]
+        said = read(naming)
+    learned = learned_names(corpus, rows, said, query, naming)
+    if learned:
+        said = read(naming + [Naming({t: corpus.idf(t)}, {t: corpus.spellings(t)}, frozenset(),
+                                     alias=True) for t in learned])
     return said
+
+
+def learned_names(corpus: Corpus, rows: list[int], said: np.ndarray, query: np.ndarray,
+                  naming: list[Naming]) -> list[str]:
+    """The area's names as its own posters write them, when the session words it otherwise:
+    when no title among the posters closest to the area (to its core, or to the question)
+    names it though some of them say it ("neuroscience", whose posters say brain, neurons,
+    neural activity, fMRI), the words those posters share and the rest of the session seldom
+    uses. None when titles near the area do name it: the area's name is then how the session
+    says it, and a word its posters share is more often the wider field's ("policy" for
+    imitation learning, "spike" for spiking neural networks)."""
+    vectors = corpus.vectors[rows]
+    cosine = vectors @ _unit(query)
+    seed = ((said[:, 0] + said[:, 2]) > 0) & (cosine >= BARS.seed_share * cosine.max())
+    if seed.sum() < 3:
+        seed = cosine >= np.sort(cosine)[-min(5, len(cosine))]
+    closeness = vectors @ _unit(_unit(vectors[seed].mean(axis=0)) + _unit(query))
+    near = np.argsort(-closeness, kind="stable")[:max(OTHERWISE_NEAR, 2 * int(seed.sum()))]
+    closest = said[np.union1d(near[:OTHERWISE_NEAR],
+                              np.argsort(-cosine, kind="stable")[:OTHERWISE_NEAR])]
+    # Its name said near it, never in a title there; an area no poster near it names at all
+    # is not learned from posters that may only look like it ("data-centric AI" from
+    # object-centric posters).
+    if closest[:, 0].sum() > 0 or not closest[:, :5].any():
+        return []
+    own = {w for n in naming for k in n.keys for w in n.spellings[k]}
+    held: dict[str, int] = {}
+    for i in near:
+        r = rows[i]
+        for term in corpus.titles[r].stems.union(*(s.stems for s in corpus.sentences[r])):
+            held[term] = held.get(term, 0) + 1
+    # shared by a quarter of those posters, and by few others (at least half its posters
+    # are among them)
+    picked = [t for t, n in held.items()
+              if n >= max(2, LEARNED_SHARE * len(near)) and n >= corpus.df[t] / 2
+              and len(t) > 3 and t not in own and t not in STOPWORDS and t not in GENERIC
+              and not t.isdigit()]
+    picked.sort(key=lambda t: (-held[t] * corpus.idf(t), t))
+    return picked[:LEARNED_LIMIT]
+
+
+OTHERWISE_NEAR = 10  # the posters closest to an area: when none of their titles names it ...
+LEARNED_SHARE = 0.25  # ... its names are the words this share of them use
+LEARNED_LIMIT = 6
 
 
 def gather_area(assistant, area: str, where: PosterFilter = ANY_POSTER,
@@ -797,10 +855,11 @@ _THEMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def session_themes(index) -> list[tuple[str, list[int]]]:
-    """The session map's themes as (name, boards most central first), largest first; each
-    named by a phrase its posters share (its most distinctive term when none is). Computed
-    once per opened store."""
-    from assistant.themes import phrase_names
+    """The session map's themes as (name, boards), largest first; each named by a phrase its
+    most typical posters say (`phrase_names`; its most distinctive term when none is), its
+    boards those that say the name first, each part most central first. Computed once per
+    opened store."""
+    from assistant.themes import described_first, phrase_names
 
     if index in _THEMES:
         return _THEMES[index]
@@ -816,13 +875,18 @@ def session_themes(index) -> list[tuple[str, list[int]]]:
         order = np.argsort(-(vectors @ _unit(vectors.mean(axis=0))), kind="stable") \
             if members else []
         central.append((theme, [members[i] for i in order]))
-    # Named with each theme's most central poster first (a theme that shares no phrase
-    # takes that poster's); the boards in no theme count as others.
+    # Named with each theme's most central posters first (they weigh most in its name; a
+    # theme that shares no phrase takes the first one's); the boards in no theme count as
+    # others.
     placed = [b for _, members in central for b in members]
     seen = set(placed)
     boards = placed + [b for b in theme_map.boards if b in by_board and b not in seen]
-    names = phrase_names([f"{by_board[b]['title']}. {by_board[b]['abstract']}" for b in boards],
-                         np.array([labels[b] for b in boards]))
+
+    def text(board) -> str:
+        return f"{by_board[board]['title']}. {by_board[board]['abstract']}"
+
+    names = phrase_names([text(b) for b in boards], np.array([labels[b] for b in boards]),
+                         typical=True)
     themes = []
     for theme, members in central:
         if not members:
@@ -830,14 +894,16 @@ def session_themes(index) -> list[tuple[str, list[int]]]:
         name = names[theme["id"]] if theme["id"] < len(names) else ""
         # a theme that shares no phrase is named by its most distinctive term, never by
         # the map's bag of terms ("features · feature · label")
-        themes.append((name or (theme["terms"] or [theme["label"]])[0], members))
+        name = name or (theme["terms"] or [theme["label"]])[0]
+        themes.append((name, described_first(members, [text(b) for b in members], name)))
     _THEMES[index] = themes
     return themes
 
 
 def session_overview(assistant) -> Answer:
     """"What's in this session?": the themes of the map, each named by a phrase its posters
-    share, with its size and its most central posters, and the question that summarizes it."""
+    share, with its size, its most central posters that the name describes, and the question
+    that summarizes it."""
     cards = assistant.cards
     if assistant.index.theme_map is None:
         return Answer(answer=f"{len(cards)} posters; run `posters ingest --rebuild` to compute "

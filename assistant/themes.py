@@ -270,45 +270,101 @@ def _palette(k: int) -> list:
     return [colours[i % len(colours)] for i in range(k)]
 
 
-def _spread(points: np.ndarray, width: float = 0.13, height: float = 0.035) -> np.ndarray:
-    """Tag positions (axes fractions) pushed apart vertically until no two boxes overlap."""
-    points = points.copy()
-    ties = np.sign(np.subtract.outer(np.arange(len(points)), np.arange(len(points))))
-    for _ in range(300):
-        dx = np.subtract.outer(points[:, 0], points[:, 0])
-        dy = np.subtract.outer(points[:, 1], points[:, 1])
-        overlap = (np.abs(dx) < width) & (np.abs(dy) < height) & (ties != 0)
-        if not overlap.any():
-            break
-        direction = np.where(dy != 0, np.sign(dy), ties)
-        points[:, 1] += 0.5 * ((height - np.abs(dy)) * direction * overlap).sum(axis=1)
-        points[:, 1] = np.clip(points[:, 1], 0.02, 0.98)
-    return points
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
+
+
+def _meets(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_tags(centres: np.ndarray, sizes: np.ndarray, dots: np.ndarray, radius: float,
+               frame: Box) -> list[Box]:
+    """Where each theme tag's box goes (pixels): at its theme's centre, or the nearest place
+    around it (rows above and below, and sideways) where it meets no tag already placed and
+    covers no highlighted dot, inside the frame; where none is free, the nearest place that
+    covers fewest. Tags are placed in the order given (the largest theme first)."""
+    dot_boxes = [(x - radius, y - radius, x + radius, y + radius) for x, y in dots]
+    placed: list[Box] = []
+    for (cx, cy), (w, h) in zip(centres, sizes, strict=True):
+        steps = [(dx * w, dy * h * 1.1) for dy in range(-TAG_ROWS, TAG_ROWS + 1)
+                 for dx in (0, -0.5, 0.5, -1, 1)]
+        steps.sort(key=lambda d: (np.hypot(d[0], d[1]), abs(d[0]), d[1], d[0]))
+        best: tuple[int, Box] | None = None
+        for dx, dy in steps:
+            box = (cx + dx - w / 2, cy + dy - h / 2, cx + dx + w / 2, cy + dy + h / 2)
+            if not (frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1]
+                    and box[3] <= frame[3]):
+                continue
+            covered = sum(_meets(box, other) for other in placed + dot_boxes)
+            if best is None or covered < best[0]:
+                best = (covered, box)
+            if not covered:
+                break
+        placed.append(best[1] if best else (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+    return placed
+
+
+TAG_ROWS = 15  # rows of places tried above and below a theme's centre
 
 
 def _tag(name: str, theme: int) -> str:
     return f"{theme + 1} {name.split(' · ')[0]}"
 
 
+TAG_PAD = 0.2  # the tag box's padding, in font sizes
+TAG_SIZE = 8
+HIGHLIGHT_SIZE = 120  # a highlighted dot's marker area (points squared)
+HIGHLIGHT_EDGE = 1.6
+
+
 def _draw_tags(ax, coords: np.ndarray, labels: np.ndarray, names: list[str],
-               colours: list) -> None:
-    """Numbered short names at the theme centroids, nudged apart so that all stay legible."""
+               colours: list, highlighted: np.ndarray) -> list[tuple[str, Box]]:
+    """Numbered short names near the theme centroids, each where it meets no other tag and
+    covers no highlighted dot, a thin line to its centroid; returns each tag's text and box
+    (pixels)."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
     themes = [t for t in range(len(names)) if (labels == t).any()]
     centroids = np.array([coords[labels == t].mean(axis=0) for t in themes])
-    to_axes = ax.transData + ax.transAxes.inverted()
-    places = _spread(to_axes.transform(centroids))
-    for theme, centroid, place in zip(themes, centroids, places, strict=True):
-        ax.annotate(_tag(names[theme], theme), xy=centroid, xytext=place,
-                    textcoords="axes fraction", fontsize=8, ha="center", va="center", zorder=4,
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colours[theme],
-                          "alpha": 0.85},
+    texts = [_tag(names[t], t) for t in themes]
+    pad = 2 * TAG_PAD * TAG_SIZE * fig.dpi / 72 + 2  # both sides, and the box's edge
+    sizes = []
+    for text in texts:
+        probe = ax.text(0, 0, text, fontsize=TAG_SIZE)
+        extent = probe.get_window_extent(renderer)
+        sizes.append((extent.width + pad, extent.height + pad))
+        probe.remove()
+    radius = (np.sqrt(HIGHLIGHT_SIZE) / 2 + HIGHLIGHT_EDGE) * fig.dpi / 72
+    frame = ax.get_window_extent(renderer)
+    boxes = place_tags(ax.transData.transform(centroids), np.array(sizes),
+                       ax.transData.transform(highlighted) if len(highlighted) else
+                       np.empty((0, 2)), radius, (frame.x0, frame.y0, frame.x1, frame.y1))
+    to_axes = ax.transAxes.inverted()
+    for theme, text, centroid, box in zip(themes, texts, centroids, boxes, strict=True):
+        place = to_axes.transform(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
+        ax.annotate(text, xy=centroid, xytext=place, textcoords="axes fraction",
+                    fontsize=TAG_SIZE, ha="center", va="center", zorder=4,
+                    bbox={"boxstyle": f"round,pad={TAG_PAD}", "fc": "white",
+                          "ec": colours[theme], "alpha": 0.85},
                     arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.6})
+    return list(zip(texts, boxes, strict=True))
+
+
+@dataclass
+class MapLayout:
+    """What `plot_map` drew where (pixels of the PNG, origin bottom left): each theme tag's
+    text and box, and each highlighted dot's centre and radius."""
+
+    tags: list[tuple[str, Box]]
+    highlighted: list[tuple[float, float]]
+    radius: float
 
 
 def plot_map(coords: np.ndarray, labels: np.ndarray, names: list[str], path: Path,
-             highlight: list[int] | None = None, title: str = "") -> None:
+             highlight: list[int] | None = None, title: str = "") -> MapLayout:
     """A PNG scatter of the posters coloured by theme (names[i] names theme i): highlighted
-    points larger with a black edge, numbered theme tags at the centroids, names in a legend."""
+    points larger with a black edge, numbered theme tags near the centroids (never over a
+    highlighted point or another tag), names in a legend."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -322,19 +378,27 @@ def plot_map(coords: np.ndarray, labels: np.ndarray, names: list[str], path: Pat
         members = labels == theme
         ax.scatter(coords[members, 0], coords[members, 1], s=22, color=colours[theme],
                    alpha=0.8, linewidths=0, label=f"{theme + 1}  {name} ({int(members.sum())})")
-    if highlight:
-        picked = list(highlight)
-        ax.scatter(coords[picked, 0], coords[picked, 1], s=120, zorder=5,
-                   c=[colours[t] for t in labels[picked]], edgecolors="black", linewidths=1.6)
+    picked = list(highlight or [])
+    if picked:
+        ax.scatter(coords[picked, 0], coords[picked, 1], s=HIGHLIGHT_SIZE, zorder=5,
+                   c=[colours[t] for t in labels[picked]], edgecolors="black",
+                   linewidths=HIGHLIGHT_EDGE)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.margins(0.05)
-    _draw_tags(ax, coords, labels, names, colours)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False,
               markerscale=1.4, handletextpad=0.3, borderaxespad=0.0)
     ax.set_title(title, fontsize=12)
+    # the limits are final before tags are placed in pixels
+    ax.set_xlim(ax.get_xlim())
+    ax.set_ylim(ax.get_ylim())
+    tags = _draw_tags(ax, coords, labels, names, colours, coords[picked])
+    dots = [(float(x), float(y)) for x, y in ax.transData.transform(coords[picked])] \
+        if picked else []
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
+    return MapLayout(tags=tags, highlighted=dots,
+                     radius=(np.sqrt(HIGHLIGHT_SIZE) / 2 + HIGHLIGHT_EDGE) * DPI / 72)
 
 
 @dataclass
@@ -347,7 +411,7 @@ class ThemeMap:
     themes: list[dict]  # {"id", "label", "terms", "boards"}, largest theme first
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "naming": THEME_NAMING}
 
     @classmethod
     def from_dict(cls, data: dict) -> ThemeMap:
@@ -357,6 +421,18 @@ class ThemeMap:
                    themes=[{"id": int(t["id"]), "label": str(t["label"]),
                             "terms": [str(term) for term in t["terms"]],
                             "boards": [_ref(b) for b in t["boards"]]} for t in data["themes"]])
+
+
+# How themes are named; a store whose themes were named otherwise is renamed by a plain
+# ingest, so the map's legend says what "what's in this session?" says. 2: a phrase its most
+# typical posters write, contested phrases going to the theme that says them most.
+THEME_NAMING = 2
+
+
+def named_otherwise(data: dict) -> bool:
+    """Whether a stored map's themes were named by an older rule than `THEME_NAMING`."""
+    return int(data.get("naming", 1)) < THEME_NAMING or any(
+        named_by_terms(theme.get("label", "")) for theme in data.get("themes", []))
 
 
 def _ref(value) -> int | str:
@@ -420,13 +496,14 @@ def typical_first(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def theme_names(vectors: np.ndarray, texts: list[str], labels: np.ndarray,
                 terms: list[list[str]]) -> list[str]:
-    """Each theme's name as its posters say it: a noun phrase they share (`phrase_names`),
-    or, for a theme that shares none, its most distinctive term; never a bag of terms, which
-    a reader cannot use ("features · feature · label")."""
+    """Each theme's name as its posters say it: a noun phrase they share, its most typical
+    posters above all (`phrase_names`, as `session_themes` names them), or, for a theme that
+    shares none, its most distinctive term; never a bag of terms, which a reader cannot use
+    ("features · feature · label")."""
     if not texts:
         return []
     order = typical_first(vectors, labels)
-    names = phrase_names([texts[i] for i in order], np.asarray(labels)[order])
+    names = phrase_names([texts[i] for i in order], np.asarray(labels)[order], typical=True)
     return [name or (terms[t][0] if t < len(terms) and terms[t] else "")
             for t, name in enumerate(names)]
 
@@ -496,48 +573,114 @@ def _whole(scored: list[tuple[float, int, str]]) -> str:
     return min(longer, key=lambda x: (-len(x[1]), x))[1] if longer else best
 
 
-def phrase_names(texts: list[str], labels: np.ndarray, avoid: frozenset[str] = frozenset()
-                 ) -> list[str]:
-    """Per cluster, the noun phrase (2-3 words from its posters' titles or abstracts) that
-    most of its posters say and the other posters seldom do; each cluster a different name.
+TYPICAL_SPAN = 2.0  # the weight of a cluster's posters halves by its 1 + max(2, n/5)-th
+CHOICES = 6  # names a cluster may fall back on per pool, when a better claim takes its first
 
-    A phrase scores the share of the cluster's posters that say it (as much again for each
-    title that does) minus the share of the other posters that do. `avoid` holds stems
-    (the area's own words) that a name needs more than. A cluster with no shared phrase takes
-    its most typical poster's (the first) most distinctive phrase; '' when it has none."""
+
+def typicality_weights(size: int, typical: bool = True) -> np.ndarray:
+    """How much each of a cluster's posters, most typical first, counts when its name is
+    chosen: the first ones most, so the name is what its central posters say, not a phrase
+    of a few at its edge (a theme centred on continual learning named "federated learning");
+    all alike when not `typical`."""
+    if not typical:
+        return np.ones(size)
+    return 1.0 / (1.0 + np.arange(size) / max(TYPICAL_SPAN, size / 5))
+
+
+def _choices(texts: list[str], held: list[set[str]], titles: list[set[str]],
+             labels: np.ndarray, cluster: int, avoid: frozenset[str], typical: bool,
+             everywhere: Counter) -> list[tuple[str, float]]:
+    """A cluster's names, best first, each with the strength of its claim (holders squared
+    over the cluster's size: many posters, and many of the cluster's).
+
+    A phrase scores the typicality-weighted share of the cluster's posters that say it (as
+    much again for each title that does) minus the share of the other posters that do
+    (`everywhere` counts the posters that say each phrase). First the phrases a share of
+    the posters say; then ones that a few say (a broad theme shares no phrase widely); then
+    the most typical poster's own."""
+    inside = [i for i in range(len(texts)) if labels[i] == cluster]
+    outside = max(1, len(texts) - len(inside))
+    weights = typicality_weights(len(inside), typical)
+    weights /= weights.sum()
+    holders: Counter = Counter()
+    said: Counter = Counter()
+    in_titles: Counter = Counter()
+    for weight, i in zip(weights, inside, strict=True):
+        holders.update(held[i])
+        for phrase in held[i]:
+            said[phrase] += weight
+        for phrase in titles[i]:
+            in_titles[phrase] += weight
+    need = max(MIN_HOLDERS, MIN_NAME_SHARE * len(inside)) if len(inside) > 1 else 1
+    choices: list[tuple[str, float]] = []
+    for pool, least in ((holders, need), (holders, min(need, MIN_HOLDERS)),
+                        (held[inside[0]] if inside else set(), 1)):
+        scored = [(-(said[phrase] + in_titles[phrase]
+                     - (everywhere[phrase] - holders[phrase]) / outside),
+                   -len(phrase.split()), phrase)
+                  for phrase in pool
+                  if holders[phrase] >= least and not _said_only(phrase, avoid)
+                  and all(phrase != name for name, _ in choices)]
+        scored.sort()
+        found = 0
+        # best first, a cut-off phrase ("large language" of "large language models") passed
+        # over; each name taken with the phrases it holds or is held by
+        while scored and found < CHOICES:
+            if _cut_off(scored[0][2], [texts[i] for i in inside]):
+                scored.pop(0)
+                continue
+            name = _whole(scored)
+            choices.append((name, holders[name] ** 2 / len(inside)))
+            found += 1
+            scored = [x for x in scored if not _overlaps(_stems(x[2]), {_stems(name)})]
+    return choices
+
+
+def phrase_names(texts: list[str], labels: np.ndarray, avoid: frozenset[str] = frozenset(),
+                 typical: bool = False) -> list[str]:
+    """Per cluster, the noun phrase (2-3 words from its posters' titles or abstracts) that
+    most of its posters say and the other posters seldom do (`_choices`); each cluster a
+    different name. `texts` come most typical first within each cluster; with `typical`,
+    the first ones weigh most (a map's broad theme is named by what its central posters
+    say). `avoid` holds stems (the area's own words) that a name needs more than.
+
+    Two clusters that want one name (or names that hold one another: "graph neural" and
+    "graph neural networks") leave it to the stronger claim, and the other takes its next
+    choice: "diffusion models", said by 8 of 34 vision-language posters and by 10 of 18
+    posters on diffusion, names the second. '' for a cluster with no name left."""
     labels = np.asarray(labels, dtype=int)
     k = int(labels.max()) + 1 if len(labels) else 0
     held = [_name_candidates(text) for text in texts]
     titles = [_name_candidates(text.split(". ", 1)[0]) for text in texts]
-    names = [""] * k
-    taken: set[tuple[str, ...]] = set()
-    for cluster in sorted(range(k), key=lambda c: -int((labels == c).sum())):
-        inside = [i for i in range(len(texts)) if labels[i] == cluster]
-        outside = [i for i in range(len(texts)) if labels[i] != cluster]
-        need = max(MIN_HOLDERS, MIN_NAME_SHARE * len(inside)) if len(inside) > 1 else 1
-        # A phrase a share of the posters say; else one that a few say (a broad theme shares
-        # no phrase widely); else the most typical poster's own.
-        for pool, least in ((inside, need), (inside, min(need, MIN_HOLDERS)), (inside[:1], 1)):
-            scored = []
-            for phrase in set().union(*(held[i] for i in pool)):
-                holders = sum(phrase in held[i] for i in inside)
-                if holders < least or _said_only(phrase, avoid) \
-                        or _overlaps(_stems(phrase), taken):
-                    continue
-                in_titles = sum(phrase in titles[i] for i in inside)
-                others = sum(phrase in held[i] for i in outside) / max(1, len(outside))
-                score = (holders + in_titles) / len(inside) - others
-                scored.append((-score, -len(phrase.split()), phrase))
-            scored.sort()
-            # best first, a cut-off phrase ("large language" of "large language models")
-            # passed over; only the best few are read again
-            while scored and _cut_off(scored[0][2], [texts[i] for i in inside]):
-                scored.pop(0)
-            if scored:
-                names[cluster] = _whole(scored)
-                taken.add(_stems(names[cluster]))
+    everywhere = Counter(phrase for phrases in held for phrase in phrases)
+    choices = [_choices(texts, held, titles, labels, cluster, avoid, typical, everywhere)
+               for cluster in range(k)]
+    at = [0] * k  # each cluster's current choice
+    waiting = sorted(range(k), key=lambda c: -int((labels == c).sum()))
+    holding: dict[int, tuple[str, float]] = {}
+    while waiting:
+        cluster = waiting.pop(0)
+        while at[cluster] < len(choices[cluster]):
+            name, claim = choices[cluster][at[cluster]]
+            rivals = [c for c, (other, _) in holding.items()
+                      if _overlaps(_stems(name), {_stems(other)})]
+            if all(claim > holding[c][1] for c in rivals):
+                for c in rivals:  # displaced: it goes on to its next choice
+                    del holding[c]
+                    at[c] += 1
+                    waiting.append(c)
+                holding[cluster] = (name, claim)
                 break
-    return names
+            at[cluster] += 1
+    return [holding[c][0] if c in holding else "" for c in range(k)]
+
+
+def described_first(members: list, texts: list[str], name: str) -> list:
+    """A theme's posters (most typical first) with those that say its name before the rest,
+    each part in its order: the posters shown for a theme are ones its name describes."""
+    says = [name.lower() in _name_candidates(text) for text in texts]
+    return [m for m, s in zip(members, says, strict=True) if s] + \
+        [m for m, s in zip(members, says, strict=True) if not s]
 
 
 CUT_OFF_SHARE = 0.8  # a phrase this often continued by the same word is a part of a name

@@ -13,6 +13,11 @@ an English word may be and still be taken for a way of asking, how much less of 
 topic's terms a cited poster may carry than the best-supported one, and when a poster is about
 a short subject rather than naming it in passing), the same way.
 
+With `--summary` it fits the area membership of summaries (`assistant.summarize.AreaBars`): a
+logistic regression over each naming poster's features, every area weighted equally, and
+reports recall and precision over the summary rows for the bars in use, for the refit weights
+at a few cuts, and leaving each area out of the fit in turn (the number to trust).
+
 Only the `dev` split is used (`--split` can say otherwise): thresholds fitted on the questions
 that are reported would not be a measurement.
 """
@@ -138,6 +143,95 @@ def support_grid(assistant: Assistant, rows) -> list[tuple[float, dict, dict[str
     return sorted(results, key=lambda r: -r[0])
 
 
+def area_samples(assistant: Assistant, rows) -> list[dict]:
+    """Per summary row: every poster's membership features, which of them name the area (the
+    only ones a summary can keep), and which are gold."""
+    import numpy as np
+
+    from assistant import summarize
+    from assistant.understand import strip_frame
+
+    corpus = summarize.corpus_of(assistant.index)
+    every = list(range(len(corpus.keys)))
+    boards = np.array([assistant.index.cards[key]["board"] for key in corpus.keys])
+    samples = []
+    for row in rows:
+        plan = assistant.plan(clean_question(row.question), None)
+        area = strip_frame(plan.topic or row.question)
+        query = np.asarray(assistant.embedder.get_query_embedding(area), dtype=np.float64)
+        said = summarize.area_evidence(corpus, every, area, query)
+        samples.append({"id": row.id, "area": area, "said": said, "query": query,
+                        "vectors": corpus.vectors, "gold": np.isin(boards, row.gold_boards),
+                        "features": summarize.area_features(corpus.vectors, query, said,
+                                                            summarize.BARS.seed_share),
+                        "names": said[:, :5].sum(axis=1) > 0})
+    return samples
+
+
+def fit_area_weights(samples: list[dict], l2: float = 0.1):
+    """Logistic regression (Newton steps, an L2 penalty on all but the bias) over the posters
+    that name each area, its gold and other posters weighing half each."""
+    import numpy as np
+
+    x = np.vstack([s["features"][s["names"]] for s in samples])
+    y = np.concatenate([s["gold"][s["names"]] for s in samples]).astype(float)
+    weight = np.concatenate([np.where(g, 0.5 / max(1, g.sum()), 0.5 / max(1, (~g).sum()))
+                             for g in (s["gold"][s["names"]] for s in samples)])
+    penalty = l2 * np.diag(np.r_[np.ones(x.shape[1] - 1), 0.0])
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        hessian = (x * (weight * p * (1 - p))[:, None]).T @ x + penalty + 1e-9 * np.eye(len(beta))
+        beta -= np.linalg.solve(hessian, x.T @ (weight * (p - y)) + penalty @ beta)
+    return tuple(round(float(b), 2) for b in beta)
+
+
+def area_scores(samples: list[dict], bars) -> tuple[float, float, float | None]:
+    """Mean recall, precision and broad-area (20+ gold) recall of the areas `bars` gather."""
+    import numpy as np
+
+    from assistant.summarize import area_members
+
+    recall, precision, broad = [], [], []
+    for s in samples:
+        kept = np.zeros(len(s["gold"]), dtype=bool)
+        kept[[i for i, _ in area_members(s["vectors"], s["query"], s["said"], bars)]] = True
+        hit = (kept & s["gold"]).sum()
+        recall.append(hit / s["gold"].sum())
+        precision.append(hit / kept.sum() if kept.any() else 0.0)
+        if s["gold"].sum() >= 20:
+            broad.append(recall[-1])
+    return (float(np.mean(recall)), float(np.mean(precision)),
+            float(np.mean(broad)) if broad else None)
+
+
+AREA_CUTS = (0.2, 0.25, 0.3)
+
+
+def area_fit(assistant: Assistant, rows) -> None:
+    """Print the summary bars in use, refit, and leave-one-area-out, per cut."""
+    from dataclasses import replace
+
+    from assistant.summarize import BARS
+
+    samples = area_samples(assistant, rows)
+
+    def shown(scores) -> str:
+        broad = "-" if scores[2] is None else f"{scores[2]:.3f}"
+        return f"recall {scores[0]:.3f} precision {scores[1]:.3f} broad {broad}"
+
+    print(f"bars in use (cut {BARS.cut}): {shown(area_scores(samples, BARS))}")
+    weights = fit_area_weights(samples)
+    print(f"refit weights: {weights}")
+    for cut in AREA_CUTS:
+        fitted = area_scores(samples, replace(BARS, weights=weights, cut=cut))
+        left_out = [area_scores([s], replace(BARS, cut=cut, weights=fit_area_weights(
+            [o for o in samples if o is not s]))) for s in samples]
+        loao = tuple(sum(x[j] for x in left_out) / len(left_out) for j in range(2))
+        print(f"cut {cut}: fitted on all {shown(fitted)}; leave-one-area-out recall "
+              f"{loao[0]:.3f} precision {loao[1]:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path)
@@ -147,9 +241,17 @@ def main() -> None:
                         help="choose the evidence-per-aspect bars and the clear-gap rule instead")
     parser.add_argument("--support", action="store_true",
                         help="choose the per-word support bars (SupportBars) instead")
+    parser.add_argument("--summary", action="store_true",
+                        help="fit the area membership of summaries (AreaBars) instead")
     args = parser.parse_args()
     settings = Settings(**({"store": args.store} if args.store else {}))
     rows = [r for r in load_testset(args.testset) if r.split == args.split]
+    if args.summary:
+        areas = [r for r in rows if r.kind == "summary"]
+        print(f"Fitting the area membership (AreaBars) on the {args.split!r} split of "
+              f"{args.testset} ({len(areas)} summary rows)")
+        area_fit(Assistant(settings), areas)
+        return
     if args.support:
         searched = [r for r in rows if r.kind in ASPECT_KINDS]
         print(f"Choosing the support bars on the {args.split!r} split ({len(searched)} rows)")

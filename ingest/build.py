@@ -162,18 +162,19 @@ def _diff(posters: list[Poster], described: list[dict], settings: Settings,
 
 def _lacks_index(store: Path) -> bool:
     """A live generation written before questions read a saved index, or before themes were
-    named by a phrase their posters write ("features · feature · label"): an ingest with
-    nothing to embed still publishes a generation that has them."""
+    named as they are now (`assistant.themes.THEME_NAMING`; "features · feature · label" was
+    a bag of terms): an ingest with nothing to embed still publishes a generation that has
+    them."""
     from assistant.index import SAVED_INDEX
-    from assistant.themes import named_by_terms
+    from assistant.themes import named_otherwise
 
     live = st.current_generation(store)
     if live is None:
         return False
     if not (live / SAVED_INDEX).is_dir():
         return True
-    themes = st.read_json(live, st.THEMES_FILE) or {}
-    return any(named_by_terms(theme.get("label", "")) for theme in themes.get("themes", []))
+    themes = st.read_json(live, st.THEMES_FILE)
+    return themes is not None and named_otherwise(themes)
 
 
 def _disk_full(err: BaseException | None) -> bool:

@@ -59,3 +59,22 @@ def test_a_plain_ingest_renames_themes_an_older_store_named_by_a_bag_of_terms(
     live = st.current_generation(fake_settings.store)
     labels = [t["label"] for t in st.read_json(live, st.THEMES_FILE)["themes"]]
     assert live != old and labels and not any(" · " in label for label in labels)
+
+
+def test_a_plain_ingest_renames_themes_named_by_an_older_rule(
+        small_page, fake_settings, fake_embedder):
+    """The app's map legend reads the stored names; after the naming changes, a plain ingest
+    brings them in line with what "what's in this session?" says."""
+    ingest([small_page], fake_settings, fake_embedder, progress=False)
+    old = st.current_generation(fake_settings.store)
+    themes = st.read_json(old, st.THEMES_FILE)
+    fresh = [t["label"] for t in themes["themes"]]
+    del themes["naming"]  # as written by the rule before
+    for theme in themes["themes"]:
+        theme["label"] = "an older name"
+    st.write_json(old, st.THEMES_FILE, themes)
+    report = ingest([small_page], fake_settings, fake_embedder, progress=False)
+    assert report.indexed and report.chunks_embedded == 0
+    live = st.current_generation(fake_settings.store)
+    assert [t["label"] for t in st.read_json(live, st.THEMES_FILE)["themes"]] == fresh
+    assert not ingest([small_page], fake_settings, fake_embedder, progress=False).indexed

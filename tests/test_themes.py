@@ -223,3 +223,60 @@ def test_a_theme_is_named_by_what_its_posters_are_about_not_what_they_do():
     assert not any(name.split()[0] in ("adding", "capturing") for name in names), names
     # a phrase said once ends where its words do: not "online reinforcement" of "... learning"
     assert "online reinforcement" not in names, names
+
+
+def test_a_phrase_names_the_theme_most_of_whose_posters_say_it():
+    from assistant.themes import phrase_names
+
+    # A broad theme (20 posters) where 6 say "diffusion models" in their titles and 4 say
+    # "image editing", and a small one (6) all about diffusion models: the phrase names the
+    # small one, though the broad one is named first; the broad one takes its next phrase.
+    varied = "alpha beta gamma delta epsilon zeta theta kappa lambda sigma".split()
+    broad = [f"Diffusion models for {w} questions. Answers from images." for w in varied[:6]] \
+        + [f"Prompts for {w}. Image editing is hard." for w in varied[6:]] \
+        + [f"The {w} {i} puzzle." for i, w in enumerate(varied)]
+    small = [f"Diffusion models. Fewer {w} solver calls." for w in varied[:6]]
+    other = [f"Graph neural networks {i}. Message passing on nodes." for i in range(20)]
+    names = phrase_names(broad + small + other, np.array([0] * 20 + [1] * 6 + [2] * 20))
+    assert names[1] == "diffusion models", names
+    assert names[0] == "image editing", names
+
+
+def test_a_map_theme_is_named_by_what_its_most_typical_posters_say():
+    from assistant.themes import described_first, phrase_names
+
+    # Most typical first: four posters on continual learning, three others, then five at the
+    # theme's edge on federated learning (more of them, but not what it is centred on).
+    texts = [f"Continual learning {i}." for i in range(4)] \
+        + [f"The {w} puzzle." for w in ("alpha", "beta", "gamma")] \
+        + [f"Federated learning {i}." for i in range(5)]
+    labels = np.zeros(len(texts), dtype=int)
+    assert phrase_names(texts, labels) == ["federated learning"]  # every poster alike
+    name = phrase_names(texts, labels, typical=True)[0]
+    assert name == "continual learning"
+    boards = list(range(100, 100 + len(texts)))
+    # the posters shown first are ones the name describes, most typical first
+    assert described_first(boards, texts, name)[:4] == [100, 101, 102, 103]
+    assert described_first(boards, texts, "federated learning")[:5] == list(range(107, 112))
+
+
+def test_map_tags_never_cover_a_highlighted_poster_or_one_another(bundled, tmp_path):
+    texts = [f"{p.title}. {p.abstract}" for p in bundled.posters]
+    boards = [p.board for p in bundled.posters]
+    theme_map = build_theme_map(boards, texts, tf_idf(texts), k_min=15, k_max=25)
+    coords, labels = np.array(theme_map.coords), np.array(theme_map.labels)
+    # each theme's poster nearest its centroid highlighted: right where its tag would go
+    picked = [int(np.flatnonzero(labels == t)[np.argmin(np.linalg.norm(
+        coords[labels == t] - coords[labels == t].mean(axis=0), axis=1))])
+        for t in range(len(theme_map.themes))]
+    names = [t["label"] for t in theme_map.themes]
+    layout = plot_map(coords, labels, names, tmp_path / "map.png", highlight=picked)
+    assert [text for text, _ in layout.tags] == [f"{i + 1} {n}" for i, n in enumerate(names)]
+    assert len(layout.highlighted) == len(picked)
+    for i, (_, box) in enumerate(layout.tags):
+        for x, y in layout.highlighted:  # the dot's square around it is clear of the box
+            assert not (box[0] < x + layout.radius and x - layout.radius < box[2]
+                        and box[1] < y + layout.radius and y - layout.radius < box[3])
+        for _, other in layout.tags[i + 1:]:
+            assert not (box[0] < other[2] and other[0] < box[2] and box[1] < other[3]
+                        and other[1] < box[3])
