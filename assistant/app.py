@@ -15,6 +15,7 @@ import csv
 import hashlib
 import html
 import logging
+import math
 import re
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -84,6 +85,9 @@ abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--primary-70
   paint-order:stroke;pointer-events:none}
 .map-svg .hit-label{font:700 18px sans-serif;fill:#000;stroke:#fff;stroke-width:3px;
   paint-order:stroke;pointer-events:none}
+/* a label set away from its crowded dot is tied to it by a thin line, as thin on a phone */
+.map-svg .leader{stroke:#111;stroke-width:1.2px;vector-effect:non-scaling-stroke;
+  pointer-events:none}
 .map-legend{display:flex;flex-wrap:wrap;gap:4px 6px;margin-top:6px}
 .theme-ask{display:inline-flex;align-items:center;gap:5px;text-align:left;white-space:normal}
 .theme-ask .sw{width:11px;height:11px;border-radius:50%;flex:none;display:inline-block}
@@ -772,12 +776,14 @@ def theme_topic(theme: dict) -> str:
 
 
 # The map's labels, in its own units (the CSS sizes of .hit-label and .theme-no): a label goes
-# where its text box meets no other label, theme number or marked dot, or is left out (the dot
-# still names its poster on hover and opens its card on a tap). Widths are estimated wide
-# (0.7 em a character, DejaVu Sans Bold's digits are 0.7 em) so no font makes them meet.
+# where its text box meets no other label, theme number or marked dot. Widths are estimated
+# wide (0.7 em a character, DejaVu Sans Bold's digits are 0.7 em) so no font makes them meet.
 LABEL_SIZE, THEME_SIZE, HIT_R, EM_WIDTH, LABEL_GAP = 18.0, 20.0, 11.0, 0.7, 2.0
+DOT_R, RING_STEP, ARC_STEP = 7.0, 12.0, 20.0  # a marked dot's drawn radius; the far rings' spacing
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+Segment = tuple[float, float, float, float]  # x0, y0, x1, y1
 Placed = tuple[str, float, float, str]  # text, x, y (its middle), text-anchor
+Label = tuple[str, float, float, str, Segment | None]  # ...and its leader line, when it has one
 
 
 def text_box(text: str, x: float, y: float, size: float, anchor: str) -> Box:
@@ -794,15 +800,70 @@ def _inside(box: Box) -> bool:
     return box[0] >= 0 and box[1] >= 0 and box[2] <= MAP_W and box[3] <= MAP_H
 
 
+def crosses(line: Segment, box: Box) -> bool:
+    """Whether a line passes through a box (Liang-Barsky clipping)."""
+    x, y, dx, dy = line[0], line[1], line[2] - line[0], line[3] - line[1]
+    low, high = 0.0, 1.0
+    for p, q in ((-dx, x - box[0]), (dx, box[2] - x), (-dy, y - box[1]), (dy, box[3] - y)):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            low = max(low, q / p)
+        else:
+            high = min(high, q / p)
+        if low > high:
+            return False
+    return True
+
+
+def _cuts(a: Segment, b: Segment) -> bool:
+    """Whether two lines cross."""
+    def side(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+    a0, a1, b0, b1 = a[:2], a[2:], b[:2], b[2:]
+    return side(a0, a1, b0) * side(a0, a1, b1) < 0 and side(b0, b1, a0) * side(b0, b1, a1) < 0
+
+
+def leader(x: float, y: float, box: Box) -> Segment:
+    """A line from a dot's edge to the nearest point of its label's box (the dot is drawn over
+    its start, so it leaves a phone's larger dot from its edge too)."""
+    nx, ny = min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3])
+    far = math.hypot(nx - x, ny - y) or 1.0
+    return x + (nx - x) * DOT_R / far, y + (ny - y) * DOT_R / far, nx, ny
+
+
+def _far_places(x: float, y: float) -> Iterator[tuple[float, float, str]]:
+    """Places for a label farther out than beside its dot, nearest first: rings of growing
+    radius, each tried all round at about one place per ARC_STEP of its circumference."""
+    radius = HIT_R + LABEL_SIZE + RING_STEP
+    while radius < math.hypot(MAP_W, MAP_H):
+        steps = max(12, int(2 * math.pi * radius / ARC_STEP))
+        for k in range(steps):
+            cos, sin = math.cos(2 * math.pi * k / steps), math.sin(2 * math.pi * k / steps)
+            anchor = "start" if cos > 0.35 else "end" if cos < -0.35 else "middle"
+            yield x + radius * cos, y + radius * sin, anchor
+        radius += RING_STEP
+
+
+def _free(box: Box, words: list[Box], dots: list[Box], lines: list[Segment]) -> bool:
+    """Whether a label's box is on the map and meets no label or number, marked dot or line."""
+    return _inside(box) and not any(meets(box, other) for other in words) and not any(
+        meets(box, dot, 0) for dot in dots) and not any(crosses(line, box) for line in lines)
+
+
 def place_labels(themes: list[tuple[str, float, float]], marks: list[tuple[str, float, float]]
-                 ) -> tuple[list[Placed], list[Placed]]:
+                 ) -> tuple[list[Placed], list[Label]]:
     """Where each theme number and each marked dot's label is drawn, none over another.
 
     A theme number sits at its theme's centre, or is nudged off another number or a marked
-    dot;
-    a dot's label goes right, left, above, below or on a diagonal of its dot, first free
-    place first, in the order given (the answer's order); one without a free place is left
-    out."""
+    dot. A dot's label goes right, left, above, below or on a diagonal of its dot, first free
+    place first, in the order given (the answer's order). Where a crowd of numbers and labels
+    leaves none of these free, the label goes to the nearest free place farther out, on a
+    ring around the dot, tied to it by a thin leader line that passes over no other label,
+    number or marked dot (if no such place is left: the nearest whose box alone is free).
+    Only a map with no free room at all leaves a label out (its dot still names its poster on
+    hover and opens its card on a tap)."""
     taken: list[Box] = [(x - HIT_R, y - HIT_R, x + HIT_R, y + HIT_R) for _, x, y in marks]
     numbers: list[Placed] = []
     words: list[Box] = []
@@ -818,21 +879,40 @@ def place_labels(themes: list[tuple[str, float, float]], marks: list[tuple[str, 
                 numbers.append((text, x + dx, y + dy, "middle"))
                 words.append(box)
                 break
-    labels: list[Placed] = []
+    labels: list[Label] = []
+    lines: list[Segment] = []
     off, up = HIT_R + 3, HIT_R + 0.65 * LABEL_SIZE + 3  # clear of the dot, beside or above it
     for text, x, y in marks:
         dot = (x - HIT_R, y - HIT_R, x + HIT_R, y + HIT_R)
+        others = [other for other in taken if other != dot]
         around = [(x + off, y, "start"), (x - off, y, "end"), (x, y - up, "middle"),
                   (x, y + up, "middle")]
         around += [(x + dx * (off - 4), y + dy * (up - 4), "start" if dx > 0 else "end")
                    for dy in (-1, 1) for dx in (1, -1)]
-        for lx, ly, anchor in around:
+        placed: Label | None = next(
+            ((text, lx, ly, anchor, None) for lx, ly, anchor in around
+             if _free(text_box(text, lx, ly, LABEL_SIZE, anchor), words, others, lines)),
+            None)
+        # The nearest place whose line crosses nothing; else one whose line crosses no text
+        # (in a tight cluster it may have to cross a neighbouring dot); else the nearest.
+        fallback: list[Label | None] = [None, None]
+        for lx, ly, anchor in [] if placed else _far_places(x, y):
             box = text_box(text, lx, ly, LABEL_SIZE, anchor)
-            if _inside(box) and not any(meets(box, other) for other in words) and not any(
-                    meets(box, other, 0) for other in taken if other != dot):
-                labels.append((text, lx, ly, anchor))
-                words.append(box)
+            if not _free(box, words, others, lines) or meets(box, dot, 0):
+                continue
+            line = leader(x, y, box)
+            over_text = any(crosses(line, other) for other in words)
+            if not over_text and not any(crosses(line, other) for other in others) and not any(
+                    _cuts(line, other) for other in lines):
+                placed = (text, lx, ly, anchor, line)
                 break
+            fallback[over_text] = fallback[over_text] or (text, lx, ly, anchor, line)
+        placed = placed or fallback[0] or fallback[1]
+        if placed is not None:
+            labels.append(placed)
+            words.append(text_box(*placed[:3], LABEL_SIZE, placed[3]))
+            if placed[4] is not None:
+                lines.append(placed[4])
     return numbers, labels
 
 
@@ -895,10 +975,13 @@ def map_html(assistant: Assistant, highlight: Iterable[int]) -> str:
                for text, x, y, anchor in numbers]
     labels = [f'<text class="hit-label" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" '
               f'dominant-baseline="central">{escape(text)}</text>'
-              for text, x, y, anchor in names_at]
+              for text, x, y, anchor, _ in names_at]
+    leaders = [f'<line class="leader" x1="{a:.1f}" y1="{b:.1f}" x2="{c:.1f}" y2="{d:.1f}" '
+               f'data-label="{escape(text)}"/>'
+               for text, *_, line in names_at if line is not None for a, b, c, d in [line]]
     svg = (f'<svg class="map-svg" viewBox="0 0 {MAP_W:.0f} {MAP_H:.0f}" role="img" '
            f'aria-label="Session map: posters by theme">'
-           + "".join(rest) + "".join(centres) + "".join(hits)
+           + "".join(rest) + "".join(centres) + "".join(leaders) + "".join(hits)
            + "".join(labels) + "</svg>")
     note = (f"<b>{counted(len(marked), 'poster')}</b> of the last answer: the large outlined dots."
             if marked else "Each dot is a poster, coloured by theme; ask a question to mark "

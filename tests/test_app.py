@@ -207,12 +207,22 @@ def test_tex_reads_as_plain_text(tex, text):
     assert readable_tex(tex) == text
 
 
-def test_map_labels_are_placed_apart_or_left_out():
-    from assistant.app import LABEL_SIZE, meets, place_labels, text_box
+def test_every_marked_dot_gets_a_label_apart_from_the_rest_even_in_a_crowd():
+    """A tight cluster of cited posters under two theme numbers: no place beside a dot is
+    free for the later ones, so their labels go farther out, tied to the dot by a line."""
+    from assistant.app import DOT_R, LABEL_SIZE, crosses, meets, place_labels, text_box
 
-    marks = [(f"#{500 + i}", 300 + 3 * i, 200 + 2 * i) for i in range(12)]  # a tight cluster
+    marks = [(f"#{500 + i}", 300 + 3 * i, 200 + 2 * i) for i in range(12)]
     numbers, labels = place_labels([("1", 305, 205), ("2", 310, 205)], marks)
-    boxes = [text_box(t, x, y, LABEL_SIZE, a) for t, x, y, a in labels]
+    assert [t for t, *_ in labels] == [t for t, *_ in marks] and len(numbers) == 2
+    boxes = [text_box(t, x, y, LABEL_SIZE, a) for t, x, y, a, _ in labels]
     boxes += [text_box(t, x, y, 20, a) for t, x, y, a in numbers]
-    assert 2 <= len(labels) < len(marks) and len(numbers) == 2
     assert not any(meets(a, b, 0) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    dots = {t: (x, y) for t, x, y in marks}
+    tied = [(label, box) for label, box in zip(labels, boxes, strict=False) if label[4]]
+    assert tied  # the crowd needed some
+    for (text, *_, line), box in tied:
+        x, y = dots[text]  # from the dot's edge to the label's box, over no other text
+        assert abs((line[0] - x) ** 2 + (line[1] - y) ** 2 - DOT_R ** 2) < 0.01
+        assert box[0] <= line[2] <= box[2] and box[1] <= line[3] <= box[3]
+        assert not any(crosses(line, other) for other in boxes if other != box)

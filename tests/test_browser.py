@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import shutil
 from contextlib import contextmanager
@@ -151,6 +152,44 @@ def centre_pixel(locator) -> tuple[int, int, int]:
     return image.getpixel((image.width // 2, image.height // 2))
 
 
+# The map as drawn, in page pixels: each text's box, each leader line's ends (by the label it
+# ties) and each marked dot's centre and radius.
+MAP_DRAWN = """() => { const svg = document.querySelector('#map svg'), m = svg.getScreenCTM();
+  const at = (x, y) => { const p = new DOMPoint(x, y).matrixTransform(m); return [p.x, p.y]; };
+  const texts = [...svg.querySelectorAll('text')].map(t => { const r = t.getBoundingClientRect();
+    return [t.textContent, r.left, r.top, r.right, r.bottom]; });
+  const lines = [...svg.querySelectorAll('line.leader')].map(l => [l.dataset.label,
+    ...at(l.x1.baseVal.value, l.y1.baseVal.value), ...at(l.x2.baseVal.value, l.y2.baseVal.value)]);
+  const dots = Object.fromEntries([...svg.querySelectorAll('circle.hit')].map(c => {
+    const r = c.getBoundingClientRect();
+    return [c.dataset.board, [(r.left + r.right) / 2, (r.top + r.bottom) / 2, r.width / 2]]; }));
+  return {texts, lines, dots, svg: svg.getBoundingClientRect().toJSON()}; }"""
+
+
+def assert_map_labels(page) -> int:
+    """Every marked dot (a poster of the answer) is named by a legible label on the map, over
+    no other label or theme number; each label is beside its dot or tied to it by a leader
+    line. Returns how many there are."""
+    drawn = page.evaluate(MAP_DRAWN)
+    texts = drawn["texts"]
+    crossing = [(a[0], b[0]) for i, a in enumerate(texts) for b in texts[i + 1:]
+                if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
+    assert crossing == []  # theme numbers and board labels alike
+    labels = {t[0]: t[1:] for t in texts if t[0].startswith("#")}
+    assert sorted(labels) == sorted(f"#{b}" for b in drawn["dots"])
+    lines, svg = {line[0]: line[1:] for line in drawn["lines"]}, drawn["svg"]
+    for text, (left, top, right, bottom) in labels.items():
+        assert bottom - top >= 9 and svg["left"] <= left and right <= svg["right"]
+        x, y, radius = drawn["dots"][text[1:]]
+        if text in lines:  # from under its dot (drawn over the line's start) out to its label
+            x0, y0, x1, y1 = lines[text]
+            assert math.hypot(x0 - x, y0 - y) <= radius + 1 < math.hypot(x1 - x, y1 - y)
+            assert left - 6 <= x1 <= right + 6 and top - 6 <= y1 <= bottom + 6
+        else:  # beside its dot
+            assert max(left - x, x - right, 0) ** 2 + max(top - y, y - bottom, 0) ** 2 < 30 ** 2
+    return len(labels)
+
+
 def test_the_map_marks_the_answers_posters_with_a_visible_fill(page):
     text = ask(page, "Which posters are about federated learning?")
     tab(page, "Map")
@@ -158,6 +197,7 @@ def test_the_map_marks_the_answers_posters_with_a_visible_fill(page):
     hits.first.wait_for(timeout=10_000)
     cited = {int(b) for b in re.findall(r"\[#(\d+)\]", text)}
     assert {int(h.get_attribute("data-board")) for h in hits.all()} == cited
+    assert assert_map_labels(page) == len(cited)  # each one named, amid theme numbers too
     for hit in hits.all()[:4]:  # painted in its theme's colour, opaque, not a hollow ring
         painted, fill = centre_pixel(hit), rgb(hit.get_attribute("fill"))
         assert max(abs(a - b) for a, b in zip(painted, fill, strict=True)) < 40, (painted, fill)

@@ -97,20 +97,7 @@ def test_the_maps_labels_stand_apart_next_to_their_dots(phone):
     ask(phone, "Summarize the work on diffusion models")
     tab(phone, "Map")
     phone.locator("#map circle.hit").first.wait_for(timeout=10_000)
-    texts = phone.evaluate("""() => [...document.querySelectorAll('#map svg text')].map(t => {
-        const r = t.getBoundingClientRect();
-        return [t.textContent, r.left, r.top, r.right, r.bottom]; })""")
-    crossing = [(a[0], b[0]) for i, a in enumerate(texts) for b in texts[i + 1:]
-                if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
-    assert crossing == []  # theme numbers and board labels alike
-    labels = [t for t in texts if t[0].startswith("#")]
-    assert len(labels) >= 8 and all(t[4] - t[2] >= 9 for t in labels)  # shown, and legible
-    svg = box(phone, "#map svg")
-    for text, left, top, right, bottom in labels:  # on the map, beside the dot it names
-        assert svg["x"] <= left and right <= svg["x"] + svg["width"]
-        dot = phone.locator(f"#map circle.hit[data-board='{text[1:]}']").bounding_box()
-        x, y = dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2
-        assert max(left - x, x - right, 0) ** 2 + max(top - y, y - bottom, 0) ** 2 < 30 ** 2
+    assert desktop.assert_map_labels(phone) >= 8  # a crowd of them, each one named
     tab(phone, "Sources")
 
 
