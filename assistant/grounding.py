@@ -8,6 +8,7 @@ abstention decision reads (`evidence`, `should_abstain`). Search ranks; groundin
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from assistant.opened import term_set
 from assistant.relevance import (
     AspectSupport,
     aspects,
+    commonness,
     lacking,
     qualified,
     qualifier_words,
@@ -80,6 +82,36 @@ def abstention(ev: Evidence, s: Settings) -> tuple[bool, str]:
 def content_stems(text: str) -> list[str]:
     """The text's content words (three letters or more, no stopword) as Snowball stems."""
     return stems(" ".join(w for w in folded_words(text) if len(w) > 2 and w not in STOPWORDS))
+
+
+def conjoined(topic: str) -> bool:
+    """Whether a topic names several things, any of which a poster may be about ("text-to-
+    image generation & editing", "prompt tuning / learnable prompts", "molecular dynamics
+    and interatomic potentials")."""
+    return bool(re.search(r"\b(?:or|and)\b|[/,&(]", topic))
+
+
+def acted_on(part: str) -> list[str]:
+    """A part split after a technical action that is no English word ("quantizing graph
+    neural networks" -> "quantizing", "graph neural networks"): the action is an aspect of its
+    own, which a poster about the object alone does not support. Common verbs ("improving",
+    "making") say what is done in words a poster picks for itself, and split nothing; so does
+    a gerund after a noun, which names a task ("dataset pruning")."""
+    from assistant.embedding import word_ranks
+
+    ranks = word_ranks()
+    words = part.split()
+    verbs = verb_forms(qualifier_words(part))
+    if len(verbs) != len(words):  # punctuation or a compound: keep it whole
+        return [part]
+    # The action starts the part: after a noun it names a task ("dataset pruning, coresets").
+    cuts = [i + 1 for i, (word, verb) in enumerate(zip(words, verbs, strict=True))
+            if verb and 0 < i + 1 < len(words) and commonness(word, ranks) is None
+            and (i == 0 or fold(words[i - 1]) in STOPWORDS)]
+    if not cuts:
+        return [part]
+    bounds = [0, *cuts, len(words)]
+    return [" ".join(words[a:b]) for a, b in itertools.pairwise(bounds) if a < b]
 
 
 def is_name(word: str) -> bool:
@@ -169,7 +201,8 @@ class Grounding:
         each with its Snowball stem: what the posters cited for it must say. A superlative
         ("the biggest model") is what a question asks, not a subject; a word no poster of the
         session uses is `unheard`'s; a verb form (`assistant.relevance.verb_forms`) says what
-        is done, which a poster words in many ways. `whole`: every content word of an aspect
+        is done, which a poster words in many ways, unless it is no English word at all
+        ("quantizing"). `whole`: every content word of an aspect
         but its verb forms, common or not, and one no poster says too."""
         from assistant.embedding import word_ranks
         ranks = word_ranks()
@@ -178,7 +211,11 @@ class Grounding:
         words = qualifier_words(topic)
         for word, verb in zip(words, verb_forms(words), strict=True):
             plain = fold(word)
-            if (plain in STOPWORDS or len(plain) < 3 or plain.endswith("est") or verb
+            # A verb form says what is done, which a poster words in many ways ("improve",
+            # "speed up", "binding"); one that is no English word at all names a technique
+            # ("quantizing", "distilling", "pruning") as its noun would.
+            if (plain in STOPWORDS or len(plain) < 3 or plain.endswith("est")
+                    or (verb and commonness(word, ranks) is not None)
                     or not (whole or uncommon(word, ranks))):
                 continue
             if (not whole and re.search(r"[a-z]", plain)
@@ -252,6 +289,22 @@ class Grounding:
             why += "; first for both rankers, cited alone or with those nearly as close"
         return cited, why
 
+    def standout(self, candidates: list[Candidate], sure: float) -> Candidate | None:
+        """The poster a question describes beyond doubt, if one is: first for both rankers,
+        close in meaning (`sure`, the cosine at which a question is answered), and far ahead
+        of the second (`AspectBars.standout`). Its words may differ from the question's
+        ("lattice crypto" for "Learning with Errors"; "evolutionary trees" for "phylogenies"),
+        while a subject the session lacks leaves several posters about the rest, none far
+        ahead."""
+        if len(candidates) < 2:
+            return None
+        by_cosine = sorted(candidates, key=lambda c: -c.cosine)
+        top = by_cosine[0]
+        if (top is max(candidates, key=lambda c: c.bm25) and top.cosine >= sure
+                and top.cosine - by_cosine[1].cosine >= relevance.ASPECT_BARS.standout):
+            return top
+        return None
+
     def unheard(self, topic: str) -> list[str]:
         """The words of a short topic that no poster of the session uses, as written in the
         question (`assistant.relevance.unheard`): "cooperative multi-agent RL on StarCraft"
@@ -274,8 +327,8 @@ class Grounding:
             return [topic]
         n = len(self.opened.cards)
         df = self.opened.df
-        parts = [part for part in aspects(topic)
-                 if any(df.get(t, 0) <= n / 5 for t in term_set(part))]
+        parts = [piece for part in aspects(topic) for piece in acted_on(part)
+                 if any(df.get(t, 0) <= n / 5 for t in term_set(piece))]
         return parts if len(parts) > 1 else [topic]
 
     def aspect_support(self, parts: list[str],
@@ -309,11 +362,22 @@ class Grounding:
                 [s for word, _ in wanted_words for s in stems(fold(word))],
                 self.opened.words(key))
 
+        # Or, for an aspect of common and rare words, its rare ones (`SupportBars.rare`): they
+        # name it, the common ones are how this question words it ("regret bounds": a poster
+        # proving "O(sqrt T) regret"; "build agents": "communicative agents").
+        n, df = len(self.opened.cards), self.opened.stem_df()
+        naming = [[(word, s) for word, s in own
+                   if df.get(s, 0) <= relevance.SUPPORT_BARS.rare * n] for own in specific]
+
+        def named(key: str, rare: list[tuple[str, str]], own: list[tuple[str, str]]) -> bool:
+            return 0 < len(rare) < len(own) and not lacking(rare, [self.opened.plain(key)])[0]
+
         def lexical(key: str) -> float:  # the weakest part's
-            return min(1.0 if carries(key, own) else
+            return min(1.0 if carries(key, own) or named(key, rare, own) else
                        float(together(want, self.opened.words(key))) if len(w) > 1
                        else term_share(w, self.opened.terms(key))
-                       for w, want, own in zip(weights, wanted, specific, strict=True))
+                       for w, want, own, rare in zip(weights, wanted, specific, naming,
+                                                     strict=True))
 
         return [AspectSupport(lexical(c.key), float(d))
                 for c, d in zip(candidates, dense, strict=True)]

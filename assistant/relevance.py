@@ -16,6 +16,11 @@ subject's posters as related. A long descriptive question ("a method that recove
 length from a single photo, no checkerboard needed") is not split: its parts are a
 description, not qualifiers, and the gate alone decides.
 
+A technical action that is no English word ("quantizing graph neural networks") is an aspect
+of its own (`Grounding.aspects`, `acted_on`), as is the basis of "X based Y". A poster that
+stands out (first for both rankers, sure, `AspectBars.standout` ahead of the second) is cited
+though it does not support every aspect: the question describes it in other words.
+
 An aspect is also carried when the poster says each of its words but its verb forms, wherever
 they stand (`lacking`, `verb_forms`): "storing exemplars" by "exemplar-free", not "traffic
 forecasting" by a poster forecasting neuron activity.
@@ -24,9 +29,10 @@ Evidence per word, for every short topic (`SupportBars`, chosen on dev by
 `python -m eval.calibrate --support`):
 
 - `unsupported`: a specific word of the topic (`uncommon`: a number compound such as "1-bit",
-  or a word beyond the commonest of English; not a verb form, `verb_forms`) that none of the
-  posters sharing the rest of the topic carries (`carried`: its stem starts a word of the
-  text, hyphens aside, or a word one typo away) means the session lacks what is asked:
+  or a word beyond the commonest of English; not a verb form, `verb_forms`, unless it is no
+  English word: "quantizing") that none of the posters sharing the rest of the topic carries
+  (`carried`: its stem starts a word of the text, hyphens aside, or a word one typo away)
+  means the session lacks what is asked:
   "binary quantized diffusion models", "quantum ... on real quantum hardware". The answer
   abstains and lists those posters as related.
 - `trimmed`: a poster carrying far less of the topic's IDF weight than the best-supported
@@ -46,10 +52,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from assistant.text import stems
 
 # Words that join a subject to its qualifiers: "NeRF for underwater scenes", "federated
-# learning on graph data", "diffusion models with fewer steps".
+# learning on graph data", "diffusion models with fewer steps", "EEG based emotion recognition".
 _JOINERS = re.compile(
     r"\s+(?:for|on|in|with|using|via|under|from|through|without|applied to|based on|"
-    r"that|which|where|when|to|of|by|against|across|over|into|about)\s+", re.IGNORECASE)
+    r"that|which|where|when|to|of|by|against|across|over|into|about|based)\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,9 @@ class AspectBars:
     terms: float = 0.5  # the weakest aspect's term share must exceed this ...
     dense: float = 0.45  # ... or its embedding's cosine to the poster must reach this
     slack: int = 6  # an aspect's terms stand together: within this many extra words (a clause)
+    standout: float = 0.2  # a poster first for both rankers, sure, and this far ahead of the
+    # second in cosine is the one described, whatever words it lacks (`Grounding.standout`;
+    # dev and fresh: no near miss or unanswerable has one, the closest 0.18 ahead)
 
 
 ASPECT_BARS = AspectBars()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assistant.catalog import CardIndex, index_cards
-from assistant.grounding import SHORT_TOPIC, Grounding, abstention, content_stems
+from assistant.grounding import SHORT_TOPIC, Grounding, abstention, conjoined, content_stems
 from assistant.opened import OpenedStore, term_set
 from assistant.relevance import denied_or_said, qualified, supports
 from assistant.retrieve import Candidate, PosterFilter, fuse_rankings
@@ -116,9 +116,16 @@ class Search:
                                  + (" within the filters" if narrowed else " of the rare name"))
         if abstains or not kept:
             return Relevance(candidates, [], True, why)
+        # A poster that stands out (`Grounding.standout`) is the one a question describes in
+        # its own words: a word no poster uses, or an aspect its text words otherwise, is the
+        # question's wording, not a subject the session lacks.
+        lone = self.grounding.standout(candidates, self.settings.sure_relevance)
         missing = self.grounding.unheard(query)
-        if missing:
+        if missing and lone is None:
             return Relevance(candidates, [], True, f"no poster uses “{missing[0]}” ({why})")
+        if missing and lone is not None:
+            return Relevance(candidates, [lone], False, f"no poster uses “{missing[0]}”, but "
+                             f"{self._stands_out(lone, candidates)} ({why})")
         # A subject with qualifiers ("NeRF for underwater scenes"): a poster about the subject
         # alone does not answer; when none supports every aspect, they become related.
         parts = self.grounding.aspects(query)
@@ -126,6 +133,10 @@ class Search:
         if qualified(parts):
             support = self.grounding.aspect_support(parts, kept)
             kept = [c for c, one in zip(kept, support, strict=True) if supports(one)]
+            if not kept and lone is not None:
+                return Relevance(candidates, [lone], False, "no poster supports every aspect "
+                                 f"of {' + '.join(f'“{p}”' for p in parts)}, but "
+                                 f"{self._stands_out(lone, candidates)} ({why})")
             if not kept:
                 return Relevance(candidates, [], True, f"no poster supports every aspect of "
                                  f"{' + '.join(f'“{p}”' for p in parts)} ({why})")
@@ -139,13 +150,23 @@ class Search:
             if absent := self.grounding.unsupported(query, supported, several):
                 return Relevance(candidates, [], True, f"no poster about the rest mentions "
                                  f"“{absent[0]}” ({why})")
-            whole = self.grounding.carrying(query, supported)
+            # A topic of several things ("generation & editing", "prompt tuning / learnable
+            # prompts") is answered by a poster about any of them, which carries only its
+            # own terms: none is trimmed for lacking the others'.
+            whole = (kept if conjoined(query)
+                     else self.grounding.carrying(query, supported))
             if len(whole) < len(kept):
                 why += (f"; {len(kept) - len(whole)} left out for carrying far less of the "
                         "topic's terms than the best-supported poster or not its rare "
                         "qualifier")
             kept = whole
         return Relevance(candidates, kept, False, why)
+
+    def _stands_out(self, lone: Candidate, candidates: list[Candidate]) -> str:
+        """The evidence that one poster stands out, in words."""
+        second = max(c.cosine for c in candidates if c is not lone)
+        return (f"#{self.opened.index.cards[lone.key]['board']} stands out (first for both "
+                f"rankers, cosine {lone.cosine:.2f}, {lone.cosine - second:.2f} ahead)")
 
     def gate(self, candidates: list[Candidate]) -> list[Candidate]:
         """Posters to cite: close in meaning to the best one, or strong on its words."""

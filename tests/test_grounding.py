@@ -175,3 +175,71 @@ def test_a_count_counts_the_posters_about_it_not_those_naming_it_once(real_assis
     assert {114, 201, 209, 302, 438} <= set(nerf.citations)
     mujoco = real_assistant.ask("How many posters run experiments on MuJoCo?")
     assert sorted(mujoco.citations) == [1225, 1300]
+
+
+def test_a_technical_action_is_an_aspect_of_its_own():
+    from assistant.grounding import acted_on
+
+    # An action that is no English word ("quantizing") is asked of its object: a poster
+    # about graph networks alone does not quantize them.
+    assert acted_on("quantizing graph neural networks") == ["quantizing",
+                                                            "graph neural networks"]
+    assert acted_on("distilling diffusion models") == ["distilling", "diffusion models"]
+    # A common verb is how the question words it; a gerund after a noun names a task.
+    assert acted_on("improving vision transformers") == ["improving vision transformers"]
+    assert acted_on("dataset pruning coresets") == ["dataset pruning coresets"]
+    assert acted_on("time series forecasting") == ["time series forecasting"]
+
+
+@pytest.mark.slow
+def test_an_action_or_a_basis_no_poster_has_with_the_subject_is_related_not_cited(
+        real_assistant):
+    # Quantization posters and graph-network posters are here; none quantizes or prunes a
+    # graph network. An EEG poster and an emotion-recognition poster; neither does both.
+    for question in ("quantizing graph neural networks", "pruning graph neural networks",
+                     "EEG based emotion recognition"):
+        answer = real_assistant.ask(question)
+        assert answer.abstained and answer.citations == [] and answer.related, question
+    # The poster that does both is cited.
+    assert real_assistant.ask("distilling graph neural networks").citations == [103]
+    assert real_assistant.ask("quantizing diffusion models").citations == [531]
+    assert real_assistant.ask("EEG to text translation").citations == [422]
+
+
+@pytest.mark.slow
+def test_a_poster_that_stands_out_is_cited_whatever_words_it_lacks(real_assistant):
+    # No poster says "lattice" or "evolutionary trees", yet one poster is far closer than
+    # any other and first for both rankers: the question describes it in its own words.
+    for question, board in (("ML attacks on lattice crypto with sparse secrets", 306),
+                            ("differentiable inference of evolutionary trees from DNA "
+                             "sequences", 307),
+                            ("EEG to txt translation", 422)):
+        answer = real_assistant.ask(question)
+        assert not answer.abstained and answer.citations == [board], question
+    # A subject the session lacks leaves several posters about the rest, none far ahead.
+    for question in ("cooperative multi-agent RL on StarCraft",
+                     "federated learning on hospital data"):
+        answer = real_assistant.ask(question)
+        assert answer.abstained and answer.related, question
+
+
+@pytest.mark.slow
+def test_a_topic_of_several_things_keeps_the_posters_about_either(real_assistant):
+    # Editing posters never say "generation", generation posters never say "editing": a
+    # topic naming both is answered by each (a share of the topic's words would drop them).
+    answer = real_assistant.ask("diffusion models for text-to-image generation and image "
+                                "editing")
+    assert not answer.abstained
+    assert {534, 536, 606, 612} <= set(answer.citations)
+
+
+@pytest.mark.slow
+def test_an_aspect_is_carried_by_the_rare_words_that_name_it(real_assistant):
+    # "regret bounds": a poster proving regret guarantees need not say "bounds" beside it.
+    answer = real_assistant.ask("online learning with regret bounds")
+    assert not answer.abstained and {911, 913, 1303} <= set(answer.citations)
+    # An aspect whose rare words the subject's posters lack still leaves them related.
+    for question in ("diffusion models for music generation",
+                     "federated learning for recommender systems"):
+        answer = real_assistant.ask(question)
+        assert answer.abstained and answer.related, question

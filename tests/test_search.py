@@ -71,3 +71,18 @@ def test_a_topic_in_the_title_narrows_the_filter_to_those_titles(search):
     assert [c["board"] for c in named] == [103]
     near = search.similar(named[0], ANY_POSTER, 5)
     assert near and 103 not in [c["board"] for c, _ in near]
+
+
+def test_a_poster_far_ahead_for_both_rankers_stands_out(grounding):
+    from assistant.retrieve import Candidate
+
+    ahead = [Candidate("a", 0.03, 0.72, 16.0), Candidate("b", 0.02, 0.38, 3.5),
+             Candidate("c", 0.01, 0.30, 2.0)]
+    assert grounding.standout(ahead, 0.55) is ahead[0]
+    # Not when another poster is nearly as close, when another is first for BM25, or when
+    # the best is not close enough to answer at all.
+    near = [ahead[0], Candidate("b", 0.02, 0.60, 3.5)]
+    assert grounding.standout(near, 0.55) is None
+    lexical = [ahead[0], Candidate("b", 0.02, 0.38, 20.0)]
+    assert grounding.standout(lexical, 0.55) is None
+    assert grounding.standout(ahead, 0.75) is None
