@@ -1178,7 +1178,7 @@ _REQUEST_PHRASE = re.compile(
 _FILLER = frozenset("""posters poster papers paper works stuff things thing ones few some list
 em all pls plz please which that are is there any anything something numbered lol thx thanks
 hey hi ok okay so just really kinda sorta maybe talks talk catch visit check should would could
-i i'm im me my mine into vs versus actually compare comparison what's whats""".split())
+i i'm im me my mine into vs versus actually compare comparison what's whats etc""".split())
 # A quoted phrase; an apostrophe inside a word ("I'm", "model's") is not a quote mark.
 _QUOTED = re.compile(r"(?:[\"“‘]|(?<![A-Za-z])')([^\"”’]{3,80}?)(?:[\"”’]|'(?![A-Za-z]))")
 # "... in the title", "whose titles contain ...": a filter on titles, not a topic.
@@ -1211,6 +1211,10 @@ def elaborated(text: str) -> str:
     return head if len(named) >= 2 or (named and "(" in text) else text
 
 
+_NOT_AN_ITEM = frozenset("""like e.g eg i.e ie such for especially particularly including
+incl mainly mostly specifically notably namely""".split())
+
+
 def _topic(text: str, drop: Iterable[str] = ()) -> str:
     """The words of the question that say what it is about: framing, names already matched
     (`drop`), filler and noise at either end removed; "" when nothing is left. A quoted
@@ -1223,19 +1227,29 @@ def _topic(text: str, drop: Iterable[str] = ()) -> str:
             text = quoted.group(1)
     dropped = {fold(w) for w in drop}
     text = _REQUEST_PHRASE.sub(" ", elaborated(text))
-    # A lone "/" joins alternatives ("continual / class-incremental learning"): kept.
-    words = [w if w == "/" else w.strip("?.!,;:'\"()—–-/") for w in strip_frame(text).split()]
+    # A lone "/" joins alternatives ("continual / class-incremental learning"): kept; so
+    # does a comma between items ("dataset pruning, coreset or data selection": a poster
+    # about any one answers), as a word of its own until the end.
+    words = []
+    for raw in strip_frame(text).split():
+        word = raw if raw == "/" else raw.strip("?.!,;:'\"()—–-/")
+        words += [word, ","] if raw.rstrip("?.!;:'\")").endswith(",") and word else [word]
     words = [w for w in words if w and fold(w).removesuffix("'s") not in dropped
              and fold(w) not in _FILLER  # "jun zhu's posters": the name, possessive too
              # "spike-driven" when "Spike-driven Transformer" named the poster
              and not ("-" in w and all(p in dropped for p in fold(w).split("-") if p))]
-    edge = _NOISE | _REQUEST
+    # Not before an example or a narrowing ("..., like on StarCraft", "..., e.g. WL tests"):
+    # those are one topic with what illustrates it, not items of a list.
+    words = [w for i, w in enumerate(words) if w != "," or (
+        i > 0 and words[i - 1] != "," and i + 1 < len(words)
+        and fold(words[i + 1]) not in _NOT_AN_ITEM)]
+    edge = _NOISE | _REQUEST | {","}
     while words and (fold(words[0]).split("'")[0] in edge or (
             len(words) > 2 and fold(words[0]) in _OPENERS)):
         words.pop(0)
     while words and fold(words[-1]).split("'")[0] in edge:
         words.pop()
-    return " ".join(words)
+    return " ".join(words).replace(" , ", ", ")
 
 
 # A message that is not a question about the posters: a greeting, thanks or goodbye on its

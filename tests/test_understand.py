@@ -291,6 +291,12 @@ TABLE = [
     ("the steganograhpy one with difusion, which board",
      {"intent": "search", "topic": "steganograhpy difusion"}),
     ("recsys posters", {"topic": "recommender systems"}),  # shorthand that is no acronym
+    # A list keeps its commas (a poster about any item answers); an example does not
+    ("posters on dataset pruning, coreset or data selection",
+     {"topic": "dataset pruning, coreset or data selection"}),
+    ("protein design, binding etc", {"topic": "protein design, binding"}),
+    ("cooperative multi-agent RL, like on StarCraft",
+     {"topic": "cooperative multi-agent RL like on StarCraft"}),
     # ... and questions that leave nothing out
     ("not sure what to ask, anything on NeRF?", {"excluding": ""}),
     ("posters on training so the model doesn't latch onto shortcuts",
