@@ -6,9 +6,11 @@ plainly name the area), whether it names the area (its words, their acronyms) an
 title, its first or contribution sentence), and its neighbourhood (whether its nearest posters
 name the area in their titles); a poster that never names it is not in it, and one that uses
 a word in passing or in another sense ("graph diffusion", "Perron-Frobenius operator") sits
-among posters about something else and is left out. Where the session words an area otherwise
-(no title among its closest posters names it: "neuroscience" posters say brain, neurons,
-fMRI), the words those posters share are its names too (`learned_names`).
+among posters about something else and is left out. Where the area is one word besides its
+generic ones, the noun that word qualifies tells its sense (`other_sense`): "diffusion
+functionals", "the diffusion map (DM)" are no diffusion models. Where the session words an
+area otherwise (no title among its closest posters names it: "neuroscience" posters say brain,
+neurons, fMRI), the words those posters share are its names too (`learned_names`).
 The posters are clustered on their stored embeddings, each sub-theme named by a noun phrase its
 posters share, most typical poster first; the overview is written by rules offline, or each
 sub-theme by the LLM through the same citation guard.
@@ -369,8 +371,8 @@ class Naming:
             every = False
         # A topic of one word besides its generic ones ("self-supervised learning",
         # "transformers") is named as a unit by that word: "self-supervised object-centric
-        # learning" names it. Which sense the word has there is for the poster's place
-        # among the others to tell ("graph diffusion" sits among graph posters).
+        # learning" names it. Which sense the word has there is for the noun it qualifies
+        # (`other_sense`) and the poster's place among the others to tell.
         return (total > 0 and sum(self.keys[k] for k in held) >= HALF * total
                 and (not self.head or self.head in held or phrase),
                 phrase or (len(self.keys) == 1 and every), every)
@@ -609,7 +611,98 @@ def area_evidence(corpus: Corpus, rows: list[int], area: str, query: np.ndarray
     if learned:
         said = read(naming + [Naming({t: corpus.idf(t)}, {t: corpus.spellings(t)}, frozenset(),
                                      alias=True) for t in learned])
+    # a poster using the area's word only in another sense does not name it
+    said[other_sense(corpus, rows, said, naming, area)] = 0.0
     return said
+
+
+def key_uses(said: Said, spellings: frozenset[str], area_words: frozenset[str],
+             nouns: frozenset[str]) -> list[str]:
+    """How a sentence uses an area's one key: for each time it says it, the noun the key
+    qualifies there ("map" of "the diffusion map"), the word that qualifies it where it ends
+    its phrase ("<speech" of "speech enhancement (SE)"), or "" when it is used as the area
+    itself: next to the area's own words ("diffusion model", "image enhancement"), with a
+    qualifying tail ("diffusion-based"), or alone ("with diffusion", "the diffusion of
+    information"). Only the key as the area writes it counts (`nouns`): "imitates expert
+    policies" is a verb and its object, no other sense."""
+    text = _TO.sub("-to ", said.text.lower())
+    tokens = list(_TOKEN.finditer(text))
+    uses = []
+    for at, match in enumerate(tokens):
+        word = match.group()
+        parts = word.split("-")
+        if len(parts) > 1 and parts[-1] in _MODIFIER_TAILS:
+            if stem(parts[0]) in spellings:
+                uses.append("")  # "diffusion-based"
+            continue
+        if word not in nouns:
+            continue
+        following = [stem(t.group().split("-")[0]) for t in tokens[at + 1:at + 2 + NEAR]]
+        ends = at + 1 == len(tokens) or bool(text[match.end():tokens[at + 1].start()].strip())
+        if not ends and area_words & set(following):
+            uses.append("")
+        elif ends or following[0] in STOPWORDS:
+            # the head of its phrase: what qualifies it ("speech enhancement")
+            before = stem(tokens[at - 1].group().split("-")[0]) if at else ""
+            if at and not text[tokens[at - 1].end():match.start()].strip() and \
+                    before not in STOPWORDS and before not in area_words:
+                uses.append("<" + before)
+            else:
+                uses.append("")
+        else:
+            uses.append(following[0])
+    return uses
+
+
+def other_sense(corpus: Corpus, rows: list[int], said: np.ndarray, naming: list[Naming],
+                area: str) -> np.ndarray:
+    """The posters that use an area's one key word only in another sense: everywhere they
+    say it (twice or more), it qualifies a noun, or is qualified by a word, that no two other
+    posters naming the area put next to it ("graph diffusion functionals", "manifold
+    diffusion recovery" among diffusion models, whose posters say diffusion models,
+    diffusion-based, diffusion probabilistic, diffusion process; "speech enhancement" among
+    image and video restoration and enhancement); or they define a term of their own that
+    the key qualifies ("the diffusion map (DM)") and never use it as the area itself."""
+    out = np.zeros(len(rows), dtype=bool)
+    names = said[:, :5].sum(axis=1) > 0
+    for n in naming:
+        if len(n.keys) != 1 or n.alias:
+            continue
+        key = next(iter(n.keys))
+        spellings = n.spellings[key]
+        area_words = frozenset(w for part in area_parts(area) for w in _stem_sequence(part)
+                               ) - {key}
+        nouns = frozenset(f"{w}{plural}" for w in _TOKEN.findall(area.lower())
+                          if stem(w) == key for plural in ("", "s", "es"))
+        uses = {i: [u for s in [corpus.titles[rows[i]], *corpus.sentences[rows[i]]]
+                    for u in key_uses(s, spellings, area_words, nouns)]
+                for i in np.flatnonzero(names)}
+        held: dict[str, int] = {}
+        for found in uses.values():
+            for noun in set(found) - {""}:
+                held[noun] = held.get(noun, 0) + 1
+        for i, found in uses.items():
+            if not found:
+                continue
+            # held by two posters besides this one
+            shared = [u == "" or held.get(u, 0) >= 3 for u in found]
+            own_term = any(spellings & words and not words <= n.stands_for
+                           and not key_last(acronym, corpus.texts[rows[i]], spellings)
+                           for acronym, words in corpus.defined[rows[i]])
+            if (len(found) >= SENSE_USES and not any(shared)) or (
+                    own_term and not any(u == "" for u in found)):
+                out[i] = True
+    return out
+
+
+SENSE_USES = 2  # a word said once is said in passing: the score weighs it
+
+
+def key_last(acronym: str, text: str, spellings: frozenset[str]) -> bool:
+    """Whether the term an acronym stands for ends with the key: "speech enhancement (SE)"
+    is a kind of enhancement, "diffusion map (DM)" no kind of diffusion."""
+    match = re.search(r"([A-Za-z0-9-]+)\s*\(\s*" + re.escape(acronym), text)
+    return match is not None and stem(match.group(1).lower()) in spellings
 
 
 def learned_names(corpus: Corpus, rows: list[int], said: np.ndarray, query: np.ndarray,
@@ -681,8 +774,13 @@ def group_posters(vectors, texts: list[str], avoid: frozenset[str] = frozenset()
     vectors = np.asarray(vectors, dtype=np.float64)
     n = len(texts)
     # A broad area in two halves says little: 15 posters or more make at least 3 sub-themes.
-    k = 1 if n < 6 else choose_k(vectors, 3 if n >= 15 else 2, min(MAX_THEMES, n // 3))
+    fewest = 3 if n >= 15 else 2
+    k = 1 if n < 6 else choose_k(vectors, fewest, min(MAX_THEMES, n // 3))
     labels = np.zeros(n, dtype=int) if k == 1 else kmeans(vectors, k)
+    # A poster alone is no sub-theme (and has no phrase to share): one group fewer.
+    while k > fewest and np.bincount(labels, minlength=k).min() < 2:
+        k -= 1
+        labels = kmeans(vectors, k)
     terms = distinctive_terms(texts, labels, top_n=4)
     members = []
     for g in range(k):

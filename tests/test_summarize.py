@@ -23,9 +23,11 @@ from assistant.summarize import (
     board_ranges,
     corpus_of,
     definitions,
+    key_uses,
     learned_names,
     namings,
     offline_overview,
+    other_sense,
     overview_line,
     stands_for,
     summarize,
@@ -302,6 +304,50 @@ def test_an_acronym_a_poster_defines_as_something_else_does_not_name_the_area():
     assert own.read(sentence) == (True, True, True)
 
 
+def test_the_sense_of_an_area_word_is_read_from_the_noun_it_qualifies():
+    spellings, area, nouns = frozenset({"diffusion"}), frozenset({"model"}), frozenset(
+        {"diffusion", "diffusions"})
+
+    def uses(text: str) -> list[str]:
+        return key_uses(Said.of(text), spellings, area, nouns)
+
+    # the area itself: with its own word, a qualifying tail, ending its phrase
+    assert uses("Denoising diffusion probabilistic models.") == [""]
+    assert uses("A diffusion-based augmentation with diffusion.") == ["", ""]
+    assert uses("The diffusion of information spreads.") == [""]
+    # the word qualifying a noun of its own, or qualified by one (it counts for the area
+    # where two other posters of the area say it so)
+    assert uses("Continuous graph diffusion functionals and the diffusion map.") == [
+        "functional", "map"]
+    assert uses("We combine latent diffusion, object detection.") == ["<latent"]
+    # the word qualifying it where it heads its phrase, unless it is one of the area's
+    speech = key_uses(Said.of("Image enhancement and speech enhancement (SE)."),
+                      frozenset({"enhancement"}), frozenset({"image", "video"}),
+                      frozenset({"enhancement", "enhancements"}))
+    assert speech == ["", "<speech"]
+    # a verb of the same stem is no use of the area's noun
+    assert key_uses(Said.of("It imitates expert policies."), frozenset({"imit"}),
+                    frozenset({"learn"}), frozenset({"imitation", "imitations"})) == []
+
+
+def test_a_poster_using_the_area_word_in_another_sense_does_not_name_it():
+    # Five posters on diffusion models (and diffusion processes); one on graph diffusion
+    # functionals; one that defines the diffusion map (DM) and says "diffusion process" too.
+    texts = [f"Diffusion models {i}. We sample from diffusion models by a diffusion process."
+             for i in range(5)]
+    texts += ["Graph diffusion functionals. We study graph diffusion patterns.",
+              "Diffusion representation. The diffusion map (DM) is used. A diffusion process."]
+    corpus = small_corpus(texts)
+    rows = list(range(len(texts)))
+    query = corpus.vectors[:5].mean(axis=0)
+    said = area_evidence(corpus, rows, "diffusion models", query)
+    assert said[:5, :5].all(axis=1).all() and not said[5:, :5].any()
+    naming = namings("diffusion models", corpus)
+    plain = np.ones((len(texts), 11))
+    assert list(np.flatnonzero(other_sense(corpus, rows, plain, naming, "diffusion models"))
+                ) == [5, 6]
+
+
 def test_the_offline_overview_has_one_sentence_per_sub_theme_citing_its_posters():
     def card(board: int, abstract: str) -> dict:
         return {"board": board, "title": f"Poster {board}", "abstract": abstract}
@@ -490,6 +536,18 @@ def test_diffusion_models_is_the_whole_area_in_named_sub_themes(real_assistant):
         texts = posters_text(real_assistant, theme.boards)
         assert sum(theme.label in text for text in texts) >= 2, theme.label
     assert summary.overview.startswith(f"{len(summary.boards)} posters on diffusion models in ")
+
+
+@pytest.mark.slow
+def test_diffusion_models_leaves_out_posters_using_diffusion_in_another_sense(real_assistant):
+    # Graph diffusion functionals (#623) and the diffusion map of asymmetric kernels (#905)
+    # sit close to the diffusion-model posters and name "diffusion" in their titles; the
+    # oral on linguistic binding (#615), the spotlights and the titles that say "Diffusion
+    # Models" stay, as do "Scenario Diffusion" (#530) and "diffusion-based augmentation"
+    # (#437).
+    boards = set(summarize(real_assistant, "diffusion models").boards)
+    assert not {623, 905} & boards
+    assert {615, 105, 110, 534, 543, 1203, 2026, 530, 437} <= boards
 
 
 @pytest.mark.slow
