@@ -135,7 +135,10 @@ class Grounding:
         """A topic that is one rare name ("MuJoCo", "EEG"): its posters are those that write
         it, however they use it."""
         terms = term_set(query)
-        return (len(terms) == 1 and is_name(query)
+        # The name is the word of that term, not the topic around it ("ML for molecules"
+        # names molecules, which is an English word).
+        words = [w for w in re.findall(r"[\w.+-]+", query) if term_set(w) == terms]
+        return (len(terms) == 1 and len(words) == 1 and is_name(words[0])
                 and self.opened.df.get(next(iter(terms)), 0) <= len(self.opened.cards) / 20)
 
     def only_about(self, topic: str, kept: list[Candidate], why: str
@@ -195,6 +198,23 @@ class Grounding:
                                    rarer) for terms, rarer in groups):
                 found.append(c)
         return found or kept
+
+    def things(self, topic: str) -> list[str]:
+        """The things a short topic of one aspect joins with "and" / "&" ("AI for molecules
+        and chemistry" -> "AI for molecules", "chemistry"; a part naming nothing specific,
+        as in `aspects`, is set aside); [] for a subject with qualifiers, alternatives or
+        things of more than three words each. A poster about any of them answers."""
+        if len(term_set(topic)) > SHORT_TOPIC or re.search(r"\bor\b|[/,]", topic):
+            return []
+        n, df = len(self.opened.cards), self.opened.df
+        parts = [part for part in aspects(topic)
+                 if any(df.get(t, 0) <= n / 5 for t in term_set(part))]
+        if len(parts) != 1:
+            return []  # a subject and its qualifiers: each must be supported
+        pieces = [p.strip() for p in re.split(r"\s+(?:and|&)\s+|\s*&\s*", parts[0])]
+        if len(pieces) < 2 or any(not term_set(p) or len(p.split()) > 3 for p in pieces):
+            return []
+        return pieces
 
     def qualifiers(self, topic: str, whole: bool = False) -> list[tuple[str, str]]:
         """The uncommon words of a short topic (`assistant.relevance.uncommon`), as written,
@@ -266,6 +286,23 @@ class Grounding:
         shares = [term_share(weights, self.opened.stem_set(c.key)) for c in kept]
         keep = trimmed(shares, [c.cosine for c in kept])
         return [c for c, ok in zip(kept, keep, strict=True) if ok]
+
+    def closer(self, topic: str, gated: list[Candidate], kept: list[Candidate]
+               ) -> list[Candidate]:
+        """The kept posters, and those the gate passed that carry one of the topic's rare
+        qualifiers (`SupportBars.rare`) and are closer in meaning than a poster kept for its
+        words: no less about it ("robot navigation": object search by a robot, closer than a
+        motion-planning poster that says both words). A poster saying only a common word of
+        the topic stays out ("video segmentation": not a video poster that never segments)."""
+        if not kept:
+            return kept
+        floor = min(c.cosine for c in kept)
+        df, n = self.opened.stem_df(), len(self.opened.cards)
+        rare = [(w, s) for w, s in self.qualifiers(topic)
+                if df.get(s, 0) <= relevance.SUPPORT_BARS.rare * n]
+        lacks = lacking(rare, [self.opened.plain(c.key) for c in gated])
+        return [c for c, lack in zip(gated, lacks, strict=True) if c in kept or (
+            c.cosine > floor and len(lack) < len(rare))]
 
     def described(self, query: str, candidates: list[Candidate], kept: list[Candidate],
                   why: str) -> tuple[list[Candidate], str]:

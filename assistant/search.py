@@ -62,7 +62,12 @@ class Search:
         answers."""
         parts = alternatives(query)
         if len(parts) == 1:
-            return self._relevant_one(query, where, retriever)
+            one = self._relevant_one(query, where, retriever)
+            # Two things of one field joined by "and" ("chemistry and molecules") dilute
+            # each other's words and meaning: when the whole abstains, each is asked alone.
+            parts = self.grounding.things(query) if one.abstains else []
+            if not parts:
+                return one
         found = [self._relevant_one(part, where, retriever) for part in parts]
         best: dict[str, Candidate] = {}
         for one in found:
@@ -153,12 +158,18 @@ class Search:
             # A topic of several things ("generation & editing", "prompt tuning / learnable
             # prompts") is answered by a poster about any of them, which carries only its
             # own terms: none is trimmed for lacking the others'.
-            whole = (kept if conjoined(query)
-                     else self.grounding.carrying(query, supported))
+            whole = (kept if conjoined(query) else self.grounding.closer(
+                query, kept, self.grounding.carrying(query, supported)))
             if len(whole) < len(kept):
                 why += (f"; {len(kept) - len(whole)} left out for carrying far less of the "
                         "topic's terms than the best-supported poster or not its rare "
                         "qualifier")
+                # The qualifier that only a poster left out carried is said by none cited
+                # ("LLMs to do time series forecasting": the LLM poster is not about
+                # forecasting, the forecasting posters use no LLM).
+                if absent := self.grounding.unsupported(query, whole, several):
+                    return Relevance(candidates, [], True, f"no poster about the rest "
+                                     f"mentions “{absent[0]}” ({why})")
             kept = whole
         return Relevance(candidates, kept, False, why)
 

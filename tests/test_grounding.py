@@ -243,3 +243,40 @@ def test_an_aspect_is_carried_by_the_rare_words_that_name_it(real_assistant):
                      "federated learning for recommender systems"):
         answer = real_assistant.ask(question)
         assert answer.abstained and answer.related, question
+
+
+@pytest.mark.slow
+def test_two_things_of_a_field_joined_by_and_are_each_asked(real_assistant):
+    # Together "molecules and chemistry" dilute each other's words and meaning below the
+    # bars; each alone finds its posters, and a poster about either answers.
+    answer = real_assistant.ask("AI for molecules and chemistry")
+    assert not answer.abstained
+    assert len({101, 102, 103, 104, 105, 108} & set(answer.citations)) >= 4
+    # A subject with a qualifier the session lacks is not split into things to ask alone.
+    assert real_assistant.ask("graph neural networks for traffic forecasting").abstained
+
+
+@pytest.mark.slow
+def test_a_poster_closer_than_one_kept_for_its_words_is_cited(real_assistant):
+    # Object search by a robot (#433) never says "navigation", but it is closer in meaning
+    # than the motion-planning poster that says both words.
+    answer = real_assistant.ask("robots that navigate")
+    assert not answer.abstained and {602, 433} <= set(answer.citations)
+
+
+@pytest.mark.slow
+def test_a_qualifier_only_a_poster_left_out_says_is_unsupported(real_assistant):
+    # The LLM poster the gate passed is not about forecasting, and is left out; the
+    # forecasting posters use no LLM: none cited says it, so the question is not answered.
+    answer = real_assistant.ask("Anyone using LLMs to do time series forecasting?")
+    assert answer.abstained and answer.citations == [] and answer.related
+
+
+@pytest.mark.slow
+def test_a_rare_name_is_one_word_not_a_topic_around_it(real_assistant):
+    # "ML" has two capitals, but "ML for molecules" names molecules, an English word: its
+    # posters are found by meaning too (TensorNet, #104), not only those writing the word.
+    grounding = real_assistant.grounding
+    assert grounding.rare_name("MuJoCo") and not grounding.rare_name("ML for molecules")
+    answer = real_assistant.ask("ML for molecules")
+    assert not answer.abstained and 104 in answer.citations
