@@ -27,8 +27,9 @@ _QUANTITY = re.compile(
     # "What training speed-up do they get ...", "which accuracy ...": a figure is asked
     r"\b(what|which)\b[^?]{0,40}?\b(speed-?ups?|accuracy|percentage|fraction|factor|gain|"
     r"improvement|reduction|error rate|memory)\b|\bspeed-?ups?\b|"
-    # a measure named without "how" ("what dataset size", "context length", "GPU speed")
-    r"\b(?:size|length|speed|latency|throughput|fps)\b)", re.IGNORECASE)
+    # a measure named without "how" ("what dataset size", "context length", "GPU speed",
+    # "what range of model sizes")
+    r"\b(?:sizes?|lengths?|speeds?|latency|throughput|fps|ranges?)\b)", re.IGNORECASE)
 # A figure stands on its own: the "2" of "MixFormerV2" or the "50" of "ResNet-50" is a name.
 _FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)\d+(?:\.\d+)?\s*(%|x|×|k|m|b|fps|times|fold)?",
                      re.IGNORECASE)

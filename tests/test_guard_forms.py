@@ -372,3 +372,11 @@ def test_the_sentence_that_answers_is_chosen_not_the_one_that_names_the_poster()
                 "trained on our dataset reach 63% accuracy.")
     title = "ASL Citizen: A Community-Sourced Dataset for Sign Language Recognition"
     assert "83,399" in best_sentence("dataset size", abstract, title)  # as the plan asks it
+    # ... in the plural, or as a range ("what range of model sizes ...")
+    abstract = ("Language models predict brain responses. We tested whether larger models "
+                "from the OPT and LLaMA families are better at predicting brain responses "
+                "recorded using fMRI. Prediction performance scales logarithmically with model "
+                "size from 125M to 30B parameter models.")
+    title = "Scaling laws for language encoding models in fMRI"
+    assert "125M to 30B" in best_sentence("what range of model sizes did they scale when "
+                                          "predicting fMRI responses", abstract, title)
