@@ -199,6 +199,38 @@ class Grounding:
                 found.append(c)
         return found or kept
 
+    def near_core(self, topic: str, candidates: list[Candidate], kept: list[Candidate]
+                  ) -> list[Candidate]:
+        """The kept posters less any that is about a word of a short subject, not the subject:
+        one that does not say it (`about`), is far below the best candidate in meaning
+        (`SupportBars.far`), and is far in meaning from the posters that do say it (its
+        cosine to the mean of their vectors below `SupportBars.core`, or below that of each
+        of them to the mean of the others). Those posters are what the subject is in this
+        session: "continual learning" keeps a class-incremental poster near them and drops a
+        Gauss-Newton one saying "continuous"; "state space models" drops planning posters
+        saying "state" and "space". Two such posters at least are needed."""
+        import numpy as np
+
+        if len(kept) < 3 or len(term_set(topic)) > SHORT_TOPIC:
+            return kept
+        on_it = self.about(topic, kept)
+        if len(on_it) == len(kept) or len(on_it) < 2:
+            return kept  # all say it, or too few do to tell what it is
+        bars = relevance.SUPPORT_BARS
+        top = max(c.cosine for c in candidates)
+        vectors = np.asarray(self.opened.index.vectors([c.key for c in kept]), dtype=float)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-9)
+        said = [i for i, c in enumerate(kept) if c in on_it]
+
+        def closeness(i: int) -> float:  # to the mean of the others saying it
+            others = vectors[[j for j in said if j != i]].mean(axis=0)
+            return float(vectors[i] @ others) / (float(np.linalg.norm(others)) or 1.0)
+
+        # Farther from them than each poster saying it is far too, whatever the bar.
+        bar = max(bars.core, min(closeness(i) for i in said))
+        return [c for i, c in enumerate(kept) if c in on_it
+                or c.cosine >= bars.far * top or closeness(i) >= bar]
+
     def things(self, topic: str) -> list[str]:
         """The things a short topic of one aspect joins with "and" / "&" ("AI for molecules
         and chemistry" -> "AI for molecules", "chemistry"; a part naming nothing specific,

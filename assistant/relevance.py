@@ -100,6 +100,14 @@ class SupportBars:
     # so is one whose title says the subject's head word, unless over this share of posters
     # say it ("models"):
     specific: float = 0.1
+    # A poster that does not say a short subject (`about`), whose cosine is below this
+    # fraction of the best candidate's ...
+    far: float = 0.75
+    # ... and whose cosine to the mean of the posters that do say it is below this (or below
+    # each of theirs to the mean of the others), is about a word of the subject, not the
+    # subject (`Grounding.near_core`; the four tuning sets: 0.5 to 0.55 leave out no right
+    # poster, 0.58 two).
+    core: float = 0.55
 
 
 SUPPORT_BARS = SupportBars()

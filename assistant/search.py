@@ -171,6 +171,14 @@ class Search:
                     return Relevance(candidates, [], True, f"no poster about the rest "
                                      f"mentions “{absent[0]}” ({why})")
             kept = whole
+            # A poster that does not say a short subject, far from it in meaning and from the
+            # posters that do say it, is about one of its words ("continual" read in a poster
+            # saying "continuous"; "state" and "space" in a planning poster).
+            near = self.grounding.near_core(query, candidates, kept)
+            if len(near) < len(kept):
+                why += (f"; {len(kept) - len(near)} not saying the subject and far in meaning "
+                        "from the posters that do left out")
+                kept = near
         return Relevance(candidates, kept, False, why)
 
     def _stands_out(self, lone: Candidate, candidates: list[Candidate]) -> str:

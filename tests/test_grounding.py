@@ -280,3 +280,18 @@ def test_a_rare_name_is_one_word_not_a_topic_around_it(real_assistant):
     assert grounding.rare_name("MuJoCo") and not grounding.rare_name("ML for molecules")
     answer = real_assistant.ask("ML for molecules")
     assert not answer.abstained and 104 in answer.citations
+
+
+@pytest.mark.slow
+def test_a_poster_saying_only_a_word_of_the_subject_is_not_cited(real_assistant):
+    # "continual learning": three posters saying "continuous" (one stem with "continual"),
+    # far in meaning from the continual-learning posters, are no longer cited; a class-
+    # incremental poster close to those posters (#1002) still is.
+    answer = real_assistant.ask("Which posters are about continual learning?")
+    assert not answer.abstained
+    assert {828, 926, 1011, 1002} <= set(answer.citations)
+    assert not {1106, 1304, 503} & set(answer.citations)
+    # "image super-resolution": a texture-generation and a video-enhancement poster share a
+    # word with it, not the subject; the two super-resolution posters are cited.
+    sr = real_assistant.ask("image super-resolution")
+    assert set(sr.citations) == {210, 226}
