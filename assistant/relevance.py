@@ -1,7 +1,7 @@
 """Evidence per aspect: does a poster support every part of what the question asks?
 
 A question often has a main subject and qualifiers ("NeRF" + "underwater scenes"). The rankers
-and the relevance gate (`Assistant.gate`, `should_abstain`) see one score per poster, so a
+and the relevance gate (`Search.gate`, `should_abstain`) see one score per poster, so a
 poster about the subject alone passes them. Each poster the gate kept therefore gets its
 support of the question's weakest aspect (`AspectSupport`), read from its own text and vector:
 
@@ -38,7 +38,7 @@ Evidence per word, for every short topic (`SupportBars`, chosen on dev by
 - `trimmed`: a poster carrying far less of the topic's IDF weight than the best-supported
   poster, and not nearly as close in meaning, is about a word of the topic, not the topic
   ("video segmentation": not a video-enhancement poster). Long descriptions of one poster get
-  the same trim (`Assistant.described`).
+  the same trim (`Grounding.described`).
 """
 
 from __future__ import annotations
