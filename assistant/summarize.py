@@ -10,7 +10,11 @@ among posters about something else and is left out. Where the area is one word b
 generic ones, the noun that word qualifies tells its sense (`other_sense`): "diffusion
 functionals", "the diffusion map (DM)" are no diffusion models. Where the session words an
 area otherwise (no title among its closest posters names it: "neuroscience" posters say brain,
-neurons, fMRI), the words those posters share are its names too (`learned_names`).
+neurons, fMRI), the words those posters share are its names too (`learned_names`). Where one
+of an area's words names a wider field ("vision" of "3D vision": the posters that say it
+alone sit far from the question), it names the area only standing with the others
+(`wide_keys`), and the area's posters' shared words name it too: a sub-field's posters say
+their sub-topic (NeRF, rendering) more often than its name.
 The posters are clustered on their stored embeddings, each sub-theme named by a noun phrase its
 posters share, most typical poster first; the overview is written by rules offline, or each
 sub-theme by the LLM through the same citation guard.
@@ -247,12 +251,17 @@ class Corpus:
         graphs and large-scale training)."""
         if len(keys) < 2:
             return frozenset()
-        if self._words is None:  # each poster's words, read once
+        spelt = {k: self.spellings(k, k in derived) for k in keys}
+        return frozenset(k for k in keys if sum(bool(spelt[k] & words) for words in self.words)
+                         > COMMON * len(self.words))
+
+    @property
+    def words(self) -> list[frozenset[str]]:
+        """Each poster's words (title and abstract), read once."""
+        if self._words is None:
             self._words = [title.stems.union(*(s.stems for s in said))
                            for title, said in zip(self.titles, self.sentences, strict=True)]
-        spelt = {k: self.spellings(k, k in derived) for k in keys}
-        return frozenset(k for k in keys if sum(bool(spelt[k] & words) for words in self._words)
-                         > COMMON * len(self._words))
+        return self._words
 
     def spellings(self, key: str, derived: bool = False) -> frozenset[str]:
         """The session's words a key stands for: itself, and its longer forms when the key
@@ -325,6 +334,9 @@ class Naming:
     # A word the area's own posters use for it (`learned_names`): it names the area loosely,
     # never as its phrase.
     alias: bool = False
+    # Its keys that name a wider field (`wide_keys`: "vision" of "3D vision"): common, and
+    # the rest of its keys name it without them ("3D" names "3D computer vision").
+    wide: frozenset[str] = frozenset()
 
     def in_poster(self, defined: list[tuple[str, frozenset[str]]]) -> Naming:
         """The naming as one poster reads it: an acronym the poster defines as something
@@ -360,7 +372,7 @@ class Naming:
         held = self._held(said)
         if self.alias:
             return bool(held), False, False
-        total = sum(self.keys.values())
+        total = sum(v for k, v in self.keys.items() if k not in self.wide)
         words = said.sequence
         phrase = any(all(self._spelt(w, k) for w, k in zip(words[i:i + len(p)], p, strict=True))
                      for p in self.phrases for i in range(len(words) - len(p) + 1)
@@ -603,11 +615,14 @@ def area_evidence(corpus: Corpus, rows: list[int], area: str, query: np.ndarray
                                   corpus.titles[i], corpus.sentences[i], related)
                          for i in rows], dtype=np.float64).reshape(len(rows), -1)
 
+    wide = [wide_keys(corpus, rows, n, query) for n in naming]
+    naming = [replace(n, common=n.common | w, wide=w) if w else n
+              for n, w in zip(naming, wide, strict=True)]
     said = read(naming)
     if not (said[:, 0] + said[:, 2]).any() and any(n.common for n in naming):
-        naming = [replace(n, common=frozenset(), head="") for n in naming]
+        naming = [replace(n, common=frozenset(), head="", wide=frozenset()) for n in naming]
         said = read(naming)
-    learned = learned_names(corpus, rows, said, query, naming)
+    learned = learned_names(corpus, rows, said, query, naming, sub_field=any(wide))
     if learned:
         said = read(naming + [Naming({t: corpus.idf(t)}, {t: corpus.spellings(t)}, frozenset(),
                                      alias=True) for t in learned])
@@ -616,8 +631,42 @@ def area_evidence(corpus: Corpus, rows: list[int], area: str, query: np.ndarray
     return said
 
 
+def wide_keys(corpus: Corpus, rows: list[int], naming: Naming, query: np.ndarray
+              ) -> frozenset[str]:
+    """The keys of a topic of several that name a wider field than the topic: the posters
+    that say one without the others sit far from the question, compared with those that say
+    its most telling key alone ("vision" of "3D vision" is said by vision-transformer and
+    biological-vision posters, "3D" by reconstruction and point-cloud posters). Such a key
+    counts only standing with the others, as a common one does (`Naming.common`); the session
+    words it seldom, so commonness alone does not tell."""
+    rare = [k for k in naming.keys if k not in naming.common]
+    if len(rare) < 2 or naming.alias:
+        return frozenset()
+    cosine = corpus.vectors[rows] @ _unit(query)
+    holds = {k: np.array([bool(naming.spellings[k] & corpus.words[r]) for r in rows])
+             for k in naming.keys}
+    typical: dict[str, float] = {}
+    for k in rare:
+        held = holds[k]
+        alone = held & ~np.logical_and.reduce([holds[o] for o in naming.keys if o != k])
+        if alone.sum() >= WIDE_POSTERS:  # too few lone posters tell nothing
+            typical[k] = float(np.median(cosine[alone]))
+    if len(typical) < 2:
+        return frozenset()
+    best = max(typical.values())
+    return frozenset(k for k, c in typical.items() if c < WIDE * best)
+
+
+# A key is wider than its topic when its lone posters' median cosine to the question is under
+# this share of the most telling key's: "vision" of "3D vision" 0.75; "robustness" of
+# "adversarial robustness" (0.81) still names it alone. Common keys are no rivals: "operator"
+# is 0.71 of "neural" in "neural operators", and as a wide key it lost dev posters (#907).
+WIDE = 0.78
+WIDE_POSTERS = 3  # lone posters a key needs for its place to be read
+
+
 def key_uses(said: Said, spellings: frozenset[str], area_words: frozenset[str],
-             nouns: frozenset[str]) -> list[str]:
+             nouns: frozenset[str], head: bool = False) -> list[str]:
     """How a sentence uses an area's one key: for each time it says it, the noun the key
     qualifies there ("map" of "the diffusion map"), the word that qualifies it where it ends
     its phrase ("<speech" of "speech enhancement (SE)"), or "" when it is used as the area
@@ -649,6 +698,10 @@ def key_uses(said: Said, spellings: frozenset[str], area_words: frozenset[str],
                 uses.append("<" + before)
             else:
                 uses.append("")
+        elif head:
+            # The area is what the key names ("brain"): the key qualifying a noun speaks of
+            # it ("brain regions"); only a word qualifying it may name another thing.
+            uses.append("")
         else:
             uses.append(following[0])
     return uses
@@ -674,8 +727,11 @@ def other_sense(corpus: Corpus, rows: list[int], said: np.ndarray, naming: list[
                                ) - {key}
         nouns = frozenset(f"{w}{plural}" for w in _TOKEN.findall(area.lower())
                           if stem(w) == key for plural in ("", "s", "es"))
+        # the key ends its part ("brain", "restoration and enhancement"), or qualifies its
+        # generic word ("diffusion models")
+        head = any(_stem_sequence(part)[-1:] == [key] for part in area_parts(area))
         uses = {i: [u for s in [corpus.titles[rows[i]], *corpus.sentences[rows[i]]]
-                    for u in key_uses(s, spellings, area_words, nouns)]
+                    for u in key_uses(s, spellings, area_words, nouns, head)]
                 for i in np.flatnonzero(names)}
         held: dict[str, int] = {}
         for found in uses.values():
@@ -706,14 +762,16 @@ def key_last(acronym: str, text: str, spellings: frozenset[str]) -> bool:
 
 
 def learned_names(corpus: Corpus, rows: list[int], said: np.ndarray, query: np.ndarray,
-                  naming: list[Naming]) -> list[str]:
+                  naming: list[Naming], sub_field: bool = False) -> list[str]:
     """The area's names as its own posters write them, when the session words it otherwise:
     when no title among the posters closest to the area (to its core, or to the question)
     names it though some of them say it ("neuroscience", whose posters say brain, neurons,
     neural activity, fMRI), the words those posters share and the rest of the session seldom
     uses. None when titles near the area do name it: the area's name is then how the session
     says it, and a word its posters share is more often the wider field's ("policy" for
-    imitation learning, "spike" for spiking neural networks)."""
+    imitation learning, "spike" for spiking neural networks). Except for a `sub_field`
+    (an area with a wide key, `wide_keys`: "3D vision"): its posters say their sub-topic
+    (NeRF, rendering, multi-view) more often than its name, titles near it or not."""
     vectors = corpus.vectors[rows]
     cosine = vectors @ _unit(query)
     seed = ((said[:, 0] + said[:, 2]) > 0) & (cosine >= BARS.seed_share * cosine.max())
@@ -726,7 +784,7 @@ def learned_names(corpus: Corpus, rows: list[int], said: np.ndarray, query: np.n
     # Its name said near it, never in a title there; an area no poster near it names at all
     # is not learned from posters that may only look like it ("data-centric AI" from
     # object-centric posters).
-    if closest[:, 0].sum() > 0 or not closest[:, :5].any():
+    if (closest[:, 0].sum() > 0 and not sub_field) or not closest[:, :5].any():
         return []
     own = {w for n in naming for k in n.keys for w in n.spellings[k]}
     held: dict[str, int] = {}
