@@ -240,6 +240,14 @@ _WHAT_ABOUT = re.compile(r"^(?:(?:and|now|then|but|so)[\s,]+)*(?:what|how)\s+abo
 # "only the orals", "what about spotlights?"); "What is X presenting?" starts afresh.
 _CONTINUES = re.compile(r"^\s*(?:and|but|only|just|now|then|also|same|what about|how about|"
                         r"ok(?:ay)?,?\s+(?:and|now|what about))\b", re.IGNORECASE)
+# "and the one that does it for diffusion models?", "anyone doing that on graphs?", "any that
+# apply this to video?": the conversation's subject, done for something else.
+_DOES_IT_FOR = re.compile(
+    r"^(?:(?:and|ok(?:ay)?|so|what about|how about)[\s,]+)*(?:(?:the|any|which)\s+)?"
+    r"(?:one|ones|posters?|papers?|work|anyone|anybody|someone)?\s*(?:that|which|who)?\s*"
+    r"(?:does|do|did|doing|applies|apply|applying|uses|use|using|tries|try|trying)\s+"
+    r"(?:it|this|that|so|the same(?: thing)?)\s+(?P<joiner>for|on|with|in|to)\s+(?P<x>.+?)"
+    r"[\s?.!]*$", re.IGNORECASE)
 # "show me more", "more please", "any others?", "next": the rest of the last answer's results.
 _MORE = re.compile(r"^(?:(?:ok(?:ay)?|and|so|great|thanks|nice|cool)[\s,!]+)*"
                    r"(?:(?:can|could) you\s+)?(?:(?:show|give|list|tell|send)\s+(?:me\s+|us\s+)?"
@@ -1711,6 +1719,12 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
         # "show me more": the same question, the posters of its result set not yet shown
         return replace(previous.plan, intent="search", within=frozenset(
             previous.results[previous.shown:]))
+    done_for = _DOES_IT_FOR.match(question.strip())
+    if done_for and (thread := _thread(previous)):
+        # "and the one that does it for diffusion models?": what the conversation was on,
+        # done for something else; a new question, not the last answer's filters
+        return replace(fresh_plan(f"{thread} {done_for.group('joiner')} {done_for.group('x')}",
+                                  catalog, titles), intent="search")
     what_about = _WHAT_ABOUT.match(question.strip())
     if what_about:  # the previous filters with a new topic, even after "none of them"
         topic = strip_frame(next((g for g in what_about.groups() if g), ""))

@@ -502,6 +502,14 @@ FOLLOW_UPS = [
     # A range after a list: "the ones above 700" filters the same topic.
     ("Which posters are about adversarial attacks?", [200, 301, 709, 718],
      "just the ones above 700", {"topic": "adversarial attacks", "board_min": 701}),
+    # The conversation's subject, done for something else
+    ("Which posters are about knowledge distillation?", [310, 530, 601],
+     "and the one that does it for diffusion models?",
+     {"intent": "search", "topic": "knowledge distillation for diffusion models",
+      "within": None}),
+    ("Which posters are about knowledge distillation?", [310, 530, 601],
+     "anyone doing that on graphs?",
+     {"intent": "search", "topic": "knowledge distillation on graphs"}),
     # Those of the previous answer that leave something out
     ("anything about Stein discrepancy", [909, 1126, 1220],
      "which one doesn't need gradients?",
