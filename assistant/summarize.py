@@ -459,17 +459,25 @@ def related_terms(corpus: Corpus, seed: list[int], naming: list[Naming],
     """Words the area's closest posters share and the rest of the session seldom uses
     ("Wasserstein" for optimal transport, "brain" for neuroscience): the area's own
     vocabulary, read from its posters (pseudo-relevance feedback)."""
+    return frozenset(shared_terms(corpus, list(seed), naming, RELATED_SHARE, limit))
+
+
+def shared_terms(corpus: Corpus, rows: list[int], naming: list[Naming], share: float,
+                 limit: int) -> list[str]:
+    """The words a `share` of the posters `rows` say and few others do (at least half the
+    posters saying a word are among them), not the area's own, common or generic words;
+    the most telling (count x IDF) first, at most `limit`."""
     own = {w for n in naming for k in n.keys for w in n.spellings[k]}
     held: dict[str, int] = {}
-    for i in seed:
+    for i in rows:
         for term in corpus.titles[i].stems.union(*(s.stems for s in corpus.sentences[i])):
             held[term] = held.get(term, 0) + 1
     picked = [t for t, n in held.items()
-              if n >= max(2, RELATED_SHARE * len(seed)) and n >= corpus.df[t] / 2
+              if n >= max(2, share * len(rows)) and n >= corpus.df[t] / 2
               and len(t) > 3 and t not in own and t not in STOPWORDS and t not in GENERIC
               and not t.isdigit()]
     picked.sort(key=lambda t: (-held[t] * corpus.idf(t), t))
-    return frozenset(picked[:limit])
+    return picked[:limit]
 
 
 # "Most" of a topic's weight: a bit under half, so that one of two equally rare words
@@ -786,20 +794,8 @@ def learned_names(corpus: Corpus, rows: list[int], said: np.ndarray, query: np.n
     # object-centric posters).
     if (closest[:, 0].sum() > 0 and not sub_field) or not closest[:, :5].any():
         return []
-    own = {w for n in naming for k in n.keys for w in n.spellings[k]}
-    held: dict[str, int] = {}
-    for i in near:
-        r = rows[i]
-        for term in corpus.titles[r].stems.union(*(s.stems for s in corpus.sentences[r])):
-            held[term] = held.get(term, 0) + 1
-    # shared by a quarter of those posters, and by few others (at least half its posters
-    # are among them)
-    picked = [t for t, n in held.items()
-              if n >= max(2, LEARNED_SHARE * len(near)) and n >= corpus.df[t] / 2
-              and len(t) > 3 and t not in own and t not in STOPWORDS and t not in GENERIC
-              and not t.isdigit()]
-    picked.sort(key=lambda t: (-held[t] * corpus.idf(t), t))
-    return picked[:LEARNED_LIMIT]
+    # shared by a quarter of those posters, and by few others
+    return shared_terms(corpus, [rows[i] for i in near], naming, LEARNED_SHARE, LEARNED_LIMIT)
 
 
 OTHERWISE_NEAR = 10  # the posters closest to an area: when none of their titles names it ...

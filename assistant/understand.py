@@ -155,12 +155,12 @@ _THEMES_OF = re.compile(
     re.IGNORECASE)
 # A summary asked for in other words: "what's the neuroscience side of this session like?
 # overview pls", "quick summary of what's there on distillation", "give me the rundown on RL".
-_SUMMARY_WORD = re.compile(r"\b(?:summar(?:y|ies|i[sz]e)|overview|rundown|run-down|recap|"
-                           r"tl;?dr|big picture|lay of the land)\b", re.IGNORECASE)
+_SUMMARY_WORDS = (r"\b(?:summar(?:y|ies|i[sz]e)|overview|rundown|run-down|recap|tl;?dr|"
+                  r"big picture|lay of the land)\b")
+_SUMMARY_WORD = re.compile(_SUMMARY_WORDS, re.IGNORECASE)
 _SUMMARY_AROUND = re.compile(
-    r"\b(?:summar(?:y|ies|i[sz]e)|overview|rundown|run-down|recap|tl;?dr|big picture|lay of the "
-    r"land)\b|\b(?:quick|short|brief|high-level|pls|please|like)\b|\bwhat(?:'s|’s| is)(?: "
-    r"(?:there|here|on offer|going on))?\b|\b(?:give|get)\s+(?:me|us)\b|"
+    _SUMMARY_WORDS + r"|\b(?:quick|short|brief|high-level|pls|please|like)\b|"
+    r"\bwhat(?:'s|’s| is)(?: (?:there|here|on offer|going on))?\b|\b(?:give|get)\s+(?:me|us)\b|"
     r"\b(?:side|part|corner|end|bit|portion)\s+of\s+(?:this|the)\s+(?:session|conference|hall)\b",
     re.IGNORECASE)
 
