@@ -238,9 +238,7 @@ class Grounding:
         things of more than three words each. A poster about any of them answers."""
         if len(term_set(topic)) > SHORT_TOPIC or re.search(r"\bor\b|[/,]", topic):
             return []
-        n, df = len(self.opened.cards), self.opened.df
-        parts = [part for part in aspects(topic)
-                 if any(df.get(t, 0) <= n / 5 for t in term_set(part))]
+        parts = [part for part in aspects(topic) if self.names_something(part)]
         if len(parts) != 1:
             return []  # a subject and its qualifiers: each must be supported
         pieces = [p.strip() for p in re.split(r"\s+(?:and|&)\s+|\s*&\s*", parts[0])]
@@ -296,9 +294,8 @@ class Grounding:
         of the session carry, `SupportBars.rare`), or nearly as close in meaning as the
         closest: the others are about the rest of the topic only."""
         bars = relevance.SUPPORT_BARS
-        df = self.opened.stem_df()
         wanted = self.qualifiers(topic)
-        rare = {w for w, stem_ in wanted if df.get(stem_, 0) <= bars.rare * len(self.opened.cards)}
+        rare = {w for w, _ in self.rare_qualifiers(wanted)}
         if not rare or not kept:
             return kept
         top = max(c.cosine for c in kept)
@@ -329,9 +326,7 @@ class Grounding:
         if not kept:
             return kept
         floor = min(c.cosine for c in kept)
-        df, n = self.opened.stem_df(), len(self.opened.cards)
-        rare = [(w, s) for w, s in self.qualifiers(topic)
-                if df.get(s, 0) <= relevance.SUPPORT_BARS.rare * n]
+        rare = self.rare_qualifiers(self.qualifiers(topic))
         lacks = lacking(rare, [self.opened.plain(c.key) for c in gated])
         return [c for c, lack in zip(gated, lacks, strict=True) if c in kept or (
             c.cosine > floor and len(lack) < len(rare))]
@@ -394,11 +389,21 @@ class Grounding:
         short one is a description, however its parts are joined: one aspect."""
         if len(term_set(topic)) > SHORT_TOPIC:
             return [topic]
-        n = len(self.opened.cards)
-        df = self.opened.df
         parts = [piece for part in aspects(topic) for piece in acted_on(part)
-                 if any(df.get(t, 0) <= n / 5 for t in term_set(piece))]
+                 if self.names_something(piece)]
         return parts if len(parts) > 1 else [topic]
+
+    def names_something(self, part: str) -> bool:
+        """Whether a part of a topic has a term that a fifth of the posters or fewer say: one
+        whose every term is common ("working") names nothing specific."""
+        n, df = len(self.opened.cards), self.opened.df
+        return any(df.get(t, 0) <= n / 5 for t in term_set(part))
+
+    def rare_qualifiers(self, wanted: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The (word, stem) qualifiers that few posters of the session carry
+        (`SupportBars.rare`)."""
+        df, n = self.opened.stem_df(), len(self.opened.cards)
+        return [(w, s) for w, s in wanted if df.get(s, 0) <= relevance.SUPPORT_BARS.rare * n]
 
     def aspect_support(self, parts: list[str],
                        candidates: list[Candidate]) -> list[AspectSupport]:
@@ -434,9 +439,7 @@ class Grounding:
         # Or, for an aspect of common and rare words, its rare ones (`SupportBars.rare`): they
         # name it, the common ones are how this question words it ("regret bounds": a poster
         # proving "O(sqrt T) regret"; "build agents": "communicative agents").
-        n, df = len(self.opened.cards), self.opened.stem_df()
-        naming = [[(word, s) for word, s in own
-                   if df.get(s, 0) <= relevance.SUPPORT_BARS.rare * n] for own in specific]
+        naming = [self.rare_qualifiers(own) for own in specific]
 
         def named(key: str, rare: list[tuple[str, str]], own: list[tuple[str, str]]) -> bool:
             return 0 < len(rare) < len(own) and not lacking(rare, [self.opened.plain(key)])[0]

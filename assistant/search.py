@@ -87,7 +87,7 @@ class Search:
         require gradients") stays, as the answer to "which one doesn't need gradients?".
         When every poster kept says it, there is nothing to cite."""
         terms = content_stems(excluding)
-        if not excluding or not terms:
+        if not terms:
             return found
 
         def says(c: Candidate) -> bool:

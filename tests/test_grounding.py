@@ -7,6 +7,13 @@ from __future__ import annotations
 import pytest
 
 
+def related_only(assistant, *questions: str) -> None:
+    """Each question abstains, its closest posters offered as related."""
+    for question in questions:
+        answer = assistant.ask(question)
+        assert answer.abstained and answer.related, question
+
+
 def _text(text: str) -> tuple[str, frozenset[str]]:
     return text, frozenset(text.lower().replace("-", " ").split())
 
@@ -82,11 +89,9 @@ def test_an_aspect_worded_otherwise_is_carried_by_its_specific_words(real_assist
     # A qualifier none of them says still leaves the subject's posters related only, a common
     # English word too ("traffic": the forecasting GNN here forecasts neuron activity) ...
     # Words of an aspect said far apart do not carry it ("energy" here, "models" there).
-    for question in ("neural radiance fields for underwater scenes",
-                     "graph neural networks for traffic forecasting",
-                     "energy-based models for text generation"):
-        answer = real_assistant.ask(question)
-        assert answer.abstained and answer.related, question
+    related_only(real_assistant, "neural radiance fields for underwater scenes",
+                 "graph neural networks for traffic forecasting",
+                 "energy-based models for text generation")
     # ... and the one poster that says it is cited alone.
     neuromorphic = real_assistant.ask("spiking neural networks on neuromorphic hardware")
     assert neuromorphic.citations == [706]
@@ -217,10 +222,8 @@ def test_a_poster_that_stands_out_is_cited_whatever_words_it_lacks(real_assistan
         answer = real_assistant.ask(question)
         assert not answer.abstained and answer.citations == [board], question
     # A subject the session lacks leaves several posters about the rest, none far ahead.
-    for question in ("cooperative multi-agent RL on StarCraft",
-                     "federated learning on hospital data"):
-        answer = real_assistant.ask(question)
-        assert answer.abstained and answer.related, question
+    related_only(real_assistant, "cooperative multi-agent RL on StarCraft",
+                 "federated learning on hospital data")
 
 
 @pytest.mark.slow
@@ -239,10 +242,8 @@ def test_an_aspect_is_carried_by_the_rare_words_that_name_it(real_assistant):
     answer = real_assistant.ask("online learning with regret bounds")
     assert not answer.abstained and {911, 913, 1303} <= set(answer.citations)
     # An aspect whose rare words the subject's posters lack still leaves them related.
-    for question in ("diffusion models for music generation",
-                     "federated learning for recommender systems"):
-        answer = real_assistant.ask(question)
-        assert answer.abstained and answer.related, question
+    related_only(real_assistant, "diffusion models for music generation",
+                 "federated learning for recommender systems")
 
 
 @pytest.mark.slow
