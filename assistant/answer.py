@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from assistant.catalog import card_ref
 from assistant.citations import Ref, cite, guard_citations, neutralise_references, ref_text
+from assistant.poster import Poster
 from assistant.text import content_words, split_sentences, stem
 
 CANNOT_ANSWER = "The posters in this session do not seem to cover that."
@@ -175,34 +175,34 @@ def contribution_sentence(topic: str, abstract: str) -> str:
     return quoted(max(stated, key=lambda s: len(wanted & {stem(w) for w in content_words(s)})))
 
 
-def card_source(card: dict, score: float) -> Source:
-    ref = card_ref(card)
-    return Source(board=card["board"], kind=card["kind"], title=card["title"],
-                  score=round(float(score), 4), session=card["session"], award=card["award"],
-                  authors=card["authors"], ref=None if ref == card["board"] else ref)
+def card_source(card: Poster, score: float) -> Source:
+    ref = card.ref
+    return Source(board=card.board, kind=card.kind, title=card.title,
+                  score=round(float(score), 4), session=card.session, award=card.award,
+                  authors=card.author_line, ref=None if ref == card.board else ref)
 
 
-def poster_line(card: dict, sentence: str) -> str:
+def poster_line(card: Poster, sentence: str) -> str:
     """One poster in a list: title, board, kind, award and a sentence of its abstract."""
-    award = f" ({quoted(card['award'])})" if card["award"] else ""
-    kind = "" if card["kind"] == "poster" else f", {card['kind']}"
-    return (f"- **{quoted(card['title'])}** {cite(card_ref(card))}{kind}{session_of(card)}"
+    award = f" ({quoted(card.award)})" if card.award else ""
+    kind = "" if card.kind == "poster" else f", {card.kind}"
+    return (f"- **{quoted(card.title)}** {cite(card.ref)}{kind}{session_of(card)}"
             f"{award}: {quoted(sentence)}")
 
 
-def session_of(card: dict) -> str:
+def session_of(card: Poster) -> str:
     """", Poster Session 3" after a poster's citation when the store holds several sessions
     ("Which session has posters on X?" is answered by every list), else ""."""
-    return f", {quoted(card['session'])}" if card.get("session_label") else ""
+    return f", {quoted(card.session)}" if card.session_label else ""
 
 
-def card_summary(card: dict) -> str:
+def card_summary(card: Poster) -> str:
     """One poster in full ("what is at #812?"): title, board, kind, award, authors, abstract;
     the quoted fields with their board-like references as plain text."""
-    award = f", {quoted(card['award'])}" if card["award"] else ""
-    return (f"**{quoted(card['title'])}** {cite(card_ref(card))} ({card['kind']}{award}"
+    award = f", {quoted(card.award)}" if card.award else ""
+    return (f"**{quoted(card.title)}** {cite(card.ref)} ({card.kind}{award}"
             f"{session_of(card)})\n"
-            f"Authors: {quoted(card['authors'])}\n{quoted(card['abstract'])}")
+            f"Authors: {quoted(card.author_line)}\n{quoted(card.abstract)}")
 
 
 def abstain(reason: str = "") -> Answer:
@@ -210,17 +210,17 @@ def abstain(reason: str = "") -> Answer:
     return Answer(answer=text, citations=[], sources=[], abstained=True)
 
 
-def extractive_answer(question: str, cards: list[tuple[dict, float]],
+def extractive_answer(question: str, cards: list[tuple[Poster, float]],
                       intro: str = "") -> Answer:
     """Per relevant poster: its title, board and the abstract sentence closest to the question.
 
     Guarded like any answer: only these posters' boards are cited."""
     if not cards:
         return abstain()
-    lines = [poster_line(card, best_sentence(question, card["abstract"], card["title"]))
+    lines = [poster_line(card, best_sentence(question, card.abstract, card.title))
              for card, _ in cards]
     intro = intro or ("Relevant posters:" if len(cards) > 1 else "The closest poster:")
     return Answer(answer="\n".join([intro, *lines]),
-                  citations=[card_ref(card) for card, _ in cards],
+                  citations=[card.ref for card, _ in cards],
                   sources=[card_source(card, score) for card, score in cards],
                   abstained=False).guarded()

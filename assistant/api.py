@@ -21,9 +21,9 @@ from assistant.retrieve import ANY_POSTER, PosterFilter
 
 if TYPE_CHECKING:
     from assistant.ask import Assistant
+    from assistant.poster import Poster
 
 KINDS = ("poster", "spotlight", "oral")
-CARD_FIELDS = ("board", "session", "kind", "award", "title", "authors", "abstract")
 MAX_SIMILAR = 6  # Assistant.similar shows at most six
 
 
@@ -157,23 +157,23 @@ def ask_json(assistant: Assistant, question: str, history: Sequence[dict] | None
     return typing.cast(AnswerJSON, answer.to_json())
 
 
-def card_of(assistant: Assistant, board: int | str, session: str | None = None) -> dict:
+def card_of(assistant: Assistant, board: int | str, session: str | None = None) -> Poster:
     """The poster on a board: `board` an int, or a ref "S3 #812" (assistant.citations); a
     board several sessions reuse needs `session` (or the ref)."""
     by_board = assistant.index.by_board
     card = by_board.get(board if isinstance(board, str) else int(board))
-    if card is not None and (session is None or card["session"] == session):
+    if card is not None and (session is None or card.session == session):
         return card
-    cards = [c for c in by_board.values() if str(c["board"]) == str(board).lstrip("#")
-             and session in (None, c["session"])]
+    cards = [c for c in by_board.values() if str(c.board) == str(board).lstrip("#")
+             and session in (None, c.session)]
     if len(cards) == 1:
         return cards[0]
     if cards:
         raise RequestError(f"board {board} is in several sessions ("
-                           + ", ".join(f"{c['session']!r}: {ref_text(c.get('ref', c['board']))}"
+                           + ", ".join(f"{c.session!r}: {ref_text(c.ref)}"
                                        for c in cards)
                            + "); name the session")
-    boards = sorted(c["board"] for c in by_board.values())
+    boards = sorted(c.board for c in by_board.values())
     raise RequestError(f"board {board}: no such poster; boards run from {boards[0]} to "
                        f"{boards[-1]}")
 
@@ -182,7 +182,7 @@ def poster_json(assistant: Assistant, board: int | str,
                 session: str | None = None) -> PosterCard:
     """One poster's card: board, session, kind, award, title, authors, abstract."""
     card = card_of(assistant, board, session)
-    return typing.cast(PosterCard, {key: card[key] for key in CARD_FIELDS})
+    return typing.cast(PosterCard, card.as_json())
 
 
 def similar_json(assistant: Assistant, board: int | str, k: int = 6,
@@ -195,10 +195,10 @@ def similar_json(assistant: Assistant, board: int | str, k: int = 6,
     return [_brief(near, score) for near, score in assistant.similar(card, where, k)]
 
 
-def _brief(card: dict, score: float) -> NearPoster:
-    return NearPoster(board=card["board"], session=card["session"], kind=card["kind"],
-                      award=card["award"], title=card["title"], authors=card["authors"],
-                      score=round(float(score), 4))
+def _brief(card: Poster, score: float) -> NearPoster:
+    head = card.as_json()
+    del head["abstract"]
+    return typing.cast(NearPoster, {**head, "score": round(float(score), 4)})
 
 
 def search_json(assistant: Assistant, query: str, k: int = 10,
@@ -238,12 +238,12 @@ def summarize_json(assistant: Assistant, area: str, max_posters: int = 30,
 def session_json(assistant: Assistant) -> dict:
     """The session at a glance: its name(s), poster counts by kind and board range, themes."""
     cards = assistant.cards
-    boards = sorted(c["board"] for c in cards)
+    boards = sorted(c.board for c in cards)
     theme_map = assistant.index.theme_map
     themes = [{"label": t["label"], "boards": t["boards"]} for t in theme_map.themes] \
         if theme_map is not None else []
     return {"sessions": assistant.sessions, "posters": len(cards),
-            "kinds": {kind: sum(c["kind"] == kind for c in cards) for kind in KINDS},
+            "kinds": {kind: sum(c.kind == kind for c in cards) for kind in KINDS},
             "boards": [boards[0], boards[-1]] if boards else [], "themes": themes}
 
 

@@ -30,6 +30,7 @@ from assistant.answer import Answer
 from assistant.ask import Assistant, QuestionError
 from assistant.citations import CANONICAL, Ref, cite, make_ref, ref_board, ref_label, ref_text
 from assistant.followup import Turn, cited_boards
+from assistant.poster import Poster
 from assistant.retrieve import PosterFilter
 from assistant.safe_text import readable_tex
 from assistant.text import counted
@@ -395,39 +396,35 @@ def card_actions(board: Ref, starred: bool) -> str:
             '</div>').format(b=int(board) if isinstance(board, int) else escape(board))
 
 
-def card_ref(card: dict) -> Ref:
-    return card.get("ref", card["board"])
-
-
 def dom_id(ref: Ref) -> str:
     """A poster's id in the page: its board, or "S3-812" for "S3 #812"."""
     return str(ref) if isinstance(ref, int) else re.sub(r"[^A-Za-z0-9]+", "-", ref).strip("-")
 
 
-def card_html(card: dict, score: float | None = None, starred: bool = False) -> str:
-    award = f" · {escape(card['award'])}" if card["award"] else ""
+def card_html(card: Poster, score: float | None = None, starred: bool = False) -> str:
+    award = f" · {escape(card.award)}" if card.award else ""
     relevance = f" · relevance {score:.2f}" if score is not None else ""
-    ref = card_ref(card)
+    ref = card.ref
     # A board other sessions reuse: the head names it as it is cited ("S3 #812").
     return (f'<div class="poster-card" id="poster-{dom_id(ref)}">'
-            f'<div class="pc-head">{escape(ref_text(ref))} · {escape(card["kind"])}{award}'
-            f'{relevance}<span class="pc-session"> · {escape(card["session"])}</span>'
-            f'</div><div class="pc-title">{escape(readable_tex(card["title"]))}</div>'
-            f'<div class="pc-authors">{escape(readable_tex(card["authors"]))}</div>'
-            f'<div class="pc-abstract">{escape(readable_tex(card["abstract"]))}</div>'
+            f'<div class="pc-head">{escape(ref_text(ref))} · {escape(card.kind)}{award}'
+            f'{relevance}<span class="pc-session"> · {escape(card.session)}</span>'
+            f'</div><div class="pc-title">{escape(readable_tex(card.title))}</div>'
+            f'<div class="pc-authors">{escape(readable_tex(card.author_line))}</div>'
+            f'<div class="pc-abstract">{escape(readable_tex(card.abstract))}</div>'
             f'{card_actions(ref, starred)}</div>')
 
 
-def cite_html(card: dict) -> str:
+def cite_html(card: Poster) -> str:
     """[#812] as an <abbr> whose title is the poster (a tooltip even without JavaScript);
     `data-card` names the card of a session-qualified citation ([S3 #812])."""
-    tip = escape(readable_tex(f"{card['title']} — {card['authors']}"))
-    ref = card_ref(card)
+    tip = escape(readable_tex(f"{card.title} — {card.author_line}"))
+    ref = card.ref
     data = "" if isinstance(ref, int) else f' data-card="{dom_id(ref)}"'
     return f'<abbr class="cite" title="{tip}"{data}>{escape(cite(ref))}</abbr>'
 
 
-def render_citations(text: str, by_board: dict[Ref, dict]) -> str:
+def render_citations(text: str, by_board: dict[Ref, Poster]) -> str:
     """Answer text as inert Markdown, each citation of a known poster an <abbr>; any other
     board-like text stays text. TeX quoted from an abstract (`$O(n^2)$`) reads as text
     (O(n²)); a citation is never part of it."""
@@ -441,32 +438,32 @@ def render_citations(text: str, by_board: dict[Ref, dict]) -> str:
     return "".join(parts)
 
 
-def answer_markdown(answer: Answer, by_board: dict[int, dict], filters: str = "") -> str:
+def answer_markdown(answer: Answer, by_board: dict[Ref, Poster], filters: str = "") -> str:
     """The answer as shown: the active filters above it, a notice, the text with its
     citations, related posters apart, and which backend answered."""
     body = render_citations(answer.answer, by_board)
     related = [by_board[b] for b in answer.related if b in by_board]
     if related:  # offered apart from the answer: not citations, not what was asked
         body += "\n\nRelated posters (not an answer to this):\n" + "\n".join(
-            f"- {inert(readable_tex(c['title']))} ({_board_words(c)})" for c in related)
+            f"- {inert(readable_tex(c.title))} ({_board_words(c)})" for c in related)
     footer = f"answered by: {inert(answer.backend)}"
     if answer.notice:
         body = f"> {inert(answer.notice)}\n\n{body}"
     return f"{filters_markdown(filters)}{body}\n\n<sub>{footer}</sub>"
 
 
-def _board_words(card: dict) -> str:
+def _board_words(card: Poster) -> str:
     """"board 812", or "S3 board 812" where sessions reuse it: no guard takes it for a
     citation, as the related posters are none."""
-    label = ref_label(card_ref(card))
-    return f"{label} board {card['board']}" if label else f"board {card['board']}"
+    label = ref_label(card.ref)
+    return f"{label} board {card.board}" if label else f"board {card.board}"
 
 
 def filters_markdown(filters: str) -> str:
     return f'<sub class="filters-line">{escape(filters)}</sub>\n\n' if filters else ""
 
 
-def sources_html(answer: Answer | None, cited: list[int], by_board: dict[int, dict],
+def sources_html(answer: Answer | None, cited: list[int], by_board: dict[Ref, Poster],
                  starred: Iterable[int] = ()) -> str:
     """This answer's posters with their relevance, then earlier ones (their citations still
     open cards)."""
@@ -487,8 +484,8 @@ def sources_html(answer: Answer | None, cited: list[int], by_board: dict[int, di
     return "".join(parts)
 
 
-def star_label(card: dict) -> str:
-    return f"{ref_text(card_ref(card))} · {readable_tex(card['title'])}"
+def star_label(card: Poster) -> str:
+    return f"{ref_text(card.ref)} · {readable_tex(card.title)}"
 
 
 def walk_order(ref: Ref) -> tuple[int, str]:
@@ -504,7 +501,7 @@ def walking_groups(boards: Iterable[Ref]) -> list[tuple[str, list[Ref]]]:
     return [(f"#{h * 100}-#{h * 100 + 99}", members) for h, members in groups.items()]
 
 
-def reading_html(boards: list[int], by_board: dict[int, dict], note: str = "") -> str:
+def reading_html(boards: list[int], by_board: dict[Ref, Poster], note: str = "") -> str:
     """The reading list in walking order, each poster with a Remove button; `data-boards` on
     the root tells the page's script which posters are starred."""
     known = [b for b in boards if b in by_board]
@@ -518,7 +515,7 @@ def reading_html(boards: list[int], by_board: dict[int, dict], note: str = "") -
     for label, members in walking_groups(known):
         parts.append(f'<div class="rl-h">{label}</div>')
         parts += [f'<div class="rl-item"><span><b>{escape(ref_text(b))}</b> '
-                  f'{escape(readable_tex(by_board[b]["title"]))}</span><button type="button" '
+                  f'{escape(readable_tex(by_board[b].title))}</span><button type="button" '
                   f'data-act="unstar" data-board="{escape(str(b))}" '
                   f'aria-label="Remove {escape(ref_text(b))}">Remove</button></div>'
                   for b in members]
@@ -547,7 +544,7 @@ def spreadsheet_cell(value: object) -> object:
     return value
 
 
-def write_reading_list(boards: list[int], by_board: dict[int, dict], session: str) -> list[str]:
+def write_reading_list(boards: list[int], by_board: dict[Ref, Poster], session: str) -> list[str]:
     """reading_list.md (grouped by the boards' hundreds) and reading_list.csv, sorted by
     board: a walking order."""
     folder = Path(tempfile.mkdtemp(prefix="posters-reading-"))
@@ -556,21 +553,21 @@ def write_reading_list(boards: list[int], by_board: dict[int, dict], session: st
     lines = [f"# Reading list — {session}"]
     for label, members in walking_groups(boards):
         lines += ["", f"## {label}", ""]
-        lines += [f"- **{ref_text(card_ref(c))}** ({c['kind']}) {readable_tex(c['title'])} — "
-                  f"{readable_tex(c['authors'])}" for c in (by_board[b] for b in members)]
+        lines += [f"- **{ref_text(c.ref)}** ({c.kind}) {readable_tex(c.title)} — "
+                  f"{readable_tex(c.author_line)}" for c in (by_board[b] for b in members)]
     md.write_text("\n".join(lines) + "\n", encoding="utf-8")
     table = folder / "reading_list.csv"
     with table.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["board", "kind", "award", "title", "authors"])
-        for c in ordered:
-            writer.writerow([spreadsheet_cell(readable_tex(c[key]) if key in ("title", "authors")
-                                              else c[key])
+        for row in (c.as_json() for c in ordered):
+            writer.writerow([spreadsheet_cell(readable_tex(row[key]) if key in ("title", "authors")
+                                              else row[key])
                              for key in ("board", "kind", "award", "title", "authors")])
     return [str(md), str(table)]
 
 
-def parse_boards(values: list[str] | None, known: dict[Ref, dict]) -> list[Ref]:
+def parse_boards(values: list[str] | None, known: dict[Ref, Poster]) -> list[Ref]:
     boards = []
     for value in values or []:
         ref = _ref_at(str(value), known)
@@ -583,7 +580,7 @@ def parse_boards(values: list[str] | None, known: dict[Ref, dict]) -> list[Ref]:
 _LABELLED = re.compile(r"(?:(?<![\w-])(?P<label>[A-Za-z][A-Za-z0-9]{0,9})[ -])?#?(?P<board>\d+)")
 
 
-def _ref_at(value: str, known: dict[Ref, dict]) -> Ref | None:
+def _ref_at(value: str, known: dict[Ref, Poster]) -> Ref | None:
     """The poster a value names: "S3 #812 · title", else its first number ("#812 · title");
     None if unknown."""
     match = _LABELLED.search(value)
@@ -598,7 +595,7 @@ def _ref_at(value: str, known: dict[Ref, dict]) -> Ref | None:
 _LISTED = re.compile(r"(?:(?<![\w-])(?P<label>[A-Za-z][A-Za-z0-9]{0,9}) )?#(?P<board>\d+)")
 
 
-def boards_in_list(text: str, known: dict[Ref, dict]) -> list[Ref]:
+def boards_in_list(text: str, known: dict[Ref, Poster]) -> list[Ref]:
     """The boards of an exported (or hand-written) list: `#812` (or `S3 #812`) anywhere in
     Markdown or text, or the first column of the CSV export."""
     found: list[Ref] = []
@@ -611,7 +608,7 @@ def boards_in_list(text: str, known: dict[Ref, dict]) -> list[Ref]:
     return [b for b in dict.fromkeys(found) if b in known]
 
 
-def shared_boards(query: str | None, known: dict[Ref, dict]) -> list[Ref]:
+def shared_boards(query: str | None, known: dict[Ref, Poster]) -> list[Ref]:
     """`?list=812,100` (or `S3-812`) from a shared link: the known boards, in order, once."""
     parts = re.findall(r"[A-Za-z][A-Za-z0-9]{0,9}-\d+|\d+", query or "")[:500]
     found = [_ref_at(part, known) for part in parts]
@@ -619,7 +616,7 @@ def shared_boards(query: str | None, known: dict[Ref, dict]) -> list[Ref]:
 
 
 def conversation_markdown(history: list[dict], answers: dict[str, dict],
-                          by_board: dict[int, dict], session: str) -> str:
+                          by_board: dict[Ref, Poster], session: str) -> str:
     """The chat as Markdown: each question, each answer as composed (not as rendered), and
     under it the posters it cites, resolved to their titles and authors, then the related
     posters of an abstention, apart. TeX reads as text (O(ε⁻²)), as on the page."""
@@ -648,8 +645,8 @@ def conversation_markdown(history: list[dict], answers: dict[str, dict],
     return "\n".join(lines)
 
 
-def _titled(card: dict) -> str:
-    return f"{readable_tex(card['title'])} — {readable_tex(card['authors'])}"
+def _titled(card: Poster) -> str:
+    return f"{readable_tex(card.title)} — {readable_tex(card.author_line)}"
 
 
 def write_conversation(text: str) -> str:
@@ -952,13 +949,13 @@ def map_html(assistant: Assistant, highlight: Iterable[int]) -> str:
         hit = board in marked
         # What a tapped dot's card shows (title in <title>, the hover tooltip; the first
         # authors): the map is re-sent after every answer, so each dot carries little.
-        authors = card["authors"].split(" · ")
+        authors = card.authors
         short = " · ".join(authors[:3]) + (" et al." if len(authors) > 3 else "")
         card_id = "" if isinstance(board, int) else f' data-card="{dom_id(board)}"'
         attrs = (f'cx="{px:.1f}" cy="{py:.1f}" fill="{theme_colour(label)}" '
                  f'data-board="{escape(str(board))}"{card_id} data-theme="{label + 1}" '
-                 f'data-kind="{escape(card["kind"])}" data-authors="{escape(short)}"')
-        tip = f"<title>{escape(ref_text(board))} · {escape(readable_tex(card['title']))}</title>"
+                 f'data-kind="{escape(card.kind)}" data-authors="{escape(short)}"')
+        tip = f"<title>{escape(ref_text(board))} · {escape(readable_tex(card.title))}</title>"
         if hit:
             hits.append(f'<circle class="pt hit" r="7" {attrs} fill-opacity="1" '
                         f'stroke="#111" stroke-width="1.8">{tip}</circle>')
@@ -1001,8 +998,8 @@ def welcome(assistant: Assistant) -> str:
     sessions = assistant.sessions
     location = assistant.index.manifest.sources[0].get("location", "") if (
         assistant.index.manifest.sources) else ""
-    orals = sum(c["kind"] == "oral" for c in cards)
-    spotlights = sum(c["kind"] == "spotlight" for c in cards)
+    orals = sum(c.kind == "oral" for c in cards)
+    spotlights = sum(c.kind == "spotlight" for c in cards)
     where = f" — {inert(location)}" if location else ""
     names = inert(", ".join(sessions))
     return (f"**{names}**{where}: {len(cards)} posters ({spotlights} spotlights, "
@@ -1019,9 +1016,9 @@ def reading_secret(assistant: Assistant) -> str:
     return hashlib.sha256(f"posters-reading:{assistant.settings.store}".encode()).hexdigest()
 
 
-def board_numbers(by_board: dict[Ref, dict]) -> list[int]:
+def board_numbers(by_board: dict[Ref, Poster]) -> list[int]:
     """The store's board numbers, in order (the board range filter's bounds)."""
-    return sorted(card["board"] for card in by_board.values())
+    return sorted(card.board for card in by_board.values())
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:

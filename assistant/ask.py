@@ -37,6 +37,7 @@ from assistant.grounding import (
     should_abstain,
 )
 from assistant.opened import OpenedStore, term_set
+from assistant.poster import Poster
 from assistant.relevance import LLMJudgement, judged, qualified
 from assistant.retrieve import ANY_POSTER, Candidate, PosterFilter
 from assistant.search import Relevance, Search
@@ -147,7 +148,7 @@ class Assistant:
         return self._opened.index
 
     @property
-    def cards(self) -> list[dict]:
+    def cards(self) -> list[Poster]:
         return self._opened.cards
 
     @property
@@ -257,8 +258,8 @@ class Assistant:
         if plan.intent not in ("poster", "named", "compare", "similar"):
             return answer
         return compose.shown_anyway(answer, [
-            c["ref"] for c in self.search.named_cards(plan, where)
-            if not where.admits(c) and c["ref"] in answer.citations], where)
+            c.ref for c in self.search.named_cards(plan, where)
+            if not where.admits(c) and c.ref in answer.citations], where)
 
     def _execute(self, plan: Plan, question: str, where: PosterFilter, retriever: str,
                  k: int) -> Answer:
@@ -293,7 +294,7 @@ class Assistant:
         if plan.intent in ("poster", "compare", "similar") and not cards:
             if not plan.missing:  # described in words that no poster answers
                 return abstain()
-            return compose.no_board(plan.missing, [c["board"] for c in self.cards])
+            return compose.no_board(plan.missing, [c.board for c in self.cards])
         if plan.intent == "compare":
             return compose.compare_answer(cards)
         if plan.intent == "similar":
@@ -355,7 +356,7 @@ class Assistant:
         """The user's filter narrowed by the plan's (`Search.plan_filter`)."""
         return self.search.plan_filter(plan, where)
 
-    def similar(self, card: dict, where: PosterFilter, k: int) -> list[tuple[dict, float]]:
+    def similar(self, card: Poster, where: PosterFilter, k: int) -> list[tuple[Poster, float]]:
         """The posters nearest to one poster (`Search.similar`)."""
         return self.search.similar(card, where, k)
 
@@ -376,7 +377,7 @@ class Assistant:
                 asks or query, [(self.index.cards[c.key], c.cosine) for c in kept], k,
                 intro=f"Among the {scope(plan)}:" if plan.has_filters() or plan.excluding
                 else "")
-        answer.retrieved = [self.index.cards[c.key]["ref"] for c in candidates]
+        answer.retrieved = [self.index.cards[c.key].ref for c in candidates]
         answer.decided_by = why
         return answer
 
@@ -396,8 +397,8 @@ class Assistant:
         else:
             scored = [(self.index.cards[c.key], c.cosine) for c in kept]
             answer = yield from self.llm_answer(plan.topic, scored[:k])
-            answer.results = [card["ref"] for card, _ in scored]
-        answer.retrieved = [self.index.cards[c.key]["ref"] for c in candidates]
+            answer.results = [card.ref for card, _ in scored]
+        answer.retrieved = [self.index.cards[c.key].ref for c in candidates]
         answer.decided_by = why
         return answer
 
@@ -409,7 +410,7 @@ class Assistant:
         from assistant.llm import LLMError, fit_posters
 
         fitted = fit_posters([self.index.cards[c.key] for c in kept])
-        refs = [card["ref"] for card, _ in fitted]
+        refs = [card.ref for card, _ in fitted]
         prompt = load_prompt("judge").render(
             question=topic, posters="\n\n".join(block for _, block in fitted))
         try:
@@ -420,15 +421,15 @@ class Assistant:
         verdict = judged(reply, refs)
         if verdict is None:
             return kept
-        return [c for c in kept if self.index.cards[c.key]["ref"] in verdict
-                or self.index.cards[c.key]["ref"] not in refs]
+        return [c for c in kept if self.index.cards[c.key].ref in verdict
+                or self.index.cards[c.key].ref not in refs]
 
     def abstain_with_related(self, candidates: list[Candidate], plan: Plan | None = None,
                              topic: str = "") -> Answer:
         """The session does not cover it: say so, and offer the closest posters as related
         (apart from the answer: `related`, never citations), when any is even loosely close.
         The reason given is the first that holds (`compose.uncovered`)."""
-        related = [self.index.cards[c.key]["ref"] for c in candidates[:3]
+        related = [self.index.cards[c.key].ref for c in candidates[:3]
                    if c.cosine >= self.settings.min_relevance]
         if plan is not None and plan.within == frozenset():
             return compose.nothing_more()
@@ -460,7 +461,7 @@ class Assistant:
         scored = [] if abstains else [(self.index.cards[c.key], c.cosine) for c in kept]
         within = f" among the {scope(plan)}" if plan.has_filters() or plan.excluding else ""
         answer = compose.count_answer(plan.topic, within, scored, k)
-        answer.retrieved = [self.index.cards[c.key]["ref"] for c in candidates]
+        answer.retrieved = [self.index.cards[c.key].ref for c in candidates]
         answer.decided_by = why
         return answer
 
@@ -471,7 +472,7 @@ class Assistant:
         from assistant.llm import LLMError, answer_messages
 
         cards = [card for card, _ in scored]
-        guard = CitationStream(card["ref"] for card in cards)
+        guard = CitationStream(card.ref for card in cards)
         try:
             for piece in self.llm.stream(answer_messages(question, cards)):
                 shown = guard.feed(piece)

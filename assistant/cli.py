@@ -259,7 +259,7 @@ def ask(question: str, as_json: bool, k: int | None, session: str | None,
     if related:  # offered apart from the answer: close to the question, not an answer to it
         _show("\nRelated posters (not an answer to this):")
         for card in related:
-            _show(f"  board {card['board']:<5} {quoted(readable_tex(card['title']))}")
+            _show(f"  board {card.board:<5} {quoted(readable_tex(card.title))}")
     if answer.sources:
         _show(f"\nSources ({answer.backend}):")
         for s in answer.sources:
@@ -401,7 +401,7 @@ def session_map(out: Path, highlight: str | None, store: Path | None) -> None:
 
     index = {b: i for i, b in enumerate(theme_map.boards)}
     names = [t["label"] for t in theme_map.themes]
-    session = ", ".join(sorted({c["session"] for c in assistant.cards}))
+    session = ", ".join(sorted({c.session for c in assistant.cards}))
     plot_map(np.array(theme_map.coords), np.array(theme_map.labels), names, out,
              highlight=[index[b] for b in marked if b in index],
              title=f"{session}: {len(theme_map.boards)} posters in {len(names)} themes")

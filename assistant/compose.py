@@ -24,8 +24,8 @@ from assistant.answer import (
     quoted,
     session_of,
 )
-from assistant.catalog import card_ref
 from assistant.citations import Ref, cite, ref_text
+from assistant.poster import Poster
 from assistant.text import content_words, split_sentences, stem
 
 if TYPE_CHECKING:
@@ -40,24 +40,24 @@ _METHOD = re.compile(r"\b(we (?:propose|introduce|present|develop|design|show|st
                      r"framework|model))\b", re.IGNORECASE)
 
 
-def _answer(text: str, cards: list[dict], scores: list[float] | None = None,
-            abstained: bool = False, related: list[dict] | None = None) -> Answer:
+def _answer(text: str, cards: list[Poster], scores: list[float] | None = None,
+            abstained: bool = False, related: list[Poster] | None = None) -> Answer:
     scores = scores or [1.0] * len(cards)
-    answer = Answer(answer=text, citations=[] if abstained else [card_ref(c) for c in cards],
+    answer = Answer(answer=text, citations=[] if abstained else [c.ref for c in cards],
                     sources=[card_source(c, s) for c, s in zip(cards, scores, strict=True)],
                     abstained=abstained)
-    answer.related = [card_ref(c) for c in related or []]
-    answer.results = [card_ref(c) for c in cards]
+    answer.related = [c.ref for c in related or []]
+    answer.results = [c.ref for c in cards]
     return answer if abstained else answer.guarded()
 
 
-def poster_cards(cards: list[dict]) -> Answer:
+def poster_cards(cards: list[Poster]) -> Answer:
     """ "What is at #812?": each poster in full."""
     return _answer("\n\n".join(card_summary(c) for c in cards), cards)
 
 
-def authors_answer(cards: list[dict]) -> Answer:
-    lines = [f"**{quoted(c['title'])}** {cite(card_ref(c))} is by {quoted(c['authors'])}."
+def authors_answer(cards: list[Poster]) -> Answer:
+    lines = [f"**{quoted(c.title)}** {cite(c.ref)} is by {quoted(c.author_line)}."
              for c in cards]
     return _answer("\n".join(lines), cards)
 
@@ -91,18 +91,18 @@ def counted_sentence(asks: str, abstract: str) -> str | None:
     return None
 
 
-def answer_from_poster(asks: str, cards: list[dict]) -> Answer:
+def answer_from_poster(asks: str, cards: list[Poster]) -> Answer:
     """A question asked of named posters, answered from each one's own sentences: the one
     that answers it best, and the next when it shares the question's words too."""
     wanted = {stem(w) for w in content_words(asks)}
     lines = []
     for card in cards:
-        first = (counted_sentence(asks, card["abstract"])
-                 or best_sentence(asks, card["abstract"], card["title"]))
+        first = (counted_sentence(asks, card.abstract)
+                 or best_sentence(asks, card.abstract, card.title))
         if _MANNER_ASKED.match(asks):  # "how ...": the sentence that states the method first
-            method = quoted(aspects(card["abstract"])["method"])
+            method = quoted(aspects(card.abstract)["method"])
             first = first if method == first else f"{method} {first}"
-        rest = [s for s in split_sentences(card["abstract"]) if quoted(s) != first]
+        rest = [s for s in split_sentences(card.abstract) if quoted(s) != first]
         second = max(rest, key=lambda s: len(wanted & {stem(w) for w in content_words(s)}),
                      default="")
         extra = ""
@@ -110,7 +110,7 @@ def answer_from_poster(asks: str, cards: list[dict]) -> Answer:
             extra = f" {quoted(second)}"
         # "is it an oral?", "did it win anything?": the card says, before any sentence does
         kind = f" is {_kind_phrase(card)}" if _ASKS_KIND.search(asks) else ""
-        lines.append(f"**{quoted(card['title'])}** {cite(card_ref(card))}{session_of(card)}"
+        lines.append(f"**{quoted(card.title)}** {cite(card.ref)}{session_of(card)}"
                      f"{kind}: {first}{extra}")
     return _answer("\n\n".join(lines), cards)
 
@@ -120,25 +120,25 @@ _ASKS_KIND = re.compile(r"\b(orals?|spotlights?|kind|type|format|awards?|awarded
                         r"win|winner)\b", re.IGNORECASE)
 
 
-def _kind_phrase(card: dict) -> str:
+def _kind_phrase(card: Poster) -> str:
     """ "an oral (Outstanding Paper Runner-up)", "a spotlight", "a poster"."""
-    kind = {"oral": "an oral", "spotlight": "a spotlight"}.get(card["kind"], "a poster")
-    return kind + (f" ({quoted(card['award'])})" if card["award"] else "")
+    kind = {"oral": "an oral", "spotlight": "a spotlight"}.get(card.kind, "a poster")
+    return kind + (f" ({quoted(card.award)})" if card.award else "")
 
 
-def named_answer(cards: list[dict]) -> Answer:
+def named_answer(cards: list[Poster]) -> Answer:
     """ "Is LinkerNet in this session?" when it is: yes, and where."""
     lines = []
     for card in cards:
-        kind = {"oral": "an oral", "spotlight": "a spotlight"}.get(card["kind"], "a poster")
-        award = f" ({quoted(card['award'])})" if card["award"] else ""
-        where = f"in {quoted(card['session'])}" if card.get("session_label") else "in this session"
-        lines.append(f"Yes: **{quoted(card['title'])}** {cite(card_ref(card))} is {kind}{award} "
+        kind = {"oral": "an oral", "spotlight": "a spotlight"}.get(card.kind, "a poster")
+        award = f" ({quoted(card.award)})" if card.award else ""
+        where = f"in {quoted(card.session)}" if card.session_label else "in this session"
+        lines.append(f"Yes: **{quoted(card.title)}** {cite(card.ref)} is {kind}{award} "
                      f"{where}.")
     return _answer("\n".join(lines), cards)
 
 
-def not_in_session(name: str, related: list[dict]) -> Answer:
+def not_in_session(name: str, related: list[Poster]) -> Answer:
     """A named paper the session does not have: a plain no, and related posters apart."""
     text = f"{CANNOT_ANSWER} No poster in this session is called “{quoted(name)}”."
     return _answer(text, [], abstained=True, related=related)
@@ -166,37 +166,37 @@ def chat_answer(posters: int) -> Answer:
                   "posters.", citations=[], sources=[], abstained=True)
 
 
-def compare_answer(cards: list[dict]) -> Answer:
+def compare_answer(cards: list[Poster]) -> Answer:
     """Posters side by side: each one's problem, method and result, cited."""
     blocks = []
     for card in cards:
-        parts = aspects(card["abstract"])
-        lines = [f"**{quoted(card['title'])}** {cite(card_ref(card))} ({card['kind']})"]
+        parts = aspects(card.abstract)
+        lines = [f"**{quoted(card.title)}** {cite(card.ref)} ({card.kind})"]
         lines += [f"- {label.capitalize()}: {quoted(text)}" for label, text in parts.items()
                   if text]
         blocks.append("\n".join(lines))
     if len(cards) == 1:  # "compare the first two" after an answer that showed one poster
-        return _answer(f"There is only one poster to compare, {cite(card_ref(cards[0]))}; name "
+        return _answer(f"There is only one poster to compare, {cite(cards[0].ref)}; name "
                        "a second one (a board number or a title) to compare it with.\n\n"
                        + blocks[0], cards)
     return _answer("Side by side:\n\n" + "\n\n".join(blocks), cards)
 
 
-def similar_answer(source: dict, cards: list[tuple[dict, float]]) -> Answer:
+def similar_answer(source: Poster, cards: list[tuple[Poster, float]]) -> Answer:
     if not cards:
-        return _answer(f"{CANNOT_ANSWER} No other poster is close to {cite(card_ref(source))}.",
+        return _answer(f"{CANNOT_ANSWER} No other poster is close to {cite(source.ref)}.",
                        [], abstained=True)
-    lines = [poster_line(c, contribution_sentence(source["title"], c["abstract"]))
+    lines = [poster_line(c, contribution_sentence(source.title, c.abstract))
              for c, _ in cards]
-    intro = f"Posters closest to **{quoted(source['title'])}** {cite(card_ref(source))}:"
+    intro = f"Posters closest to **{quoted(source.title)}** {cite(source.ref)}:"
     answer = _answer("\n".join([intro, *lines]), [source, *(c for c, _ in cards)],
                      [1.0, *(s for _, s in cards)])
     # The poster asked about is named, but the answer is its neighbours.
-    answer.citations = answer.results = [card_ref(c) for c, _ in cards]
+    answer.citations = answer.results = [c.ref for c, _ in cards]
     return answer
 
 
-def count_answer(topic: str, subject: str, cards: list[tuple[dict, float]],
+def count_answer(topic: str, subject: str, cards: list[tuple[Poster, float]],
                  shown: int) -> Answer:
     """The number first, then the posters (the first `shown` of them). `subject` follows the
     number: "oral posters" (a count of a filter), or for a topic, "" for "N posters are
@@ -208,30 +208,30 @@ def count_answer(topic: str, subject: str, cards: list[tuple[dict, float]],
     else:
         head = f"**{n}** {subject}"
     head += ":" if n else "."
-    lines = [poster_line(c, best_sentence(topic, c["abstract"], c["title"]) if topic else
-                         contribution_sentence(c["title"], c["abstract"]))
+    lines = [poster_line(c, best_sentence(topic, c.abstract, c.title) if topic else
+                         contribution_sentence(c.title, c.abstract))
              for c, _ in cards[:shown]]
     if n > shown:
         lines.append(f"… and {n - shown} more: "
-                     + ", ".join(cite(card_ref(c)) for c, _ in cards[shown:]))
+                     + ", ".join(cite(c.ref) for c, _ in cards[shown:]))
     answer = _answer("\n".join([head, *lines]), [c for c, _ in cards], [s for _, s in cards])
     return answer
 
 
-def listing(intro: str, topic: str, cards: list[tuple[dict, float]]) -> Answer:
+def listing(intro: str, topic: str, cards: list[tuple[Poster, float]]) -> Answer:
     """Posters a filter selects (an author's, the orals, a board range), each with a line."""
-    lines = [poster_line(c, best_sentence(topic, c["abstract"], c["title"]) if topic else
-                         contribution_sentence(c["title"], c["abstract"])) for c, _ in cards]
+    lines = [poster_line(c, best_sentence(topic, c.abstract, c.title) if topic else
+                         contribution_sentence(c.title, c.abstract)) for c, _ in cards]
     return _answer("\n".join([intro, *lines]), [c for c, _ in cards], [s for _, s in cards])
 
 
-def topic_answer(asks: str, scored: list[tuple[dict, float]], shown: int,
+def topic_answer(asks: str, scored: list[tuple[Poster, float]], shown: int,
                  intro: str = "") -> Answer:
     """Posters about a topic: the first `shown`, each with the sentence that answers `asks`
     (the question as asked: "how much ..." wants the sentence with the figure); `results`
     holds them all."""
     answer = extractive_answer(asks, scored[:shown], intro=intro)
-    answer.results = [card["ref"] for card, _ in scored]
+    answer.results = [card.ref for card, _ in scored]
     return answer
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant import relevance
 from assistant.opened import term_set
+from assistant.poster import PosterKey
 from assistant.relevance import (
     AspectSupport,
     aspects,
@@ -191,8 +192,8 @@ class Grounding:
         for c in kept:
             card = self.opened.index.cards[c.key]
             # Hyphenated words both joined and apart: "Gaussian-Stein" says "Stein".
-            title = [*stems(relevance.joined(card["title"])), ".", *stems(card["title"])]
-            claims = relevance.contribution(card["abstract"])
+            title = [*stems(relevance.joined(card.title)), ".", *stems(card.title)]
+            claims = relevance.contribution(card.abstract)
             claims = [*stems(relevance.joined(claims)), ".", *stems(claims)]
             if any(relevance.about(terms, title, claims, self.opened.joined_words(c.key),
                                    rarer) for terms, rarer in groups):
@@ -427,7 +428,7 @@ class Grounding:
         # forecasting" is not carried by a poster forecasting neuron activity.
         specific = [self.qualifiers(part, whole=True) for part in parts]
 
-        def carries(key: str, wanted_words: list[tuple[str, str]]) -> bool:
+        def carries(key: PosterKey, wanted_words: list[tuple[str, str]]) -> bool:
             if not wanted_words or lacking(wanted_words, [self.opened.plain(key)])[0]:
                 return False
             # Two words or more must still stand together: "energy-based models for text
@@ -441,10 +442,10 @@ class Grounding:
         # proving "O(sqrt T) regret"; "build agents": "communicative agents").
         naming = [self.rare_qualifiers(own) for own in specific]
 
-        def named(key: str, rare: list[tuple[str, str]], own: list[tuple[str, str]]) -> bool:
+        def named(key: PosterKey, rare: list[tuple[str, str]], own: list[tuple[str, str]]) -> bool:
             return 0 < len(rare) < len(own) and not lacking(rare, [self.opened.plain(key)])[0]
 
-        def lexical(key: str) -> float:  # the weakest part's
+        def lexical(key: PosterKey) -> float:  # the weakest part's
             return min(1.0 if carries(key, own) or named(key, rare, own) else
                        float(together(want, self.opened.words(key))) if len(w) > 1
                        else term_share(w, self.opened.terms(key))
@@ -468,7 +469,7 @@ class Grounding:
                         self.coverage(question, [c.key for c in candidates[:5]]),
                         cosines[0] - cosines[1] if len(cosines) > 1 else 0.0)
 
-    def coverage(self, question: str, keys: list[str]) -> float:
+    def coverage(self, question: str, keys: list[PosterKey]) -> float:
         """IDF-weighted share of the question's terms that the best-covering poster carries."""
         weights = self._idf_weights(question)
         if not weights:

@@ -27,6 +27,7 @@ import numpy as np
 from assistant import store as st
 from assistant.catalog import with_refs
 from assistant.citations import Ref
+from assistant.poster import Poster, PosterKey
 from assistant.retrieve import ANY_POSTER, PosterFilter, Ranking, best_per_poster
 from assistant.settings import Settings
 from assistant.text import snowball_stemmer
@@ -90,14 +91,14 @@ class SavedIndex:
 
     @classmethod
     def build(cls, chunks: Iterable[tuple[str, list[float], str, dict]],
-              records: list[dict]) -> SavedIndex:
+              posters: list[Poster]) -> SavedIndex:
         """From every chunk (id, vector, text, metadata) of a generation and its poster table."""
         import bm25s
 
-        row = {f"{r['session']}:{r['board']}": i for i, r in enumerate(records)}
+        row = {p.key: i for i, p in enumerate(posters)}
         vectors, rows, texts = [], [], []
         for node_id, vector, text, meta in chunks:
-            at = row.get(node_id.rsplit(":", 1)[0])
+            at = row.get(PosterKey.of_node(node_id))
             if at is None:  # a chunk of a poster no longer in the table
                 continue
             vectors.append(np.asarray(vector, dtype=np.float32))
@@ -108,25 +109,24 @@ class SavedIndex:
         chunk_vectors = _unit_rows(np.vstack(vectors))
         del vectors
         chunk_rows = np.asarray(rows, dtype=np.int32)
-        sums = np.zeros((len(records), chunk_vectors.shape[1]), dtype=np.float64)
+        sums = np.zeros((len(posters), chunk_vectors.shape[1]), dtype=np.float64)
         np.add.at(sums, chunk_rows, chunk_vectors)
         bm25 = bm25s.BM25()
         bm25.index(bm25_tokens(texts, ids=True), show_progress=False)
         # Kept in float64 for the session map computed next; saved as float32.
         sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
         saved = cls(chunk_vectors, chunk_rows, sums, bm25)
-        saved.add_terms(records)
+        saved.add_terms(posters)
         return saved
 
-    def add_terms(self, records: list[dict]) -> None:
+    def add_terms(self, posters: list[Poster]) -> None:
         """Each poster's term set and the document frequencies, as the answerer counts them."""
         term_set, self.fingerprint = _term_function()
         ids: dict[str, int] = {}
         flat: list[int] = []
         at = [0]
-        for r in records:
-            flat.extend(sorted(ids.setdefault(t, len(ids))
-                               for t in term_set(f"{r['title']} {r['abstract']}")))
+        for poster in posters:
+            flat.extend(sorted(ids.setdefault(t, len(ids)) for t in term_set(poster.text)))
             at.append(len(flat))
         self.vocabulary = list(ids)
         self.poster_terms = np.asarray(flat, dtype=np.int32)
@@ -213,13 +213,13 @@ class PosterIndex:
         st.check_model(self.manifest, model_identity(settings), settings.store)
         self.settings = settings
         self.embedder = embedder
-        self.cards: dict[str, dict] = {f"{r['session']}:{r['board']}": r
-                                       for r in with_refs(st.read_posters(generation))}
+        self.cards: dict[PosterKey, Poster] = {
+            p.key: p for p in with_refs(st.read_posters(generation))}
         # By citation ref: the board, or "S3 #812" when sessions share it (assistant.citations)
-        self.by_board: dict[Ref, dict] = {r["ref"]: r for r in self.cards.values()}
-        self._on_board: dict[int, list[dict]] = {}
+        self.by_board: dict[Ref, Poster] = {p.ref: p for p in self.cards.values()}
+        self._on_board: dict[int, list[Poster]] = {}
         for card in self.cards.values():
-            self._on_board.setdefault(card["board"], []).append(card)
+            self._on_board.setdefault(card.board, []).append(card)
         self._generation = generation
         self._keys = list(self.cards)
         self._row = {key: i for i, key in enumerate(self._keys)}
@@ -235,7 +235,7 @@ class PosterIndex:
         if self._server is not None:
             self._self_check()
 
-    def posters_on(self, ref: Ref) -> list[dict]:
+    def posters_on(self, ref: Ref) -> list[Poster]:
         """The posters a ref or a board number names: one, or for a plain number that
         several sessions reuse ("what is at #812?"), each session's."""
         if ref in self.by_board:
@@ -295,14 +295,14 @@ class PosterIndex:
         data = st.read_json(self._generation, st.THEMES_FILE)
         return ThemeMap.from_dict(data) if data else None
 
-    def vectors(self, keys: list[str]) -> Any:
+    def vectors(self, keys: list[PosterKey]) -> Any:
         """Unit poster vectors (mean of chunk vectors), in the order of `keys`."""
         rows = [self._row[k] for k in keys]
         return np.asarray(self._saved.poster_vectors[rows], dtype=np.float64)
 
     # --- term sets, for the answerer's coverage of a question's terms -------------------
 
-    def poster_terms(self, key: str) -> frozenset[str]:
+    def poster_terms(self, key: PosterKey) -> frozenset[str]:
         """The poster's term set (`assistant.ask.term_set` of its title and abstract), saved at
         ingest; recomputed (once per poster) when the code that makes terms has changed."""
         saved = self._saved
@@ -329,11 +329,10 @@ class PosterIndex:
         fingerprint = self._saved.fingerprint
         return bool(fingerprint) and fingerprint == _term_function()[1]
 
-    def _computed_terms(self, key: str) -> frozenset[str]:
+    def _computed_terms(self, key: PosterKey) -> frozenset[str]:
         cache = self.__dict__.setdefault("_term_cache", {})
         if key not in cache:
-            card = self.cards[key]
-            cache[key] = frozenset(_term_function()[0](f"{card['title']} {card['abstract']}"))
+            cache[key] = frozenset(_term_function()[0](self.cards[key].text))
         return cache[key]
 
     # --- rankers --------------------------------------------------------------------------
@@ -357,9 +356,9 @@ class PosterIndex:
         return mask
 
     def _top_chunks(self, vector: np.ndarray, where: PosterFilter, pool: int
-                    ) -> list[tuple[str, float]]:
-        """The `pool` chunks nearest to a unit vector among those the filter admits: (node's
-        poster key, cosine). Exact search over the saved array, or the Chroma server."""
+                    ) -> list[tuple[PosterKey, float]]:
+        """The `pool` chunks nearest to a unit vector among those the filter admits: (the
+        chunk's poster, cosine). Exact search over the saved array, or the Chroma server."""
         if where.admits_none():
             return []
         if self._server is not None:
@@ -367,7 +366,7 @@ class PosterIndex:
                 collection = self._collection
             found = collection.query(query_embeddings=[vector.tolist()], n_results=pool,
                                      where=where.chroma_where(), include=["distances"])
-            return [(node_id, 1.0 - distance) for node_id, distance in zip(
+            return [(PosterKey.of_node(node_id), 1.0 - distance) for node_id, distance in zip(
                 found["ids"][0], found["distances"][0], strict=True)]
         scores = self._saved.chunk_vectors @ vector
         mask = self._chunk_mask(where)
@@ -380,8 +379,7 @@ class PosterIndex:
         # The pool best in one linear pass (no sort of the whole array), then sorted.
         candidates = np.argpartition(scores, len(scores) - pool)[len(scores) - pool:]
         candidates = candidates[np.argsort(-scores[candidates], kind="stable")]
-        # "{session}:{board}:" reads as a node id to best_per_poster: the key, any chunk.
-        return [(f"{self._keys[row]}:", score) for row, score in zip(
+        return [(self._keys[row], score) for row, score in zip(
             self._saved.chunk_rows[candidates].tolist(), scores[candidates].tolist(),
             strict=True)]
 
@@ -389,7 +387,7 @@ class PosterIndex:
         vector = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
         return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
-    def nearest(self, key: str, where: PosterFilter = ANY_POSTER, limit: int = 12) -> Ranking:
+    def nearest(self, key: PosterKey, where: PosterFilter = ANY_POSTER, limit: int = 12) -> Ranking:
         """Posters nearest to one poster's stored vector (the mean of its chunks), cosine."""
         vector = np.asarray(self._saved.poster_vectors[self._row[key]], dtype=np.float32)
         hits = self._top_chunks(vector, where, min(_POOL, max(limit * 3, 10)))
@@ -420,5 +418,5 @@ class PosterIndex:
             weight_mask=None if mask is None else mask.astype(np.float32))
         rows = self._saved.chunk_rows[found[0]].tolist()
         # Masked-out chunks score 0, so every hit left is one the filter admits.
-        return best_per_poster((f"{self._keys[row]}:", score) for row, score in zip(
+        return best_per_poster((self._keys[row], score) for row, score in zip(
             rows, scores[0].tolist(), strict=True) if score > 0)[:k]

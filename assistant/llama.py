@@ -43,6 +43,7 @@ from assistant.api import Posters, poster_filter
 from assistant.ask import Assistant
 from assistant.followup import Turn
 from assistant.llm import LLMError
+from assistant.poster import Poster
 from assistant.retrieve import PosterFilter
 
 # Per query, not per poster: kept out of the text an embedder or LLM sees.
@@ -134,8 +135,7 @@ class PosterRetriever(BaseRetriever):
             card = engine.index.by_board.get(board)
             if card is None:
                 continue
-            key = f"{card['session']}:{card['board']}"  # `board` may be a ref, "S3 #812"
-            found = candidates.get(key)
+            found = candidates.get(card.key)  # `board` may be a ref ("S3 #812"), not a key
             hits.append(NodeWithScore(node=poster_node(card, {
                 **query_level, "cited": board in answer.citations,
                 "cosine": round(found.cosine, 4) if found else 0.0,
@@ -144,11 +144,10 @@ class PosterRetriever(BaseRetriever):
         return hits
 
 
-def poster_node(card: dict, extra: dict | None = None) -> TextNode:
-    metadata = {key: card[key] for key in ("board", "session", "kind", "award", "title",
-                                           "authors")}
-    return TextNode(id_=f"{card['session']}:{card['board']}",
-                    text=f"{card['title']}\n\n{card['abstract']}",
+def poster_node(card: Poster, extra: dict | None = None) -> TextNode:
+    metadata = card.as_json()  # all but the abstract, the node's text
+    del metadata["abstract"]
+    return TextNode(id_=str(card.key), text=f"{card.title}\n\n{card.abstract}",
                     metadata={**metadata, **(extra or {})},
                     excluded_embed_metadata_keys=[*EVIDENCE_KEYS, "session"],
                     excluded_llm_metadata_keys=list(EVIDENCE_KEYS))

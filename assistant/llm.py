@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.answer import CANNOT_ANSWER
-from assistant.catalog import card_ref
 from assistant.citations import cite
+from assistant.poster import Poster
 from assistant.settings import Settings
 from assistant.text import clip
 from prompts import load_prompt
@@ -40,22 +40,22 @@ class LLMError(RuntimeError):
     """The model could not answer; the message is safe to show."""
 
 
-def poster_block(card: dict) -> str:
+def poster_block(card: Poster) -> str:
     """One poster as the model sees it; each field clipped so no poster can fill a prompt."""
-    award = f", {card['award']}" if card["award"] else ""
+    award = f", {card.award}" if card.award else ""
     # Several sessions in the store: each poster names its session (and, when another
     # session reuses its board, is cited "[S3 #812]").
-    session = f", {card['session']}" if card.get("session_label") else ""
-    return (f"{cite(card_ref(card))} {clip(card['title'], MAX_TITLE_CHARS)} — "
-            f"{card['kind']}{award}{session}\n"
-            f"Authors: {clip(card['authors'], MAX_AUTHORS_CHARS)}\n"
-            f"{clip(card['abstract'], MAX_ABSTRACT_CHARS)}")
+    session = f", {card.session}" if card.session_label else ""
+    return (f"{cite(card.ref)} {clip(card.title, MAX_TITLE_CHARS)} — "
+            f"{card.kind}{award}{session}\n"
+            f"Authors: {clip(card.author_line, MAX_AUTHORS_CHARS)}\n"
+            f"{clip(card.abstract, MAX_ABSTRACT_CHARS)}")
 
 
-def fit_posters(cards: list[dict], budget: int = MAX_POSTERS_CHARS) -> list[tuple[dict, str]]:
+def fit_posters(cards: list[Poster], budget: int = MAX_POSTERS_CHARS) -> list[tuple[Poster, str]]:
     """The leading cards (best first) whose blocks fit in `budget` characters, with the blocks.
     The first always fits: a block is at most ~5,300 characters."""
-    fitted: list[tuple[dict, str]] = []
+    fitted: list[tuple[Poster, str]] = []
     used = 0
     for card in cards:
         block = poster_block(card)
@@ -66,13 +66,13 @@ def fit_posters(cards: list[dict], budget: int = MAX_POSTERS_CHARS) -> list[tupl
     return fitted
 
 
-def answer_messages(question: str, cards: list[dict]) -> list[dict]:
+def answer_messages(question: str, cards: list[Poster]) -> list[dict]:
     """The chat messages for one answer; their size is bounded whatever the data holds."""
     fitted = fit_posters(cards)
     system = load_prompt("answer_system").render(cannot_answer=CANNOT_ANSWER)
     user = load_prompt("answer_user").render(
         posters="\n\n".join(block for _, block in fitted),
-        valid_citations=" ".join(cite(card_ref(card)) for card, _ in fitted),
+        valid_citations=" ".join(cite(card.ref) for card, _ in fitted),
         question=clip(question, MAX_QUESTION_CHARS))
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from assistant import relevance
 from assistant.catalog import CardIndex
 from assistant.citations import Ref
+from assistant.poster import Poster, PosterKey
 from assistant.retrieve import PosterFilter
 from assistant.text import STOPWORDS, fold, stem, stems
 from assistant.understand import (
@@ -39,7 +40,7 @@ class OpenedStore:
     a newer one, so a turn never mixes two generations."""
 
     index: PosterIndex
-    cards: list[dict]
+    cards: list[Poster]
     sessions: list[str]
     df: dict[str, int]
     card_indexes: dict[PosterFilter, CardIndex] = field(default_factory=dict)
@@ -47,23 +48,23 @@ class OpenedStore:
     _titles: TitleIndex | None = None
     _vocabulary: Vocabulary | None = None
     _acronyms: dict[str, str] | None = None
-    _terms: dict[str, frozenset[str]] = field(default_factory=dict)
-    _words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _terms: dict[PosterKey, frozenset[str]] = field(default_factory=dict)
+    _words: dict[PosterKey, tuple[str, ...]] = field(default_factory=dict)
     _title_terms: dict[Ref, frozenset[str]] = field(default_factory=dict)
-    _stem_sets: dict[str, frozenset[str]] = field(default_factory=dict)
-    _plain: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    _stem_sets: dict[PosterKey, frozenset[str]] = field(default_factory=dict)
+    _plain: dict[PosterKey, tuple[str, frozenset[str]]] = field(default_factory=dict)
     _stem_df: dict[str, int] | None = None
-    _joined: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _joined: dict[PosterKey, tuple[str, ...]] = field(default_factory=dict)
     _joined_df: dict[str, int] | None = None
 
-    def joined_words(self, key: str) -> tuple[str, ...]:
+    def joined_words(self, key: PosterKey) -> tuple[str, ...]:
         """A poster's title and abstract as stems, hyphenated words joined ("multi-objective"
         -> one stem, as "multiobjective" is), computed once per poster."""
         found = self._joined.get(key)
         if found is None:
             card = self.index.cards[key]
             found = self._joined[key] = tuple(stems(relevance.joined(
-                f"{card['title']} . {card['abstract']}")))
+                f"{card.title} . {card.abstract}")))
         return found
 
     def joined_df(self) -> dict[str, int]:
@@ -72,11 +73,11 @@ class OpenedStore:
             self._joined_df = self._df(lambda key: set(self.joined_words(key)))
         return self._joined_df
 
-    def _df(self, stems_of: Callable[[str], Iterable[str]]) -> dict[str, int]:
+    def _df(self, stems_of: Callable[[PosterKey], Iterable[str]]) -> dict[str, int]:
         """How many posters' `stems_of` hold each stem."""
         return dict(Counter(t for key in self.index.cards for t in stems_of(key)))
 
-    def stem_set(self, key: str) -> frozenset[str]:
+    def stem_set(self, key: PosterKey) -> frozenset[str]:
         """A poster's title and abstract as a set of Snowball stems (once per poster)."""
         found = self._stem_sets.get(key)
         if found is None:
@@ -89,36 +90,36 @@ class OpenedStore:
             self._stem_df = self._df(self.stem_set)
         return self._stem_df
 
-    def plain(self, key: str) -> tuple[str, frozenset[str]]:
+    def plain(self, key: PosterKey) -> tuple[str, frozenset[str]]:
         """A poster's title and abstract as written, and its set of lower-case words."""
         found = self._plain.get(key)
         if found is None:
             card = self.index.cards[key]
-            text = f"{card['title']} . {card['abstract']}"
+            text = f"{card.title} . {card.abstract}"
             found = self._plain[key] = (text, frozenset(re.findall(r"[a-z]+", fold(text))))
         return found
 
-    def terms(self, key: str) -> frozenset[str]:
+    def terms(self, key: PosterKey) -> frozenset[str]:
         """A poster's title and abstract terms (computed once per generation)."""
         found = self._terms.get(key)
         if found is None:
             found = self._terms[key] = self.index.poster_terms(key)  # saved at ingest
         return found
 
-    def words(self, key: str) -> tuple[str, ...]:
+    def words(self, key: PosterKey) -> tuple[str, ...]:
         """A poster's title and abstract as a sequence of Snowball stems (`text.stems`),
         computed once per poster."""
         found = self._words.get(key)
         if found is None:
             card = self.index.cards[key]
-            found = self._words[key] = tuple(stems(f"{card['title']} . {card['abstract']}"))
+            found = self._words[key] = tuple(stems(f"{card.title} . {card.abstract}"))
         return found
 
     def title_terms(self, ref: Ref) -> frozenset[str]:
         """A poster's title terms ("with 'distillation' in the title")."""
         found = self._title_terms.get(ref)
         if found is None:
-            title = self.index.by_board[ref]["title"]
+            title = self.index.by_board[ref].title
             found = self._title_terms[ref] = frozenset(term_set(title))
         return found
 
@@ -134,7 +135,7 @@ class OpenedStore:
             from assistant.embedding import dictionary_words
 
             self._vocabulary = Vocabulary.of(
-                (f"{c['title']} {c['abstract']}" for c in self.cards), dictionary_words())
+                (c.text for c in self.cards), dictionary_words())
         return self._vocabulary
 
     def acronyms(self) -> dict[str, str]:
@@ -146,11 +147,11 @@ class OpenedStore:
             unwritten = {short: long_form for short, long_form in FIELD_ACRONYMS.items()
                          if not written.get(fold(short))}
             self._acronyms = {**unwritten,
-                              **acronyms(f"{c['title']} {c['abstract']}" for c in self.cards)}
+                              **acronyms(c.text for c in self.cards)}
         return self._acronyms
 
     @classmethod
     def of(cls, index: PosterIndex) -> OpenedStore:
         cards = list(index.cards.values())
-        return cls(index, cards, sorted({card["session"] for card in cards}),
+        return cls(index, cards, sorted({card.session for card in cards}),
                    index.document_frequencies)

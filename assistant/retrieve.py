@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-Ranking = list[tuple[str, float]]
+from assistant.poster import Poster, PosterKey
+
+Ranking = list[tuple[PosterKey, float]]
 RRF_K = 60  # the constant of Cormack et al.; dampens the weight of the very top ranks
 
 
@@ -18,17 +20,16 @@ RRF_K = 60  # the constant of Cormack et al.; dampens the weight of the very top
 class Candidate:
     """A poster as one question saw it: fused rank score and each ranker's own score."""
 
-    key: str
+    key: PosterKey
     fused: float
     cosine: float
     bm25: float
 
 
-def best_per_poster(chunk_scores: Iterable[tuple[str, float]]) -> Ranking:
-    """Collapse chunk hits (node id `{session}:{board}:{chunk}`) to posters, keeping each best."""
-    best: dict[str, float] = {}
-    for node_id, score in chunk_scores:
-        key = node_id.rsplit(":", 1)[0]
+def best_per_poster(chunk_scores: Iterable[tuple[PosterKey, float]]) -> Ranking:
+    """Collapse chunk hits (each chunk's poster and score) to posters, keeping each best."""
+    best: dict[PosterKey, float] = {}
+    for key, score in chunk_scores:
         if key not in best or score > best[key]:
             best[key] = score
     return sorted(best.items(), key=lambda item: -item[1])
@@ -36,7 +37,7 @@ def best_per_poster(chunk_scores: Iterable[tuple[str, float]]) -> Ranking:
 
 def fuse_rankings(rankings: Sequence[Ranking], k: int = RRF_K) -> Ranking:
     """Reciprocal rank fusion: sum of 1/(k + rank) over the rankings a poster appears in."""
-    fused: dict[str, float] = {}
+    fused: dict[PosterKey, float] = {}
     for ranking in rankings:
         for rank, (key, _score) in enumerate(ranking, start=1):
             fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
@@ -63,12 +64,12 @@ class PosterFilter:
         cited nothing). Chroma rejects an empty `$in`, so callers skip the query."""
         return self.kinds == frozenset() or self.boards == frozenset()
 
-    def admits(self, card: dict) -> bool:
-        return ((self.kinds is None or card["kind"] in self.kinds)
-                and (self.board_min is None or card["board"] >= self.board_min)
-                and (self.board_max is None or card["board"] <= self.board_max)
-                and (self.session is None or card["session"] == self.session)
-                and (self.boards is None or card.get("ref", card["board"]) in self.boards))
+    def admits(self, card: Poster) -> bool:
+        return ((self.kinds is None or card.kind in self.kinds)
+                and (self.board_min is None or card.board >= self.board_min)
+                and (self.board_max is None or card.board <= self.board_max)
+                and (self.session is None or card.session == self.session)
+                and (self.boards is None or card.ref in self.boards))
 
     def chroma_where(self) -> dict | None:
         clauses: list[dict] = []

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from assistant.catalog import CardIndex, index_cards
 from assistant.grounding import SHORT_TOPIC, Grounding, abstention, conjoined, content_stems
 from assistant.opened import OpenedStore, term_set
+from assistant.poster import Poster, PosterKey
 from assistant.relevance import denied_or_said, qualified, supports
 from assistant.retrieve import Candidate, PosterFilter, fuse_rankings
 from assistant.text import counted
@@ -69,7 +70,7 @@ class Search:
             if not parts:
                 return one
         found = [self._relevant_one(part, where, retriever) for part in parts]
-        best: dict[str, Candidate] = {}
+        best: dict[PosterKey, Candidate] = {}
         for one in found:
             for c in one.candidates:
                 if c.key not in best or c.fused > best[c.key].fused:
@@ -92,7 +93,7 @@ class Search:
 
         def says(c: Candidate) -> bool:
             card = self.opened.index.cards[c.key]
-            return denied_or_said(terms, f"{card['title']}. {card['abstract']}")[0]
+            return denied_or_said(terms, f"{card.title}. {card.abstract}")[0]
 
         kept = [c for c in found.kept if not says(c)]
         why = f"{found.why}; {counted(len(found.kept) - len(kept), 'poster')} left out for " \
@@ -184,7 +185,7 @@ class Search:
     def _stands_out(self, lone: Candidate, candidates: list[Candidate]) -> str:
         """The evidence that one poster stands out, in words."""
         second = max(c.cosine for c in candidates if c is not lone)
-        return (f"#{self.opened.index.cards[lone.key]['board']} stands out (first for both "
+        return (f"#{self.opened.index.cards[lone.key].board} stands out (first for both "
                 f"rankers, cosine {lone.cosine:.2f}, {lone.cosine - second:.2f} ahead)")
 
     def gate(self, candidates: list[Candidate]) -> list[Candidate]:
@@ -198,38 +199,38 @@ class Search:
         return [c for c in candidates if c.cosine >= bar or (
             c.bm25 >= top_bm25 * s.relative_bm25_bar and c.cosine >= s.lexical_cite_floor)]
 
-    def admitted(self, where: PosterFilter) -> list[tuple[dict, float]]:
-        return [(c, 1.0) for c in sorted(self.opened.cards, key=lambda c: c["board"])
+    def admitted(self, where: PosterFilter) -> list[tuple[Poster, float]]:
+        return [(c, 1.0) for c in sorted(self.opened.cards, key=lambda c: c.board)
                 if where.admits(c)]
 
     def plan_filter(self, plan: Plan, where: PosterFilter) -> PosterFilter:
         where = plan.poster_filter(where)
         if plan.award:
-            awarded = frozenset(c["ref"] for c in self.opened.cards if c["award"])
+            awarded = frozenset(c.ref for c in self.opened.cards if c.award)
             where = replace(where, boards=awarded if where.boards is None
                             else where.boards & awarded)
         if plan.in_title:
             wanted = term_set(plan.topic)
-            titled = frozenset(c["ref"] for c in self.opened.cards
-                               if wanted <= self.opened.title_terms(c["ref"]))
+            titled = frozenset(c.ref for c in self.opened.cards
+                               if wanted <= self.opened.title_terms(c.ref))
             where = replace(where, boards=titled if where.boards is None
                             else where.boards & titled)
         return where
 
-    def named_cards(self, plan: Plan, where: PosterFilter) -> list[dict]:
+    def named_cards(self, plan: Plan, where: PosterFilter) -> list[Poster]:
         """The posters the plan names. A board several sessions reuse ("#812") names each
         session's poster, or only the filter's session's when it has one."""
-        cards: list[dict] = []
+        cards: list[Poster] = []
         for board in plan.boards:
             found = self.opened.index.posters_on(board)
-            inside = [c for c in found if c["session"] == where.session]
+            inside = [c for c in found if c.session == where.session]
             cards += [c for c in (inside if len(found) > 1 and inside else found)
                       if c not in cards]
         return cards
 
-    def similar(self, card: dict, where: PosterFilter, k: int) -> list[tuple[dict, float]]:
+    def similar(self, card: Poster, where: PosterFilter, k: int) -> list[tuple[Poster, float]]:
         """The posters nearest to one poster by its stored vector, itself excluded."""
-        key = f"{card['session']}:{card['board']}"
+        key = card.key
         found = self.opened.index.nearest(key, where, limit=k + 1)
         close = [(self.opened.index.cards[other], score) for other, score in found if other != key]
         if not close:

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.poster import Poster, PosterKey
+
 MANIFEST_VERSION = 1
 MARKER_FILE = "posters-store.json"
 THEMES_FILE = "themes.json"
@@ -53,7 +55,7 @@ class Manifest:
     embed_model: str
     dimension: int
     sources: list[dict[str, Any]]  # {"path", "sha256", "session", "posters"}
-    posters: dict[str, str]  # "{session}:{board}" -> content hash
+    posters: dict[str, str]  # str(PosterKey), "{session}:{board}" -> content hash (on disk)
     version: int = MANIFEST_VERSION
 
     def to_json(self) -> str:
@@ -279,18 +281,19 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_posters(generation: Path, records: list[dict[str, Any]]) -> None:
-    """The full poster records (abstract included) for cards, lookups and BM25."""
-    lines = (json.dumps(r, ensure_ascii=False) for r in records)
+def write_posters(generation: Path, posters: list[Poster]) -> None:
+    """The poster table: each poster's record (`Poster.as_json`, abstract included) for cards,
+    lookups and BM25, one JSON line each."""
+    lines = (json.dumps(p.as_json(), ensure_ascii=False) for p in posters)
     _atomic_write(generation / "posters.jsonl", "\n".join(lines) + "\n")
 
 
-def read_posters(generation: Path) -> list[dict[str, Any]]:
+def read_posters(generation: Path) -> list[Poster]:
     path = generation / "posters.jsonl"
     try:
         with path.open(encoding="utf-8") as handle:
-            return [json.loads(line) for line in handle if line.strip()]
-    except (OSError, ValueError) as err:
+            return [Poster.from_json(json.loads(line)) for line in handle if line.strip()]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise StoreError(f"{path}: unreadable poster table ({err}); {REBUILD_HINT}") from None
 
 
@@ -328,17 +331,17 @@ def all_ids(collection: Any) -> set[str]:
     return {node_id for got in pages(collection, []) for node_id in got["ids"]}
 
 
-def poster_vectors(collection: Any, keys: list[str], where: dict | None = None) -> Any:
-    """Unit poster vectors (the mean of each poster's chunk vectors), one row per key of
-    `keys` ("{session}:{board}"), filled a page at a time into one array: a dict of 100k
-    small arrays would take twice the memory."""
+def poster_vectors(collection: Any, keys: list[PosterKey], where: dict | None = None) -> Any:
+    """Unit poster vectors (the mean of each poster's chunk vectors), one row per poster of
+    `keys`, filled a page at a time into one array: a dict of 100k small arrays would take
+    twice the memory."""
     import numpy as np
 
     row = {key: i for i, key in enumerate(keys)}
     matrix = None
     for got in pages(collection, ["embeddings"], where):
         for node_id, vector in zip(got["ids"], got["embeddings"], strict=True):
-            at = row.get(node_id.rsplit(":", 1)[0])
+            at = row.get(PosterKey.of_node(node_id))
             if at is None:
                 continue
             if matrix is None:

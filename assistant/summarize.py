@@ -37,8 +37,8 @@ from assistant.answer import (
     contribution_sentence,
     quoted,
 )
-from assistant.catalog import card_ref
 from assistant.citations import cite
+from assistant.poster import Poster, PosterKey
 from assistant.retrieve import ANY_POSTER, PosterFilter
 from assistant.safe_text import readable_tex
 from assistant.text import STOPWORDS, counted, split_sentences, stem
@@ -143,14 +143,14 @@ def board_ranges(boards: list[int]) -> str:
     return ", ".join(f"#{r[0]}" if len(r) == 1 else f"#{r[0]}–#{r[-1]}" for r in runs)
 
 
-def overview_line(cards: list[dict], shown: int | None = None) -> str:
+def overview_line(cards: list[Poster], shown: int | None = None) -> str:
     """"39 posters (1 oral, 5 spotlight); showing 30; boards ...": the count is the area's,
     whatever --max shows."""
-    orals = sum(c["kind"] == "oral" for c in cards)
-    spotlights = sum(c["kind"] == "spotlight" for c in cards)
+    orals = sum(c.kind == "oral" for c in cards)
+    spotlights = sum(c.kind == "spotlight" for c in cards)
     showing = f"; showing {shown}" if shown is not None and shown < len(cards) else ""
     return (f"{counted(len(cards), 'poster')} ({orals} oral, {spotlights} spotlight){showing}; "
-            f"boards {board_ranges([c['board'] for c in cards])}.")
+            f"boards {board_ranges([c.board for c in cards])}.")
 
 
 # --- the whole area -------------------------------------------------------------------------
@@ -217,7 +217,7 @@ _SAME_WORD = frozenset("e r st er est al ally ar ary ive ively ative at ness nes
 class Corpus:
     """The session's posters as the area matcher reads them, built once per opened store."""
 
-    keys: list[str]
+    keys: list[PosterKey]
     vectors: np.ndarray
     texts: list[str]
     titles: list[Said]
@@ -228,16 +228,16 @@ class Corpus:
 
     @classmethod
     def of(cls, index) -> Corpus:
-        keys = sorted(index.cards)
+        keys = sorted(index.cards, key=str)  # in the order of "session:board"
         cards = [index.cards[k] for k in keys]
-        sentences = [[Said.of(s) for s in split_sentences(c["abstract"]) or [c["abstract"]]]
+        sentences = [[Said.of(s) for s in split_sentences(c.abstract) or [c.abstract]]
                      for c in cards]
-        titles = [Said.of(c["title"]) for c in cards]
+        titles = [Said.of(c.title) for c in cards]
         df: dict[str, int] = {}
         for title, said in zip(titles, sentences, strict=True):
             for term in title.stems.union(*(s.stems for s in said)):
                 df[term] = df.get(term, 0) + 1
-        texts = [f"{c['title']}. {c['abstract']}" for c in cards]
+        texts = [f"{c.title}. {c.abstract}" for c in cards]
         return cls(keys, np.asarray(index.vectors(keys)), texts, titles, sentences, df,
                    [definitions(text) for text in texts])
 
@@ -804,7 +804,7 @@ LEARNED_LIMIT = 6
 
 
 def gather_area(assistant, area: str, where: PosterFilter = ANY_POSTER,
-                bars: AreaBars = BARS) -> list[tuple[dict, float]]:
+                bars: AreaBars = BARS) -> list[tuple[Poster, float]]:
     """Every admitted poster the area is about, with its membership score."""
     index = assistant.index
     corpus = corpus_of(index)
@@ -854,10 +854,10 @@ def plain(text: str) -> str:
     return readable_tex(text)
 
 
-def digest(area: str, cards: list[dict]) -> str:
+def digest(area: str, cards: list[Poster]) -> str:
     """Each poster's board, title and the sentence that best states its contribution."""
-    return "\n".join(f"- {cite(card_ref(c))} **{quoted(c['title'])}** — "
-                     f"{plain(contribution_sentence(area, c['abstract']))}" for c in cards)
+    return "\n".join(f"- {cite(c.ref)} **{quoted(c.title)}** — "
+                     f"{plain(contribution_sentence(area, c.abstract))}" for c in cards)
 
 
 _LEAD = re.compile(r"\b(?:we|this (?:paper|work))\s+(?:first\s+|also\s+|further\s+)?"
@@ -871,11 +871,11 @@ _ARTICLES = frozenset("A An The Our This These Two Three New Novel".split())
 _BREAK = re.compile(r"[,;:]\s|\s(?:which|that|where|by|to|in order)\s")
 
 
-def contribution_clause(area: str, card: dict) -> str:
+def contribution_clause(area: str, card: Poster) -> str:
     """What a poster contributes, in a few words: its contribution sentence without the
     "we propose" that leads it, cut at a clause break ("a new distillation-based model
     reduction paradigm"); its title when no sentence states a contribution."""
-    sentence = plain(contribution_sentence(area, card["abstract"]))
+    sentence = plain(contribution_sentence(area, card.abstract))
     lead = _LEAD.search(sentence)
     rest = sentence[lead.end():] if lead else ""
     # up to the first clause break after a few words: not a bare "a new task"
@@ -883,7 +883,7 @@ def contribution_clause(area: str, card: dict) -> str:
             if len(rest[:m.start()].split()) >= MIN_CLAUSE_WORDS]
     words = rest[:cuts[0] if cuts else len(rest)].strip().rstrip(".").split()
     if len(words) < 3:  # a title is quoted as it is
-        words = plain(card["title"]).split()
+        words = plain(card.title).split()
     elif words[0] in _ARTICLES:  # "A new method" inside a sentence; "Prompt Diffusion" stays
         words[0] = words[0].lower()
     return " ".join(words[:CLAUSE_WORDS]) + (" …" if len(words) > CLAUSE_WORDS else "")
@@ -892,19 +892,19 @@ def contribution_clause(area: str, card: dict) -> str:
 EXAMPLES = 3  # posters each sub-theme's sentence names
 
 
-def theme_sentence(area: str, label: str, cards: list[dict], examples: int = EXAMPLES) -> str:
+def theme_sentence(area: str, label: str, cards: list[Poster], examples: int = EXAMPLES) -> str:
     """One sentence per sub-theme: "Four posters on text-to-image generation: <what #1 does>
     [#1], <what #2 does> [#2], ..." from its most typical posters' contribution sentences."""
     count = len(cards)
     head = _NUMBERS[count - 1] if count <= len(_NUMBERS) else str(count)
     noun = "poster" if count == 1 else "posters"
-    clauses = [f"{quoted(contribution_clause(area, c))} {cite(card_ref(c))}"
+    clauses = [f"{quoted(contribution_clause(area, c))} {cite(c.ref)}"
                for c in cards[:examples]]
     more = f", and {count - examples} more" if count > examples else ""
     return f"{head} {noun} on {label}: " + "; ".join(clauses) + more + "."
 
 
-def offline_overview(area: str, total: int, themes: list[tuple[str, list[dict]]]) -> str:
+def offline_overview(area: str, total: int, themes: list[tuple[str, list[Poster]]]) -> str:
     """The rule-written overview: how many posters, the sub-themes with their sizes, and one
     sentence per sub-theme from its posters' contribution sentences."""
     sizes = ", ".join(f"{label} ({len(cards)})" for label, cards in themes)
@@ -938,12 +938,12 @@ def summarize(assistant, area: str, max_posters: int = 30,
     if not found:
         return Summary(area=area, overview=CANNOT_ANSWER)
     cards = [card for card, _ in found]
-    vectors = assistant.index.vectors([f"{c['session']}:{c['board']}" for c in cards])
-    texts = [f"{c['title']}. {c['abstract']}" for c in cards]
+    vectors = assistant.index.vectors([c.key for c in cards])
+    texts = [f"{c.title}. {c.abstract}" for c in cards]
     groups = group_posters(vectors, texts, avoid=frozenset(
         stem(w) for w in _TOKEN.findall(query.lower())))
     shares = _shares([len(g[0]) for g in groups], max_posters)
-    summary = Summary(area=area, boards=[card_ref(c) for c in cards],
+    summary = Summary(area=area, boards=[c.ref for c in cards],
                       header=overview_line(cards, sum(shares)), backend=assistant.backend_label)
     named = []
     for (indices, name, terms), share in zip(groups, shares, strict=True):
@@ -953,14 +953,14 @@ def summarize(assistant, area: str, max_posters: int = 30,
         shown = members[:share]
         text = write_theme(assistant, area, label, shown, summary)
         summary.themes.append(Theme(label=label, terms=terms,
-                                    boards=[card_ref(c) for c in members], summary=text,
-                                    shown=[card_ref(c) for c in shown]))
+                                    boards=[c.ref for c in members], summary=text,
+                                    shown=[c.ref for c in shown]))
     summary.overview = offline_overview(query, len(cards), named)
-    summary.examples = [card_ref(c) for _, members in named for c in members[:EXAMPLES]]
+    summary.examples = [c.ref for _, members in named for c in members[:EXAMPLES]]
     return summary
 
 
-def write_theme(assistant, area: str, label: str, cards: list[dict], summary: Summary) -> str:
+def write_theme(assistant, area: str, label: str, cards: list[Poster], summary: Summary) -> str:
     """The LLM's paragraph when it cites its posters, else the extractive digest."""
     if assistant.llm is None:
         return digest(area, cards)
@@ -972,14 +972,14 @@ def write_theme(assistant, area: str, label: str, cards: list[dict], summary: Su
     cards = [card for card, _ in fitted]
     prompt = load_prompt("summary_theme").render(
         area=area, theme=label, posters="\n\n".join(block for _, block in fitted),
-        valid_citations=" ".join(cite(card_ref(c)) for c in cards))
+        valid_citations=" ".join(cite(c.ref) for c in cards))
     try:
         written = assistant.llm.complete([{"role": "user", "content": prompt}])
     except LLMError as err:
         summary.notice = f"The LLM failed: {err}. Showing extractive digests."
         summary.backend = "extractive"
         return digest(area, cards)
-    guarded = guard_citations(written, [card_ref(c) for c in cards])
+    guarded = guard_citations(written, [c.ref for c in cards])
     if not guarded.citations:
         summary.notice = "Some sub-themes show the extractive digest: the model cited no poster."
         return digest(area, cards)
@@ -1022,8 +1022,7 @@ def session_themes(index) -> list[tuple[str, list[int]]]:
     central = []
     for theme in theme_map.themes:
         members = [b for b in theme["boards"] if b in by_board]
-        vectors = corpus.vectors[[row[f"{by_board[b]['session']}:{by_board[b]['board']}"]
-                                  for b in members]]
+        vectors = corpus.vectors[[row[by_board[b].key] for b in members]]
         order = np.argsort(-(vectors @ _unit(vectors.mean(axis=0))), kind="stable") \
             if members else []
         central.append((theme, [members[i] for i in order]))
@@ -1035,7 +1034,7 @@ def session_themes(index) -> list[tuple[str, list[int]]]:
     boards = placed + [b for b in theme_map.boards if b in by_board and b not in seen]
 
     def text(board) -> str:
-        return f"{by_board[board]['title']}. {by_board[board]['abstract']}"
+        return f"{by_board[board].title}. {by_board[board].abstract}"
 
     names = phrase_names([text(b) for b in boards], np.array([labels[b] for b in boards]),
                          typical=True)

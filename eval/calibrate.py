@@ -153,7 +153,7 @@ def area_samples(assistant: Assistant, rows) -> list[dict]:
 
     corpus = summarize.corpus_of(assistant.index)
     every = list(range(len(corpus.keys)))
-    boards = np.array([assistant.index.cards[key]["board"] for key in corpus.keys])
+    boards = np.array([assistant.index.cards[key].board for key in corpus.keys])
     samples = []
     for row in rows:
         plan = assistant.plan(clean_question(row.question), None)

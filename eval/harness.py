@@ -32,7 +32,7 @@ def run_testset(assistant, rows: Sequence[Row], retriever: str = "hybrid", k: in
 
     from assistant.followup import Turn
 
-    texts = {b: f"{c['title']} {c['abstract']}" for b, c in assistant.index.by_board.items()}
+    texts = {b: f"{c.title} {c.abstract}" for b, c in assistant.index.by_board.items()}
     scored = []
     for row in tqdm(rows, desc=f"eval {retriever}", unit="q", disable=None if progress is None
                     else not progress):

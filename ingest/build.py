@@ -14,9 +14,10 @@ from llama_index.core.schema import MetadataMode
 
 from assistant import store as st
 from assistant.embedding import EmbeddingError, model_identity
+from assistant.poster import Poster, PosterKey
 from assistant.settings import Settings
-from ingest.chunk import chunk_posters, make_splitter, poster_hash, poster_key, poster_record
-from ingest.parse import Poster, SessionFormatError, load_session
+from ingest.chunk import chunk_posters, make_splitter, poster_hash
+from ingest.parse import SessionFormatError, load_session
 
 
 @dataclass
@@ -58,16 +59,16 @@ def load_sources(sources: list[Path]) -> tuple[list[Poster], list[dict]]:
     `assistant.citations`), but a session's board may appear once."""
     posters: list[Poster] = []
     described: list[dict] = []
-    first_seen: dict[str, str] = {}  # poster key -> path
+    first_seen: dict[PosterKey, str] = {}  # poster -> path
     for path in sources:
         session = load_session(path)
         for poster in session.posters:
-            where = first_seen.get(poster_key(poster))
+            where = first_seen.get(poster.key)
             if where is not None:
                 raise SessionFormatError(
                     str(path), poster.line + 1, f"board #{poster.board} of "
                     f"{poster.session!r} is also in {where}", "ingest each session page once")
-            first_seen[poster_key(poster)] = str(path)
+            first_seen[poster.key] = str(path)
         posters.extend(session.posters)
         described.append({"path": str(path), "sha256": _file_sha256(path),
                           "session": session.name, "location": session.location,
@@ -80,22 +81,24 @@ class IngestPlan:
     """What an ingest must do to the live store: a pure diff of content hashes."""
 
     posters: list[Poster]
-    hashes: dict[str, str]  # "{session}:{board}" -> hash, for every poster ingested
+    # str(PosterKey), "{session}:{board}" -> hash, for every poster ingested: the manifest's
+    hashes: dict[str, str]
     sessions: set[str]
     to_embed: list[Poster]  # new or changed
-    stale: list[str]  # keys whose old chunks must go: changed or removed
+    stale: list[str]  # the manifest's keys whose old chunks must go: changed or removed
 
     def is_empty(self) -> bool:
         return not (self.to_embed or self.stale)
 
 
 def plan_ingest(posters: list[Poster], old: dict[str, str]) -> IngestPlan:
-    hashes = {poster_key(p): poster_hash(p) for p in posters}
+    hashes = {str(p.key): poster_hash(p) for p in posters}
     sessions = {p.session for p in posters}
     return IngestPlan(
         posters=posters, hashes=hashes, sessions=sessions,
-        to_embed=[p for p in posters if old.get(poster_key(p)) != hashes[poster_key(p)]],
-        stale=[k for k in old if k.rsplit(":", 1)[0] in sessions and old[k] != hashes.get(k)])
+        to_embed=[p for p in posters if old.get(str(p.key)) != hashes[str(p.key)]],
+        stale=[k for k in old if PosterKey.parse(k).session in sessions
+               and old[k] != hashes.get(k)])
 
 
 def ingest(sources: list[Path], settings: Settings, embedder: Any,
@@ -153,7 +156,7 @@ def _diff(posters: list[Poster], described: list[dict], settings: Settings,
     report = IngestReport(store=store, posters=len(posters), rebuilt=rebuild or manifest is None,
                           by_kind=Counter(p.kind for p in posters),
                           awards=sum(bool(p.award) for p in posters))
-    report.added = sum(poster_key(p) not in old for p in plan.to_embed)
+    report.added = sum(str(p.key) not in old for p in plan.to_embed)
     report.updated = len(plan.to_embed) - report.added
     report.removed = sum(k not in plan.hashes for k in plan.stale)
     report.unchanged = len(posters) - len(plan.to_embed)
@@ -232,15 +235,16 @@ def _write_generation(generation: Path, live: Path | None, plan: IngestPlan,
                             "are kept: run the same ingest again to resume") from None
     if hasattr(embedder, "release_memory"):  # the map below needs the memory more
         embedder.release_memory()
-    other_sessions = [r for r in (st.read_posters(live) if live else [])
-                      if r["session"] not in plan.sessions]
-    records = other_sessions + [poster_record(p) for p in plan.posters]
-    st.write_posters(generation, records)
-    saved = _saved_index(collection, records)
-    st.write_json(generation, st.THEMES_FILE, _theme_map(saved.poster_vectors, records))
+    other_sessions = [p for p in (st.read_posters(live) if live else [])
+                      if p.session not in plan.sessions]
+    posters = other_sessions + plan.posters
+    st.write_posters(generation, posters)
+    saved = _saved_index(collection, posters)
+    st.write_json(generation, st.THEMES_FILE, _theme_map(saved.poster_vectors, posters))
     saved.save(generation)
     old = manifest.posters if manifest else {}
-    kept_posters = {k: v for k, v in old.items() if k.rsplit(":", 1)[0] not in plan.sessions}
+    kept_posters = {k: v for k, v in old.items()
+                    if PosterKey.parse(k).session not in plan.sessions}
     kept_sources = [s for s in (manifest.sources if manifest else [])
                     if s["session"] not in plan.sessions]
     dimension = int(saved.chunk_vectors.shape[1])
@@ -251,7 +255,7 @@ def _write_generation(generation: Path, live: Path | None, plan: IngestPlan,
     return embedded, kept
 
 
-def _saved_index(collection, records: list[dict]) -> Any:
+def _saved_index(collection, posters: list[Poster]) -> Any:
     """The index questions read (chunk and poster vectors, BM25, term sets), from every chunk
     of the generation: kept, resumed and new alike."""
     from assistant.index import SavedIndex
@@ -259,25 +263,24 @@ def _saved_index(collection, records: list[dict]) -> Any:
     chunks = (row for got in st.pages(collection, ["embeddings", "documents", "metadatas"])
               for row in zip(got["ids"], got["embeddings"], got["documents"], got["metadatas"],
                              strict=True))
-    return SavedIndex.build(chunks, records)
+    return SavedIndex.build(chunks, posters)
 
 
-def _theme_map(matrix, records: list[dict]) -> dict:
+def _theme_map(matrix, posters: list[Poster]) -> dict:
     """The session map (themes and 2-D coordinates), computed once here, not per request.
     Posters are named by their citation refs: the board, or "S3 #812" for a reused one."""
-    from assistant.catalog import card_ref, with_refs
+    from assistant.catalog import with_refs
     from assistant.themes import build_theme_map
 
-    texts = [f"{r['title']}. {r['abstract']}" for r in records]
-    refs = [card_ref(r) for r in with_refs([dict(r) for r in records])]
+    texts = [f"{p.title}. {p.abstract}" for p in posters]
+    refs = [p.ref for p in with_refs(posters)]
     return build_theme_map(refs, texts, matrix).to_dict()
 
 
 def _delete_posters(collection, keys: list[str]) -> None:
     by_session: dict[str, list[int]] = {}
-    for key in keys:
-        session, board = key.rsplit(":", 1)
-        by_session.setdefault(session, []).append(int(board))
+    for key in map(PosterKey.parse, keys):
+        by_session.setdefault(key.session, []).append(key.board)
     for session, boards in by_session.items():
         collection.delete(where={"$and": [{"session": session}, {"board": {"$in": boards}}]})
 

@@ -8,41 +8,24 @@ from collections.abc import Callable, Iterable
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import TextNode
 
-from ingest.parse import AUTHOR_SEPARATOR, Poster
+from assistant.poster import Poster
 
 # Only board and title join the abstract in what is embedded; the rest is noise to the model.
 EMBED_EXCLUDED = ["session", "kind", "award", "authors", "chunk"]
 LLM_EXCLUDED = ["session", "chunk"]
 
 
-def poster_key(poster: Poster) -> str:
-    return f"{poster.session}:{poster.board}"
-
-
 def poster_hash(poster: Poster) -> str:
     """Content hash: a changed title, author list, kind, award or abstract re-embeds the poster."""
-    parts = [poster.kind, poster.award, poster.title, AUTHOR_SEPARATOR.join(poster.authors),
-             poster.abstract]
+    parts = [poster.kind, poster.award, poster.title, poster.author_line, poster.abstract]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def poster_metadata(poster: Poster, chunk: int) -> dict[str, str | int]:
-    return {
-        "board": poster.board,
-        "session": poster.session,
-        "kind": poster.kind,
-        "award": poster.award,
-        "title": poster.title,
-        "authors": AUTHOR_SEPARATOR.join(poster.authors),
-        "chunk": chunk,
-    }
-
-
-def poster_record(poster: Poster) -> dict[str, str | int]:
-    """The poster as stored in the poster table: the chunk metadata plus the whole abstract."""
-    record = poster_metadata(poster, 0)
-    del record["chunk"]
-    return {**record, "abstract": poster.abstract}
+    """A chunk's Chroma metadata: the poster's record without the abstract, and the chunk."""
+    record = poster.as_json()
+    del record["abstract"]
+    return {**record, "chunk": chunk}
 
 
 def make_splitter(chunk_size: int, chunk_overlap: int,
@@ -59,7 +42,7 @@ def poster_nodes(poster: Poster, splitter: SentenceSplitter) -> list[TextNode]:
     nodes = []
     for i, text in enumerate(texts):
         node = TextNode(
-            id_=f"{poster_key(poster)}:{i}", text=text, metadata=poster_metadata(poster, i),
+            id_=f"{poster.key}:{i}", text=text, metadata=poster_metadata(poster, i),
             excluded_embed_metadata_keys=EMBED_EXCLUDED, excluded_llm_metadata_keys=LLM_EXCLUDED,
         )
         nodes.append(node)

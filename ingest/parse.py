@@ -14,8 +14,10 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The project's one poster type lives with the assistant, which ingest already depends on.
+from assistant.poster import AUTHOR_SEPARATOR, Poster
+
 KIND_LINES = {"Poster": "poster", "Spotlight Poster": "spotlight", "Oral Poster": "oral"}
-AUTHOR_SEPARATOR = " · "
 _BOARD_RE = re.compile(r"#(\d{1,7})")
 _SESSION_RE = re.compile(r"^(Poster Session|Oral Session|Session)\b.*\d", re.IGNORECASE)
 
@@ -29,18 +31,6 @@ class SessionFormatError(ValueError):
         if fix:
             message += f" ({fix})"
         super().__init__(message)
-
-
-@dataclass(frozen=True)
-class Poster:
-    board: int
-    kind: str  # "poster" | "spotlight" | "oral"
-    title: str
-    authors: tuple[str, ...]
-    abstract: str
-    session: str
-    award: str = ""
-    line: int = 0  # line of the kind line in the source, for error messages
 
 
 @dataclass

@@ -15,10 +15,19 @@ os.environ.update(OFFLINE_ENV)
 import pytest
 
 from assistant.embedding import HashEmbedding
+from assistant.poster import Poster
 from assistant.settings import BUNDLED_SESSION, Settings
 from ingest.parse import Session, format_session, load_session
 
 FAKE_MODEL = "test-hash"
+
+
+def poster(board: int, abstract: str = "An abstract.", title: str = "A title",
+           authors: tuple[str, ...] = ("Ada Lovelace",), kind: str = "poster",
+           session: str = "s", award: str = "") -> Poster:
+    """A poster made by hand, for tests of what is shown or prompted of one."""
+    return Poster(board=board, kind=kind, title=title, authors=authors, abstract=abstract,
+                  session=session, award=award)
 
 
 def free_port() -> int:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import poster
+
 pytestmark = pytest.mark.slow
 ALL_KINDS = ["poster", "spotlight", "oral"]
 
@@ -152,7 +154,8 @@ def test_the_conversation_exports_as_markdown_with_titles():
     """Citations resolved to titles and authors under each answer; questions as typed."""
     from assistant.app import conversation_markdown, question_markdown
 
-    cards = {813: {"title": "Scaling Data-Constrained Language Models", "authors": "N. M."}}
+    cards = {813: poster(813, title="Scaling Data-Constrained Language Models",
+                         authors=("N. M.",))}
     history = [{"role": "assistant", "content": "Welcome"},
                {"role": "user", "content": question_markdown("what's at *#813*?")},
                {"role": "assistant", "content": "<abbr>rendered</abbr>"}]
@@ -168,8 +171,7 @@ def test_the_conversation_exports_as_markdown_with_titles():
 def test_a_reading_list_walks_the_hall_by_hundreds_and_reads_back():
     from assistant.app import boards_in_list, shared_boards, walking_groups, write_reading_list
 
-    known = {b: {"board": b, "kind": "poster", "award": "", "title": f"T{b}", "authors": "A"}
-             for b in (100, 105, 813, 1305)}
+    known = {b: poster(b, title=f"T{b}", authors=("A",)) for b in (100, 105, 813, 1305)}
     assert walking_groups([813, 100, 1305, 105]) == [
         ("#100-#199", [100, 105]), ("#800-#899", [813]), ("#1300-#1399", [1305])]
     md, table = write_reading_list([1305, 100, 813], known, "S")

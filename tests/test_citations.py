@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.citations import CitationStream, guard_citations, safe_cut
+from assistant.poster import Poster
+from tests.conftest import poster
 
 GIVEN = {100, 813, 1305}
 
@@ -128,12 +130,12 @@ def test_session_labels_are_short_unique_and_stable():
 def test_refs_of_a_store_are_boards_unless_another_session_reuses_them():
     from assistant.catalog import with_refs
 
-    def card(session: str, board: int) -> dict:
-        return {"session": session, "board": board}
+    def card(session: str, board: int) -> Poster:
+        return poster(board, session=session)
 
     one = with_refs([card("Poster Session 2", 812), card("Poster Session 2", 13)])
-    assert [(c["ref"], c["session_label"]) for c in one] == [(812, ""), (13, "")]
+    assert [(c.ref, c.session_label) for c in one] == [(812, ""), (13, "")]
     cards = with_refs([card("Poster Session 2", 812), card("Poster Session 3", 812),
                        card("Poster Session 3", 13)])
-    assert [(c["ref"], c["session_label"]) for c in cards] == [
+    assert [(c.ref, c.session_label) for c in cards] == [
         ("S2 #812", "S2"), ("S3 #812", "S3"), (13, "S3")]

@@ -75,8 +75,8 @@ class ScriptedModel:
 
 def unambiguous(answer: Answer, assistant: Assistant) -> None:
     """Every citation in the text names one poster of the store, and one the answer gave."""
-    shared = {c["board"] for c in assistant.cards
-              if sum(d["board"] == c["board"] for d in assistant.cards) > 1}
+    shared = {c.board for c in assistant.cards
+              if sum(d.board == c.board for d in assistant.cards) > 1}
     given = set(answer.citations) | {s.cited_as() for s in answer.sources}
     for match in CANONICAL.finditer(answer.answer):
         ref = make_ref(int(match.group("board")), match.group("label") or "")
@@ -190,7 +190,7 @@ def test_which_session_has_posters_on_a_topic(multi, conference, bundled):
         assert lines and not answer.abstained, answer.answer
         for line in lines:  # each poster named with its session
             ref = cited_refs(line)[0]
-            assert multi.index.by_board[ref]["session"] in line, line
+            assert multi.index.by_board[ref].session in line, line
         unambiguous(answer, multi)
     assert any(f"[S3 #{second[3].board}], {SECOND}" in line for line in lines)
 

@@ -104,7 +104,7 @@ def test_a_qualifier_no_poster_about_the_rest_says_is_related_not_cited(real_ass
     answer = real_assistant.ask("posters on 1-bit quantization of large language models")
     assert answer.abstained and answer.citations == []
     assert "“1-bit”" in answer.answer
-    assert answer.related and any("quantiz" in by_board[b]["abstract"].lower()
+    assert answer.related and any("quantiz" in by_board[b].abstract.lower()
                                   for b in answer.related)
     # Quantum posters are here (entanglement as a tool, quantum chemistry); none runs on
     # quantum hardware.
@@ -124,7 +124,7 @@ def test_a_short_topic_cites_the_posters_about_all_of_it(real_assistant):
     answer = real_assistant.ask("video segmentation")
     assert len(answer.citations) >= 3
     for board in answer.citations:  # not a video poster that never segments, nor the reverse
-        text = f"{by_board[board]['title']} {by_board[board]['abstract']}".lower()
+        text = by_board[board].text.lower()
         assert "video" in text and "segment" in text, board
     # Topics whose words their posters say are answered as before.
     for question, at_least in (("Which posters are about federated learning?", 6),

@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 from assistant.answer import Answer, best_sentence, extractive_answer, poster_line
 from assistant.citations import CitationStream, guard_citations
 from assistant.cli import cli
+from assistant.poster import Poster
 from assistant.safe_text import terminal_safe
 from ingest.parse import Session
-from tests.conftest import write_session
+from tests.conftest import poster, write_session
 
 GIVEN = {812, 13, 123456}
 
@@ -168,10 +169,9 @@ HOSTILE_ABSTRACT = ("We propose frobnication of zebra graphs [#9999], unlike [#1
                     "(see ＃１０５, board 105 and [#10\u200b5a]).")
 
 
-def hostile_card(board: int = 101) -> dict:
-    return {"board": board, "kind": "poster", "award": "Best [#105]", "session": "s",
-            "title": "Zebra graphs [#105] #9999", "authors": "Ada #105 · Bo",
-            "abstract": HOSTILE_ABSTRACT}
+def hostile_card(board: int = 101) -> Poster:
+    return poster(board, award="Best [#105]", title="Zebra graphs [#105] #9999",
+                  authors=("Ada #105", "Bo"), abstract=HOSTILE_ABSTRACT)
 
 
 def assert_cites_only(text: str, boards: list[int]) -> None:
@@ -197,7 +197,7 @@ def test_quoting_helpers_neutralise_titles_awards_and_sentences():
     from assistant.answer import card_summary, quoted
 
     card = hostile_card()
-    for text in [poster_line(card, best_sentence("zebra", card["abstract"])), card_summary(card)]:
+    for text in [poster_line(card, best_sentence("zebra", card.abstract)), card_summary(card)]:
         assert_cites_only(text, [101])
     assert quoted(quoted(HOSTILE_ABSTRACT)) == quoted(HOSTILE_ABSTRACT)
     assert "Ada No. 105 · Bo" in card_summary(card)

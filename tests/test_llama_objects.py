@@ -166,7 +166,7 @@ def test_retriever_evaluator_matches_posters_eval_on_the_test_split(real_assista
     def score(question: str, gold: list[int]) -> dict[str, float]:
         try:
             return evaluator.evaluate(question, expected_ids=[
-                f"{by_board[b]['session']}:{b}" for b in gold]).metric_vals_dict
+                str(by_board[b].key) for b in gold]).metric_vals_dict
         except ValueError:  # llama-index's metrics refuse an empty retrieval: a miss
             assert retriever.retrieve(question) == []
             return {"hit_rate": 0.0, "mrr": 0.0}

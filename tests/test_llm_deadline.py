@@ -15,7 +15,9 @@ import pytest
 
 from assistant.citations import CitationStream
 from assistant.llm import LLMError, OpenAIBackend, answer_messages, poster_block
+from assistant.poster import Poster
 from assistant.settings import Settings
+from tests.conftest import poster
 from tests.fault_server import SECRET_KEY, FaultServer
 
 QUESTION = "Is there a poster on generating synthetic MILP instances?"
@@ -60,9 +62,9 @@ def drain(pieces: Iterator[str], limit: float, guard: CitationStream | None = No
     return text
 
 
-def card(board: int, abstract: str, title: str = "A title", authors: str = "Ada Lovelace") -> dict:
-    return {"board": board, "title": title, "kind": "poster", "award": "", "authors": authors,
-            "abstract": abstract}
+def card(board: int, abstract: str, title: str = "A title",
+         authors: tuple[str, ...] = ("Ada Lovelace",)) -> Poster:
+    return poster(board, abstract, title, authors)
 
 
 def test_a_dripping_server_is_cut_at_the_deadline(backend):
@@ -104,7 +106,7 @@ def test_a_flood_through_the_citation_guard_ends_in_linear_time(backend):
 
 
 def test_one_huge_abstract_is_clipped_in_the_prompt():
-    huge = card(812, "A sentence that repeats. " * (MB // 25), title="T" * MB, authors="A " * MB)
+    huge = card(812, "A sentence that repeats. " * (MB // 25), title="T" * MB, authors=("A " * MB,))
     block = poster_block(huge)
     assert len(block) < POSTER_BOUND
     assert block.startswith("[#812] T") and "A sentence that repeats." in block
@@ -115,7 +117,7 @@ def test_the_whole_prompt_is_bounded_and_cites_only_what_it_shows():
     cards = [card(board, "word " * MB) for board in range(100, 150)]
     user = answer_messages("why? " * MB, cards)[1]["content"]
     assert len(user) < PROMPT_BOUND
-    shown = [c["board"] for c in cards if f"[#{c['board']}] A title" in user]
+    shown = [c.board for c in cards if f"[#{c.board}] A title" in user]
     assert shown == list(range(100, 100 + len(shown))) and 1 <= len(shown) < 50
     valid = user.split("Valid citations:")[1].split("\n")[0].split()
     assert valid == [f"[#{board}]" for board in shown]

@@ -10,7 +10,6 @@ import pytest
 
 from assistant.catalog import index_cards
 from assistant.understand import INTENTS, LLMReading, fresh_plan, index_titles, llm_plan
-from ingest.chunk import poster_record
 from tests import local_llm
 from tests.fault_server import FaultServer
 
@@ -19,7 +18,7 @@ QUESTION = "Which orals are about diffusion?"
 
 @pytest.fixture(scope="module")
 def rules_plan(bundled):
-    cards = [poster_record(p) for p in bundled.posters]
+    cards = bundled.posters
     return fresh_plan(QUESTION, index_cards(cards), index_titles(cards))
 
 

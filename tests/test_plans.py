@@ -69,7 +69,7 @@ def test_a_follow_up_sees_the_whole_result_set_not_only_what_was_shown(real_assi
         "Which posters are about diffusion models?", first))
     assert among.plan.within == frozenset(first.results)  # all of them, not the three shown
     assert among.citations and set(among.citations) <= set(first.results)
-    assert all(real_assistant.index.by_board[b]["kind"] == "spotlight" for b in among.citations)
+    assert all(real_assistant.index.by_board[b].kind == "spotlight" for b in among.citations)
 
 
 def test_what_about_keeps_the_filters_and_changes_the_topic(real_assistant):
@@ -78,7 +78,7 @@ def test_what_about_keeps_the_filters_and_changes_the_topic(real_assistant):
                               previous=turn_of("which spotlights ...", first))
     assert then.plan.kinds == frozenset({"spotlight"})
     assert then.citations and all(
-        real_assistant.index.by_board[b]["kind"] == "spotlight" for b in then.citations)
+        real_assistant.index.by_board[b].kind == "spotlight" for b in then.citations)
 
 
 def test_a_typo_is_corrected_and_said(real_assistant):
@@ -92,7 +92,7 @@ def test_a_field_acronym_the_session_never_writes_is_spelled_out(real_assistant)
     answer = real_assistant.ask("I'm into BO, which of the spotlight talks should I catch?")
     assert answer.answer.startswith("_Searched for: Bayesian optimization_")
     assert {1128, 1209} <= set(answer.citations)
-    assert all(real_assistant.index.by_board[b]["kind"] == "spotlight" for b in answer.citations)
+    assert all(real_assistant.index.by_board[b].kind == "spotlight" for b in answer.citations)
 
 
 def test_a_rare_name_finds_every_poster_that_writes_it(real_assistant):
@@ -114,7 +114,7 @@ def test_a_subject_without_its_qualifier_is_related_not_cited(real_assistant):
                                 "scenes?")
     assert answer.abstained and answer.citations == []
     assert answer.related and all(
-        "radiance" in real_assistant.index.by_board[b]["abstract"].lower()
+        "radiance" in real_assistant.index.by_board[b].abstract.lower()
         for b in answer.related)
     assert "underwater scenes" in answer.answer
 
@@ -124,7 +124,7 @@ def test_a_word_the_session_never_uses_is_said_not_papered_over(real_assistant):
     answer = real_assistant.ask("cooperative multi-agent RL, like on StarCraft")
     assert answer.abstained and answer.citations == []
     assert "No poster here mentions “StarCraft”" in answer.answer
-    assert answer.related and all("agent" in real_assistant.index.by_board[b]["abstract"].lower()
+    assert answer.related and all("agent" in real_assistant.index.by_board[b].abstract.lower()
                                   for b in answer.related)
     # A typo of a word the posters use is that word, not a subject nobody covers.
     typo = real_assistant.ask("stein variational gradient decent")
@@ -165,7 +165,7 @@ def test_a_qualifier_trims_posters_about_the_subject_alone(real_assistant):
     answer = real_assistant.ask("posters on graph neural networks for molecules")
     assert 103 in answer.citations  # Accelerating Molecular GNNs via Knowledge Distillation
     molecular = [b for b in answer.citations if "molec" in " ".join(
-        real_assistant.index.by_board[b][f] for f in ("title", "abstract")).lower()]
+        getattr(real_assistant.index.by_board[b], f) for f in ("title", "abstract")).lower()]
     assert len(molecular) >= len(answer.citations) / 2
     whole = real_assistant.ask("posters on graph neural networks")
     assert len(answer.citations) < len(whole.citations)
@@ -182,7 +182,7 @@ def test_a_named_board_hidden_by_the_filters_is_shown_and_said(real_assistant):
 
 def test_in_the_title_counts_titles(real_assistant):
     answer = real_assistant.ask("How many posters have 'distillation' in the title?")
-    titled = [c["board"] for c in real_assistant.cards if "distill" in c["title"].lower()]
+    titled = [c.board for c in real_assistant.cards if "distill" in c.title.lower()]
     assert answer.answer.startswith(f"**{len(titled)}**")
     assert sorted(answer.citations) == sorted(titled)
 
@@ -309,11 +309,11 @@ def test_what_a_question_leaves_out_is_left_out(real_assistant):
     without = real_assistant.ask("diffusion model posters that are not about images")
     assert without.citations and "not about “images”" in without.answer
     imagery = [b for b in both.results if re.search(
-        r"\bimages?\b", real_assistant.index.by_board[b]["abstract"], re.I)]
+        r"\bimages?\b", real_assistant.index.by_board[b].abstract, re.I)]
     assert imagery and not set(imagery) & set(without.citations)
     for board in without.citations:  # none of them is about images
         card = real_assistant.index.by_board[board]
-        assert not re.search(r"\bimages?\b", f"{card['title']} {card['abstract']}", re.I)
+        assert not re.search(r"\bimages?\b", card.text, re.I)
     # Within the previous answer: the one poster that does without gradients stays
     stein = real_assistant.ask("anything about Stein discrepancy")
     gradient_free = real_assistant.ask("which one doesn't need gradients?",
@@ -322,5 +322,5 @@ def test_what_a_question_leaves_out_is_left_out(real_assistant):
     assert gradient_free.citations and set(gradient_free.citations) < set(stein.results)
     for board in gradient_free.citations:
         assert re.search(r"gradient[- ]free|without (?:\w+ )?gradients?|not (?:\w+ )?"
-                         r"(?:require|need)", real_assistant.index.by_board[board]["abstract"],
+                         r"(?:require|need)", real_assistant.index.by_board[board].abstract,
                          re.I)

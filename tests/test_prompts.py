@@ -17,9 +17,7 @@ def test_every_prompt_renders(name):
 
 
 def test_answer_prompt_shows_boards_valid_citations_and_the_cannot_answer_sentence(bundled):
-    from ingest.chunk import poster_record
-
-    cards = [poster_record(p) for p in bundled.posters[:2]]
+    cards = bundled.posters[:2]
     system, user = answer_messages("What is G2MILP?", cards)
     assert CANNOT_ANSWER in system["content"] and "[#812]" in system["content"]
     assert "Wrong:" in system["content"] and "Right:" in system["content"]

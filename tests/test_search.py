@@ -39,7 +39,7 @@ def grounding(search) -> Grounding:
 def _posters(search: Search, boards: tuple[int, ...]):
     """The candidates for a word, narrowed to these boards (as a gate would keep them)."""
     return [c for c in search.candidates("molecular", ANY_POSTER, "bm25")
-            if search.opened.index.cards[c.key]["board"] in boards]
+            if search.opened.index.cards[c.key].board in boards]
 
 
 def test_a_qualifier_none_of_the_posters_about_the_rest_says_is_unsupported(search, grounding):
@@ -57,10 +57,10 @@ def test_a_word_no_poster_of_the_session_uses_is_unheard(grounding):
 
 
 def test_within_a_filter_the_posters_carrying_every_term_answer(search):
-    assert [c["board"] for c, _ in search.admitted(SPOTLIGHTS)] == [100, 105, 110]
+    assert [c.board for c, _ in search.admitted(SPOTLIGHTS)] == [100, 105, 110]
     found = search.relevant("diffusion", SPOTLIGHTS, "hybrid")
     assert not found.abstains
-    assert [search.opened.index.cards[c.key]["board"] for c in found.kept] == [105, 110]
+    assert [search.opened.index.cards[c.key].board for c in found.kept] == [105, 110]
     assert "within the filters" in found.why
 
 
@@ -68,9 +68,9 @@ def test_a_topic_in_the_title_narrows_the_filter_to_those_titles(search):
     where = search.plan_filter(Plan(topic="diffusion", in_title=True), ANY_POSTER)
     assert where.boards == frozenset({105, 110})
     named = search.named_cards(Plan(intent="poster", boards=(103,)), ANY_POSTER)
-    assert [c["board"] for c in named] == [103]
+    assert [c.board for c in named] == [103]
     near = search.similar(named[0], ANY_POSTER, 5)
-    assert near and 103 not in [c["board"] for c, _ in near]
+    assert near and 103 not in [c.board for c, _ in near]
 
 
 def test_a_poster_far_ahead_for_both_rankers_stands_out(grounding):

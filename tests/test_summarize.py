@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.citations import guard_citations
+from assistant.poster import Poster, PosterKey
 from assistant.settings import Settings
 from assistant.summarize import (
     AreaBars,
@@ -35,7 +36,7 @@ from assistant.summarize import (
 )
 from eval.metrics import summary_precision, summary_recall
 from eval.testset import DEFAULT_TESTSET, load_testset
-from tests.conftest import FAKE_MODEL, write_session
+from tests.conftest import FAKE_MODEL, poster, write_session
 
 CITATION = re.compile(r"\[#(\d+)\]")
 
@@ -47,7 +48,7 @@ def test_board_ranges_never_span_a_board_not_listed():
 
 
 def test_overview_line_counts_every_poster_and_says_how_many_are_shown():
-    cards = [{"board": b, "kind": k} for b, k in [(1, "oral"), (2, "poster"), (4, "spotlight")]]
+    cards = [poster(b, kind=k) for b, k in [(1, "oral"), (2, "poster"), (4, "spotlight")]]
     assert overview_line(cards) == "3 posters (1 oral, 1 spotlight); boards #1–#2, #4."
     assert overview_line(cards, 2) == \
         "3 posters (1 oral, 1 spotlight); showing 2; boards #1–#2, #4."
@@ -86,7 +87,7 @@ def small_corpus(texts: list[str]) -> Corpus:
     for title, said in zip(titles, sentences, strict=True):
         for term in title.stems.union(*(s.stems for s in said)):
             df[term] = df.get(term, 0) + 1
-    return Corpus([f"s:{i}" for i in range(len(texts))], np.zeros((len(texts), 2)), texts,
+    return Corpus([PosterKey("s", i) for i in range(len(texts))], np.zeros((len(texts), 2)), texts,
                   titles, sentences, df, [definitions(t) for t in texts])
 
 
@@ -404,8 +405,8 @@ def test_a_poster_using_the_area_word_in_another_sense_does_not_name_it():
 
 
 def test_the_offline_overview_has_one_sentence_per_sub_theme_citing_its_posters():
-    def card(board: int, abstract: str) -> dict:
-        return {"board": board, "title": f"Poster {board}", "abstract": abstract}
+    def card(board: int, abstract: str) -> Poster:
+        return poster(board, abstract, title=f"Poster {board}")
 
     themes = [("fast sampling", [card(531, "We propose fewer solver steps for sampling."),
                                  card(545, "We introduce a distillation of the sampler."),
@@ -443,7 +444,7 @@ def hash_assistant(tmp_path_factory, bundled):
 
 
 def posters_text(assistant, boards: list[int]) -> list[str]:
-    return [f"{assistant.index.by_board[b]['title']}. {assistant.index.by_board[b]['abstract']}"
+    return [f"{assistant.index.by_board[b].title}. {assistant.index.by_board[b].abstract}"
             .lower() for b in boards]
 
 
@@ -483,7 +484,7 @@ def test_sub_theme_names_are_phrases_of_their_posters(hash_assistant):
 def test_within_a_sub_theme_the_most_typical_poster_comes_first(hash_assistant):
     summary = summarize(hash_assistant, "3D vision")
     corpus = corpus_of(hash_assistant.index)
-    row = {hash_assistant.index.cards[k]["board"]: i for i, k in enumerate(corpus.keys)}
+    row = {hash_assistant.index.cards[k].board: i for i, k in enumerate(corpus.keys)}
     for theme in summary.themes:
         vectors = corpus.vectors[[row[b] for b in theme.boards]]
         centre = vectors.mean(axis=0)
@@ -498,7 +499,7 @@ def test_what_is_in_this_session_names_themes_with_counts_and_central_posters(ha
     assert answer.answer.startswith(f"60 posters in {len(theme_map.themes)} themes")
     assert len(lines) == len(theme_map.themes)
     corpus = corpus_of(hash_assistant.index)
-    row = {hash_assistant.index.cards[k]["board"]: i for i, k in enumerate(corpus.keys)}
+    row = {hash_assistant.index.cards[k].board: i for i, k in enumerate(corpus.keys)}
     for line, theme in zip(lines, theme_map.themes, strict=True):
         name, count = re.match(r"- \*\*(.+?)\*\* — (\d+) posters", line).groups()
         assert int(count) == len(theme["boards"])
@@ -675,10 +676,10 @@ def test_map_png(real_store, tmp_path):
 def test_a_summary_shows_tex_as_a_reader_reads_it():
     from assistant.summarize import contribution_clause, digest
 
-    card = {"session": "s", "board": 1301, "title": "Finite-Time Analysis of Actor-Critic",
-            "abstract": "Actor-critic methods are popular. We show that the method finds an "
-                        "$\\epsilon$-approximate stationary point with "
-                        "$\\widetilde{\\mathcal{O}}(\\epsilon^{-2})$ sample complexity."}
+    card = poster(1301, title="Finite-Time Analysis of Actor-Critic",
+                  abstract="Actor-critic methods are popular. We show that the method finds an "
+                           "$\\epsilon$-approximate stationary point with "
+                           "$\\widetilde{\\mathcal{O}}(\\epsilon^{-2})$ sample complexity.")
     for text in (digest("sample complexity", [card]),
                  contribution_clause("sample complexity", card)):
         assert "\\" not in text and "$" not in text and "ε" in text

@@ -6,12 +6,11 @@ import pytest
 
 from assistant.catalog import index_cards
 from assistant.understand import Plan, Previous, index_titles, named_paper, understand
-from ingest.chunk import poster_record
 
 
 @pytest.fixture(scope="module")
 def catalog(bundled):
-    cards = [poster_record(p) for p in bundled.posters]
+    cards = bundled.posters
     return index_cards(cards), index_titles(cards)
 
 
@@ -689,7 +688,7 @@ def test_a_disjunction_is_each_of_its_topics(topic, expected):
 def test_a_question_about_a_posters_kind_is_answered_from_its_card(bundled, asks, expected):
     from assistant.compose import answer_from_poster
 
-    card = poster_record(next(p for p in bundled.posters if p.board == 813))
+    card = next(p for p in bundled.posters if p.board == 813)
     text = answer_from_poster(asks, [card]).answer
     if expected is None:
         assert "is an oral" not in text
@@ -707,7 +706,7 @@ def test_a_topic_that_opens_a_title_is_still_a_topic(catalog):
 def test_how_a_poster_does_something_is_answered_with_its_method_sentence(bundled):
     from assistant.compose import answer_from_poster
 
-    card = poster_record(next(p for p in bundled.posters if p.board == 1128))
+    card = next(p for p in bundled.posters if p.board == 1128)
     assert "we propose LogEI" in answer_from_poster("how fix expected improvement",
                                                     [card]).answer
 
@@ -847,9 +846,8 @@ def test_a_poster_named_by_its_name_reads_the_same_in_every_process():
     code = ("from assistant.catalog import index_cards\n"
             "from assistant.settings import BUNDLED_SESSION\n"
             "from assistant.understand import index_titles, understand\n"
-            "from ingest.chunk import poster_record\n"
             "from ingest.parse import load_session\n"
-            "cards = [poster_record(p) for p in load_session(BUNDLED_SESSION).posters]\n"
+            "cards = load_session(BUNDLED_SESSION).posters\n"
             "print(understand('what dataset size does ASL citizen have', index_cards(cards),"
             " index_titles(cards)).asks)\n")
     asks = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
