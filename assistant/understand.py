@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from assistant.catalog import CardIndex, index_cards
 from assistant.citations import named_refs, ref_board
 from assistant.retrieve import PosterFilter
-from assistant.text import content_words, fold, folded_words
+from assistant.text import content_words, fold, folded_words, stem
 
 INTENTS = ("search", "count", "named", "poster", "compare", "similar", "summarize",
            "overview")
@@ -683,6 +683,15 @@ def match_titles(question: str, titles: TitleIndex, asked: str = "") -> list[int
         any(_near(w, t) for t in titles.words[b]) for w in wanted) >= 2 * len(wanted)}
     found += sorted((b for b, n in hits.items() if n >= lookup.need[b] and b not in found),
                     key=lookup.order.__getitem__)
+    # A paper asked for by a few of its title's words, one of them in no other title ("the
+    # Goldilocks implicature paper"): the one title holding every word the question asks.
+    if wanted and len(wanted) >= 2 and not found:
+        holding = [b for b in hits if all(any(_near(w, t) for t in titles.words[b])
+                                          for w in wanted)]
+        if len(holding) == 1 and any(
+                len(lookup.boards.get(t, ())) == 1 for t in titles.words[holding[0]]
+                if any(_near(w, t) for w in wanted)):
+            found.append(holding[0])
     # A title quoted from its start, four words or more and three of substance ("fast
     # projected newton-like method", "schema learning and rebinding"): the one title that
     # opens so. Three words are a topic as often ("graph contrastive learning").
@@ -804,9 +813,22 @@ def _spell_out(text: str) -> str:
 def expand_acronyms(topic: str, table: dict[str, str], is_rare) -> str:
     """The topic with each acronym the session defines, and rarely writes, spelled out ("BO"
     -> "Bayesian optimization"); a common one ("LLM") is left for the rankers, who know it."""
+    words = re.findall(r"[A-Za-z][\w'-]*", topic)
+
+    def spelt_otherwise(short: str, long_form: str) -> bool:
+        """The topic spells the acronym out itself, otherwise than the session does
+        ("differentially private ... DP-SGD", where the session's DP is "dataset pruning"):
+        its meaning here is the question's."""
+        def plain(text: str) -> list[str]:
+            return [stem(part) for part in re.split(r"[\s-]+", fold(text)) if part]
+        return any(_initials(run) == short.lower() and plain(" ".join(run)) != plain(long_form)
+                   for i in range(len(words)) for m in range(2, 6)
+                   if short not in (run := words[i:i + m]))
+
     def spell(match: re.Match) -> str:
         long_form = table.get(match.group(1))
-        if long_form is None or not is_rare(match.group(1)):
+        if long_form is None or not is_rare(match.group(1)) or spelt_otherwise(
+                match.group(1), long_form):
             return match.group(0)
         return long_form
     return _ACRONYM.sub(spell, topic)

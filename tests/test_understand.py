@@ -328,6 +328,33 @@ def test_the_session_defines_its_own_acronyms(bundled):
         "spotlights on reinforcement learning with LLMs")
 
 
+def test_an_acronym_the_question_spells_its_own_way_keeps_the_questions_meaning(bundled):
+    from assistant.understand import acronyms, expand_acronyms
+
+    table = acronyms(f"{p.title} {p.abstract}" for p in bundled.posters)
+    assert table["DP"] == "dataset pruning"  # what this session's abstracts define DP as
+    every = {"DP", "EBM"}.__contains__
+    # the question says what its DP is: not the session's dataset pruning
+    assert expand_acronyms("differentially private training of deep networks (DP-SGD)",
+                           table, every) == (
+        "differentially private training of deep networks (DP-SGD)")
+    assert expand_acronyms("DP for vision models", table, every) == (
+        "dataset pruning for vision models")
+    # spelt the session's way, it is still spelt out
+    assert expand_acronyms("energy based models (EBM) training", table, every) == (
+        "energy based models (energy-based model) training")
+
+
+@pytest.mark.parametrize("question, board", [
+    ("the Goldilocks implicature paper — where is it?", 312),
+    ("where's the paper on Goldilocks and implicature?", 312),
+])
+def test_a_paper_asked_for_by_a_few_title_words_one_of_them_its_own(catalog, question,
+                                                                    board):
+    plan = plan_of(catalog, question)
+    assert (plan.intent, plan.boards) == ("named", (board,))
+
+
 def test_a_topic_splits_into_its_subject_and_qualifiers():
     from assistant.relevance import aspects
 
