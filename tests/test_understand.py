@@ -288,8 +288,8 @@ TABLE = [
     ("differentiable inference of evolutionary trees from sequences, which board",
      {"intent": "search",
       "topic": "differentiable inference of evolutionary trees from sequences"}),
-    ("the steganograhpy one with difusion, which board",
-     {"intent": "search", "topic": "steganograhpy difusion"}),
+    # ... or by its title's words, misspelt, when one of them is its title's alone
+    ("the steganograhpy one with difusion, which board", {"intent": "named", "boards": (116,)}),
     ("recsys posters", {"topic": "recommender systems"}),  # shorthand that is no acronym
     # A list keeps its commas (a poster about any item answers); an example does not
     ("posters on dataset pruning, coreset or data selection",
