@@ -290,7 +290,11 @@ TABLE = [
       "topic": "differentiable inference of evolutionary trees from sequences"}),
     # ... or by its title's words, misspelt, when one of them is its title's alone
     ("the steganograhpy one with difusion, which board", {"intent": "named", "boards": (116,)}),
-    ("recsys posters", {"topic": "recommender systems"}),  # shorthand that is no acronym
+    ("recsys posters", {"topic": "recommender systems"}),
+    # a pronoun for the author is no topic
+    ("Robin Walters — which of his posters are on equivariance?", {"topic": "equivariance"}),
+    ("does Jun Zhu have anything where their method uses diffusion?",
+     {"topic": "diffusion"}),  # shorthand that is no acronym
     # A list keeps its commas (a poster about any item answers); an example does not
     ("posters on dataset pruning, coreset or data selection",
      {"topic": "dataset pruning, coreset or data selection"}),
