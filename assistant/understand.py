@@ -155,8 +155,13 @@ _THEMES_OF = re.compile(
     re.IGNORECASE)
 # A summary asked for in other words: "what's the neuroscience side of this session like?
 # overview pls", "quick summary of what's there on distillation", "give me the rundown on RL".
+# The area as a whole, asked of: "what's the state of RL here?", "what are people doing on
+# object-centric learning?" (not "state-of-the-art X", a topic).
 _SUMMARY_WORDS = (r"\b(?:summar(?:y|ies|i[sz]e)|overview|rundown|run-down|recap|tl;?dr|"
-                  r"big picture|lay of the land)\b")
+                  r"big picture|lay of the land|(?:the\s+)?(?:landscape(?:\s+of)?|"
+                  r"state\s+of(?![- ]the[- ]art))|"
+                  r"what (?:are|is) (?:people|folks|researchers|everyone|everybody|the field) "
+                  r"(?:doing|working on|up to|exploring)(?: (?:on|in|with|about))?)\b")
 _SUMMARY_WORD = re.compile(_SUMMARY_WORDS, re.IGNORECASE)
 _SUMMARY_AROUND = re.compile(
     _SUMMARY_WORDS + r"|\b(?:quick|short|brief|high-level|pls|please|like)\b|"

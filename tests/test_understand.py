@@ -291,6 +291,13 @@ TABLE = [
     # ... or by its title's words, misspelt, when one of them is its title's alone
     ("the steganograhpy one with difusion, which board", {"intent": "named", "boards": (116,)}),
     ("recsys posters", {"topic": "recommender systems"}),
+    # the area as a whole asked of: a summary; "state of the art" is no such question
+    ("what are people doing on object-centric learning in this session?",
+     {"intent": "summarize", "topic": "object-centric learning"}),
+    ("what's the state of RL here?", {"intent": "summarize"}),
+    ("the landscape of federated learning", {"intent": "summarize", "topic": "federated learning"}),
+    ("state-of-the-art image segmentation posters", {"intent": "search"}),
+    ("state of the art diffusion samplers", {"intent": "search"}),
     # a pronoun for the author is no topic
     ("Robin Walters — which of his posters are on equivariance?", {"topic": "equivariance"}),
     ("does Jun Zhu have anything where their method uses diffusion?",
