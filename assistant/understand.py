@@ -1214,7 +1214,7 @@ _FILLER = frozenset("""posters poster papers paper works stuff things thing ones
 em all pls plz please which that are is there any anything something numbered lol thx thanks
 hey hi ok okay so just really kinda sorta maybe talks talk catch visit check should would could
 i i'm im me my mine his her hers their theirs its our ours he she they them into vs versus
-actually compare comparison what's whats etc""".split())
+actually compare comparison what's whats etc here""".split())
 # A quoted phrase; an apostrophe inside a word ("I'm", "model's") is not a quote mark.
 _QUOTED = re.compile(r"(?:[\"“‘]|(?<![A-Za-z])')([^\"”’]{3,80}?)(?:[\"”’]|'(?![A-Za-z]))")
 # "... in the title", "whose titles contain ...": a filter on titles, not a topic.

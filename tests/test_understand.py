@@ -294,7 +294,7 @@ TABLE = [
     # the area as a whole asked of: a summary; "state of the art" is no such question
     ("what are people doing on object-centric learning in this session?",
      {"intent": "summarize", "topic": "object-centric learning"}),
-    ("what's the state of RL here?", {"intent": "summarize"}),
+    ("what's the state of RL here?", {"intent": "summarize", "topic": "RL"}),
     ("the landscape of federated learning", {"intent": "summarize", "topic": "federated learning"}),
     ("state-of-the-art image segmentation posters", {"intent": "search"}),
     ("state of the art diffusion samplers", {"intent": "search"}),
