@@ -429,8 +429,8 @@ class Assistant:
         """The session does not cover it: say so, and offer the closest posters as related
         (apart from the answer: `related`, never citations), when any is even loosely close.
         The reason given is the first that holds (`compose.uncovered`)."""
-        related = [self.index.cards[c.key].ref for c in candidates[:3]
-                   if c.cosine >= self.settings.min_relevance]
+        shown = [c for c in candidates[:3] if c.cosine >= self.settings.min_relevance]
+        related = [self.index.cards[c.key].ref for c in shown]
         if plan is not None and plan.within == frozenset():
             return compose.nothing_more()
         if plan is not None and (plan.has_filters() or plan.within is not None
@@ -443,8 +443,12 @@ class Assistant:
                 topic, grounding.supported(topic, gated), len(gated) > 1)):
             return compose.uncovered(topic, related, absent=absent)
         parts = grounding.aspects(topic) if topic else []
-        if qualified(parts):
-            return compose.uncovered(topic, related, subject=parts[0])
+        # The part the related posters say, not always the first ("Google DeepMind on RL":
+        # they are about RL, and no poster names DeepMind).
+        said = [part for part in parts if any(
+            set(content_stems(part)) <= self._opened.stem_set(c.key) for c in shown)]
+        if qualified(parts) and said:
+            return compose.uncovered(topic, related, subject=said[0])
         return compose.uncovered(topic, related, unheard=grounding.unheard(topic))
 
     def count_answer(self, plan: Plan, where: PosterFilter, retriever: str, k: int) -> Answer:

@@ -27,7 +27,7 @@ from assistant.catalog import CardIndex, index_cards
 from assistant.citations import named_refs, ref_board
 from assistant.poster import Poster
 from assistant.retrieve import PosterFilter
-from assistant.text import content_words, fold, folded_words
+from assistant.text import content_words, fold, folded_words, stem
 
 INTENTS = ("search", "count", "named", "poster", "compare", "similar", "summarize",
            "overview")
@@ -156,8 +156,13 @@ _THEMES_OF = re.compile(
     re.IGNORECASE)
 # A summary asked for in other words: "what's the neuroscience side of this session like?
 # overview pls", "quick summary of what's there on distillation", "give me the rundown on RL".
+# The area as a whole, asked of: "what's the state of RL here?", "what are people doing on
+# object-centric learning?" (not "state-of-the-art X", a topic).
 _SUMMARY_WORDS = (r"\b(?:summar(?:y|ies|i[sz]e)|overview|rundown|run-down|recap|tl;?dr|"
-                  r"big picture|lay of the land)\b")
+                  r"big picture|lay of the land|(?:the\s+)?(?:landscape(?:\s+of)?|"
+                  r"state\s+of(?![- ]the[- ]art))|"
+                  r"what (?:are|is) (?:people|folks|researchers|everyone|everybody|the field) "
+                  r"(?:doing|working on|up to|exploring)(?: (?:on|in|with|about))?)\b")
 _SUMMARY_WORD = re.compile(_SUMMARY_WORDS, re.IGNORECASE)
 _SUMMARY_AROUND = re.compile(
     _SUMMARY_WORDS + r"|\b(?:quick|short|brief|high-level|pls|please|like)\b|"
@@ -684,6 +689,15 @@ def match_titles(question: str, titles: TitleIndex, asked: str = "") -> list[int
         any(_near(w, t) for t in titles.words[b]) for w in wanted) >= 2 * len(wanted)}
     found += sorted((b for b, n in hits.items() if n >= lookup.need[b] and b not in found),
                     key=lookup.order.__getitem__)
+    # A paper asked for by a few of its title's words, one of them in no other title ("the
+    # Goldilocks implicature paper"): the one title holding every word the question asks.
+    if wanted and len(wanted) >= 2 and not found:
+        holding = [b for b in hits if all(any(_near(w, t) for t in titles.words[b])
+                                          for w in wanted)]
+        if len(holding) == 1 and any(
+                len(lookup.boards.get(t, ())) == 1 for t in titles.words[holding[0]]
+                if any(_near(w, t) for w in wanted)):
+            found.append(holding[0])
     # A title quoted from its start, four words or more and three of substance ("fast
     # projected newton-like method", "schema learning and rebinding"): the one title that
     # opens so. Three words are a topic as often ("graph contrastive learning").
@@ -805,9 +819,22 @@ def _spell_out(text: str) -> str:
 def expand_acronyms(topic: str, table: dict[str, str], is_rare) -> str:
     """The topic with each acronym the session defines, and rarely writes, spelled out ("BO"
     -> "Bayesian optimization"); a common one ("LLM") is left for the rankers, who know it."""
+    words = re.findall(r"[A-Za-z][\w'-]*", topic)
+
+    def spelt_otherwise(short: str, long_form: str) -> bool:
+        """The topic spells the acronym out itself, otherwise than the session does
+        ("differentially private ... DP-SGD", where the session's DP is "dataset pruning"):
+        its meaning here is the question's."""
+        def plain(text: str) -> list[str]:
+            return [stem(part) for part in re.split(r"[\s-]+", fold(text)) if part]
+        return any(_initials(run) == short.lower() and plain(" ".join(run)) != plain(long_form)
+                   for i in range(len(words)) for m in range(2, 6)
+                   if short not in (run := words[i:i + m]))
+
     def spell(match: re.Match) -> str:
         long_form = table.get(match.group(1))
-        if long_form is None or not is_rare(match.group(1)):
+        if long_form is None or not is_rare(match.group(1)) or spelt_otherwise(
+                match.group(1), long_form):
             return match.group(0)
         return long_form
     return _ACRONYM.sub(spell, topic)
@@ -1187,7 +1214,8 @@ _REQUEST_PHRASE = re.compile(
 _FILLER = frozenset("""posters poster papers paper works stuff things thing ones few some list
 em all pls plz please which that are is there any anything something numbered lol thx thanks
 hey hi ok okay so just really kinda sorta maybe talks talk catch visit check should would could
-i i'm im me my mine into vs versus actually compare comparison what's whats etc""".split())
+i i'm im me my mine his her hers their theirs its our ours he she they them into vs versus
+actually compare comparison what's whats etc here""".split())
 # A quoted phrase; an apostrophe inside a word ("I'm", "model's") is not a quote mark.
 _QUOTED = re.compile(r"(?:[\"“‘]|(?<![A-Za-z])')([^\"”’]{3,80}?)(?:[\"”’]|'(?![A-Za-z]))")
 # "... in the title", "whose titles contain ...": a filter on titles, not a topic.

@@ -14,6 +14,14 @@ def related_only(assistant, *questions: str) -> None:
         assert answer.abstained and answer.related, question
 
 
+def test_the_abstention_names_the_part_the_related_posters_are_about(real_assistant):
+    # No poster names DeepMind; the related posters are about reinforcement learning, and
+    # the answer says that part, not the first one the question wrote.
+    answer = real_assistant.ask("is there a poster from Google DeepMind on RL?")
+    assert answer.abstained and answer.related
+    assert "the related posters are about “reinforcement learning”" in answer.answer
+
+
 def _text(text: str) -> tuple[str, frozenset[str]]:
     return text, frozenset(text.lower().replace("-", " ").split())
 

@@ -287,9 +287,20 @@ TABLE = [
     ("differentiable inference of evolutionary trees from sequences, which board",
      {"intent": "search",
       "topic": "differentiable inference of evolutionary trees from sequences"}),
-    ("the steganograhpy one with difusion, which board",
-     {"intent": "search", "topic": "steganograhpy difusion"}),
-    ("recsys posters", {"topic": "recommender systems"}),  # shorthand that is no acronym
+    # ... or by its title's words, misspelt, when one of them is its title's alone
+    ("the steganograhpy one with difusion, which board", {"intent": "named", "boards": (116,)}),
+    ("recsys posters", {"topic": "recommender systems"}),
+    # the area as a whole asked of: a summary; "state of the art" is no such question
+    ("what are people doing on object-centric learning in this session?",
+     {"intent": "summarize", "topic": "object-centric learning"}),
+    ("what's the state of RL here?", {"intent": "summarize", "topic": "RL"}),
+    ("the landscape of federated learning", {"intent": "summarize", "topic": "federated learning"}),
+    ("state-of-the-art image segmentation posters", {"intent": "search"}),
+    ("state of the art diffusion samplers", {"intent": "search"}),
+    # a pronoun for the author is no topic
+    ("Robin Walters — which of his posters are on equivariance?", {"topic": "equivariance"}),
+    ("does Jun Zhu have anything where their method uses diffusion?",
+     {"topic": "diffusion"}),  # shorthand that is no acronym
     # A list keeps its commas (a poster about any item answers); an example does not
     ("posters on dataset pruning, coreset or data selection",
      {"topic": "dataset pruning, coreset or data selection"}),
@@ -325,6 +336,33 @@ def test_the_session_defines_its_own_acronyms(bundled):
     rare = {"RL"}
     assert expand_acronyms("spotlights on RL with LLMs", table, rare.__contains__) == (
         "spotlights on reinforcement learning with LLMs")
+
+
+def test_an_acronym_the_question_spells_its_own_way_keeps_the_questions_meaning(bundled):
+    from assistant.understand import acronyms, expand_acronyms
+
+    table = acronyms(f"{p.title} {p.abstract}" for p in bundled.posters)
+    assert table["DP"] == "dataset pruning"  # what this session's abstracts define DP as
+    every = {"DP", "EBM"}.__contains__
+    # the question says what its DP is: not the session's dataset pruning
+    assert expand_acronyms("differentially private training of deep networks (DP-SGD)",
+                           table, every) == (
+        "differentially private training of deep networks (DP-SGD)")
+    assert expand_acronyms("DP for vision models", table, every) == (
+        "dataset pruning for vision models")
+    # spelt the session's way, it is still spelt out
+    assert expand_acronyms("energy based models (EBM) training", table, every) == (
+        "energy based models (energy-based model) training")
+
+
+@pytest.mark.parametrize("question, board", [
+    ("the Goldilocks implicature paper — where is it?", 312),
+    ("where's the paper on Goldilocks and implicature?", 312),
+])
+def test_a_paper_asked_for_by_a_few_title_words_one_of_them_its_own(catalog, question,
+                                                                    board):
+    plan = plan_of(catalog, question)
+    assert (plan.intent, plan.boards) == ("named", (board,))
 
 
 def test_a_topic_splits_into_its_subject_and_qualifiers():
