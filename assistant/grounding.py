@@ -159,8 +159,18 @@ class Grounding:
         """The kept posters about a short subject, not mentioning it in passing
         (`assistant.relevance.about`): all of them when none is, or when the subject is more
         than a few terms (a description, which a poster words its own way)."""
+        flags = self.about_each(topic, kept)
+        if not flags:
+            return kept
+        return [c for c, on in zip(kept, flags, strict=True) if on] or kept
+
+    def about_each(self, topic: str, kept: list[Candidate], own: bool = False
+                   ) -> list[bool] | None:
+        """Whether each kept poster is about a short subject (`about`); None when the topic
+        is not one to judge so (alternatives, qualifiers, more than a few terms). `own`:
+        whether it is each poster's own main subject (`relevance.own_subject`)."""
         if re.search(r"\bor\b|[/,(]", topic) or len(aspects(topic)) > 1:
-            return kept  # alternatives (a poster about one answers), or qualifiers
+            return None  # alternatives (a poster about one answers), or qualifiers
         words = [w for w in qualifier_words(topic) if fold(w) not in STOPWORDS]
         # An acronym beside its long form ("neural radiance fields NeRF") is either one.
         initials = "".join(w[0] for w in words).lower()
@@ -174,12 +184,17 @@ class Grounding:
 
         every = terms_of(" ".join(words))
         if not every or len(every) > 4:
-            return kept
+            return None
         # A title saying a subject's rare terms need not say the others: "quantizing neural
         # networks" is what "Low-bit Quantization" is about. A subject of common words only
-        # is a phrase: "state space models" is not what a title with "state" is about.
+        # is a phrase: "state space models" is not what a title with "state" is about. Of
+        # several rare terms, the last names the kind of thing, the others qualify it: "Stein
+        # variational gradient descent" is not what a "Kernel Stein Discrepancy" title is
+        # about, nor "causal discovery" what "Causal Effect Estimation" is.
         df, n = self.opened.joined_df(), len(self.opened.cards)
-        specific = {t for t in every if df.get(t, 0) <= relevance.SUPPORT_BARS.rare * n}
+        rare = [t for w in words for t in terms_of(w)
+                if t in every and df.get(t, 0) <= relevance.SUPPORT_BARS.rare * n]
+        specific = set(rare[-1:])
         # Or, among common words, its head (last) word unless most posters say it: "object
         # detection" is what "Unified 3D Detection Transformer" is about; "state space models"
         # not what a title with "models" is.
@@ -188,17 +203,18 @@ class Grounding:
                                 for t in head):
             specific = head
         groups = [(every, specific), *((terms_of(w),) * 2 for w in short)]
-        found = []
+        flags = []
         for c in kept:
             card = self.opened.index.cards[c.key]
             # Hyphenated words both joined and apart: "Gaussian-Stein" says "Stein".
             title = [*stems(relevance.joined(card.title)), ".", *stems(card.title)]
             claims = relevance.contribution(card.abstract)
             claims = [*stems(relevance.joined(claims)), ".", *stems(claims)]
-            if any(relevance.about(terms, title, claims, self.opened.joined_words(c.key),
-                                   rarer) for terms, rarer in groups):
-                found.append(c)
-        return found or kept
+            flags.append(any(relevance.own_subject(terms, title, claims) if own else
+                             relevance.about(terms, title, claims,
+                                             self.opened.joined_words(c.key), rarer)
+                             for terms, rarer in groups))
+        return flags
 
     def near_core(self, topic: str, candidates: list[Candidate], kept: list[Candidate]
                   ) -> list[Candidate]:

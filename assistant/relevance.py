@@ -217,6 +217,15 @@ def about(terms: Iterable[str], title: Sequence[str], claims: Sequence[str],
             or together(terms, claims, 2) or mentions(terms, words) >= bars.times)
 
 
+def own_subject(terms: Iterable[str], title: Sequence[str], claims: Sequence[str]) -> bool:
+    """Whether a short subject (its `terms`, as stems) is a poster's own main subject: its
+    title says all its terms together, and so does its first or contribution sentence
+    (`contribution`). Firmer than `about`: such a poster is about the subject whatever the
+    rankers make of the question's wording."""
+    terms = set(terms)
+    return together(terms, _onto(terms, title), 2) and together(terms, _onto(terms, claims), 2)
+
+
 def _onto(terms: set[str], words: Sequence[str]) -> list[str]:
     """The words, each that starts with a term of four letters or more read as that term
     ("detector" as "detect", "LLMs" as "llm"; British "quantisation" as "quantiz")."""

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assistant.catalog import CardIndex, index_cards
-from assistant.grounding import SHORT_TOPIC, Grounding, abstention, conjoined, content_stems
+from assistant.grounding import (
+    SHORT_TOPIC,
+    Grounding,
+    abstention,
+    conjoined,
+    content_stems,
+    is_name,
+)
 from assistant.opened import OpenedStore, term_set
 from assistant.poster import Poster, PosterKey
 from assistant.relevance import denied_or_said, qualified, supports
@@ -33,6 +40,24 @@ class Relevance(NamedTuple):
     kept: list[Candidate]  # relevant enough to cite
     abstains: bool
     why: str
+
+
+# Endings of a noun that names a task or an action ("classification", "tracking",
+# "enhancement", "analysis").
+_TASK_ENDINGS = ("ing", "ion", "ment", "sis", "ance", "ence")
+
+
+def shared_head(parts: list[str]) -> list[str]:
+    """A list of tasks under one subject names it once, with the first: "time series
+    forecasting, classification, change points" asks for time series classification, not
+    every classification poster. A later alternative that is one task noun of English
+    (`_TASK_ENDINGS`; not a name such as "TDA", nor a kind such as "aerial" of "remote sensing
+    satellite / aerial") takes the first alternative's words but its last."""
+    head = parts[0].split()[:-1]
+    if len(parts) < 2 or not head:
+        return parts
+    return [parts[0], *(f"{' '.join(head)} {p}" if len(p.split()) == 1 and not is_name(p)
+                        and p.lower().endswith(_TASK_ENDINGS) else p for p in parts[1:])]
 
 
 @dataclass
@@ -61,7 +86,7 @@ class Search:
         """The candidates, those relevant enough to cite, whether to abstain, and why. A
         disjunction ("speech or audio") is each of its topics in turn: a poster about either
         answers."""
-        parts = alternatives(query)
+        parts = shared_head(alternatives(query))
         if len(parts) == 1:
             one = self._relevant_one(query, where, retriever)
             # Two things of one field joined by "and" ("chemistry and molecules") dilute
@@ -114,6 +139,15 @@ class Search:
         rare_name = self.grounding.rare_name(query)
         if narrowed or rare_name:
             carriers = [c for c in candidates if terms and terms <= self.opened.terms(c.key)]
+            # Within the filters, carrying the words is no membership when they are said in
+            # passing, far in meaning: a carrier the gate did not pass must be about the topic
+            # (its title, first or contribution sentence, or twice: `Grounding.about_each`),
+            # not a sequence model's "causal" masking among the orals asked about causality.
+            # A rare name's posters are all that write it, however they use it ("MuJoCo").
+            flags = self.grounding.about_each(query, carriers) if narrowed else None
+            if flags:
+                carriers = [c for c, on in zip(carriers, flags, strict=True)
+                            if on or c in kept]
             if carriers:
                 return Relevance(candidates, (kept + [c for c in carriers if c not in kept]
                                               if narrowed else carriers), False,
@@ -122,6 +156,15 @@ class Search:
                                  + (" within the filters" if narrowed else " of the rare name"))
         if abstains or not kept:
             return Relevance(candidates, [], True, why)
+        # A poster whose own main subject is the topic (its title and its first or
+        # contribution sentence say it) is about it, however far the rankers put it: an
+        # "Object Detection" title the question's wording did not bring close.
+        owned = self.grounding.about_each(query, candidates, own=True) or [False] * len(
+            candidates)
+        titled = [c for c, own in zip(candidates, owned, strict=True) if own and c not in kept]
+        if titled:
+            kept = kept + titled
+            why += f"; {counted(len(titled), 'poster')} more whose title and claims say it"
         # A poster that stands out (`Grounding.standout`) is the one a question describes in
         # its own words: a word no poster uses, or an aspect its text words otherwise, is the
         # question's wording, not a subject the session lacks.

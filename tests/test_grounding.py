@@ -304,3 +304,36 @@ def test_a_poster_saying_only_a_word_of_the_subject_is_not_cited(real_assistant)
     # word with it, not the subject; the two super-resolution posters are cited.
     sr = real_assistant.ask("image super-resolution")
     assert set(sr.citations) == {210, 226}
+
+
+def test_a_subject_in_the_title_and_the_claims_is_the_posters_own():
+    from assistant.relevance import own_subject
+    from assistant.text import stems
+
+    terms = set(stems("object detection"))
+    title = stems("Semi-Supervised Federated Object Detection")
+    claims = stems("We present a framework for semi-supervised federated object detection.")
+    assert own_subject(terms, title, claims)
+    # Said in the title only, or not together, it is not the poster's own subject.
+    assert not own_subject(terms, title, stems("We study federated learning."))
+    assert not own_subject(terms, stems("Object Tracking for Anomaly Detection"), claims)
+
+
+@pytest.mark.slow
+def test_a_poster_whose_title_and_claims_name_the_subject_is_cited(real_assistant):
+    # #1111 ("... Semi-Supervised Federated Object Detection") and #535 ("Energy-Based Models
+    # for Anomaly Detection") are about their subject though neither ranker puts them near
+    # the question: their title and first or contribution sentence say it.
+    assert 1111 in real_assistant.ask("Which posters are about object detection?").citations
+    assert 535 in real_assistant.ask("energy-based models").citations
+
+
+@pytest.mark.slow
+def test_a_title_saying_a_qualifier_of_the_subject_is_not_about_it(real_assistant):
+    # "Gradient-Free Kernel Stein Discrepancy" (#909) says "Stein", which qualifies the
+    # subject; its head is the descent: two posters are about it.
+    count = real_assistant.ask("How many posters are about Stein variational gradient descent?")
+    assert count.answer.startswith("**2**") and set(count.citations) == {1126, 1220}
+    # Causal effect estimation, propensity and causal strategies are not causal discovery.
+    causal = real_assistant.ask("causal discovery")
+    assert 818 in causal.citations and not {817, 820, 825} & set(causal.citations)

@@ -86,3 +86,37 @@ def test_a_poster_far_ahead_for_both_rankers_stands_out(grounding):
     lexical = [ahead[0], Candidate("b", 0.02, 0.38, 20.0)]
     assert grounding.standout(lexical, 0.55) is None
     assert grounding.standout(ahead, 0.75) is None
+
+
+def test_a_list_of_tasks_under_one_subject_names_it_once():
+    from assistant.search import shared_head
+
+    assert shared_head(["time series forecasting", "classification", "change points"]) == [
+        "time series forecasting", "time series classification", "change points"]
+    # A name stands alone, as does a kind of the first ("aerial" remote sensing), and a lone
+    # first alternative has no subject to share.
+    for parts in (["persistent homology", "TDA"], ["remote sensing satellite", "aerial", "lidar"],
+                  ["speech", "audio"]):
+        assert shared_head(parts) == parts
+
+
+@pytest.mark.slow
+def test_a_list_of_tasks_under_one_subject_cites_only_that_subjects_posters(real_assistant):
+    by_board = real_assistant.index.by_board
+    for question, subject in (("time series forecasting, classification, change points",
+                               "time series"),
+                              ("Which posters work on video segmentation, tracking or "
+                               "enhancement?", "video")):
+        answer = real_assistant.ask(question)
+        assert len(answer.citations) >= 4, question
+        for board in answer.citations:  # not every classification or enhancement poster
+            text = f"{by_board[board]['title']} {by_board[board]['abstract']}".lower()
+            assert subject in text, (question, board)
+
+
+@pytest.mark.slow
+def test_within_a_filter_a_poster_saying_the_topic_in_passing_is_not_cited(real_assistant):
+    # After board 1000, #1204 is about time series; #1214 (deep generative models) says
+    # "time series" once among its applications, far in meaning: not about it.
+    answer = real_assistant.ask("Which posters after board 1000 are about time series?")
+    assert answer.citations == [1204]
