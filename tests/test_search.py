@@ -110,7 +110,7 @@ def test_a_list_of_tasks_under_one_subject_cites_only_that_subjects_posters(real
         answer = real_assistant.ask(question)
         assert len(answer.citations) >= 4, question
         for board in answer.citations:  # not every classification or enhancement poster
-            text = f"{by_board[board]['title']} {by_board[board]['abstract']}".lower()
+            text = by_board[board].text.lower()
             assert subject in text, (question, board)
 
 
