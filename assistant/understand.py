@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assistant.catalog import CardIndex, index_cards
+from assistant.catalog import CardIndex, card_ref, index_cards
 from assistant.citations import named_refs, ref_board
 from assistant.poster import Poster
 from assistant.retrieve import PosterFilter
@@ -106,7 +106,8 @@ _COUNTS_POSTERS = re.compile(
     r"\btall(?:y|ies)\b|\btotal (?:posters?|papers?)\b|"
     r"\b(?:are|is) there (?:more|fewer|less) than \d+\b",
     re.IGNORECASE)
-_COMPARE = re.compile(r"\b(compar(?:e|ed|es|ing|ison)|contrast|differ(?:s|ence|ent)?|diff|versus|"
+_COMPARE = re.compile(r"\b(compar(?:e|ed|es|ing|isons?)|contrast|differ(?:s|ences?|ent)?|diff|"
+                      r"versus|"
                       r"vs\.?|better|worse)\b", re.IGNORECASE)
 # "How many LLMs did they test?", "how many epochs ...": a figure asked, not posters counted
 # (checked after _COUNTS_POSTERS, which takes "how many federated learning posters").
@@ -234,7 +235,11 @@ _ORDINAL = re.compile(r"\b(?:the\s+)?(" + "|".join(ORDINALS) + r")\b"
 _AMONG = re.compile(r"\b(?:which|what|any|how many|do any|does any|are any|is any)\s+"
                     r"(?:ones?\s+)?(?:of\s+)?(?:those|these|them|the above)\b|"
                     r"^(?:and\s+|so\s+)?which (?:one|ones|are|is|were)\b|"
-                    r"\b(?:of|among|from)\s+(?:those|these|them)\b", re.IGNORECASE)
+                    r"\b(?:out\s+)?(?:of|among|from)\s+(?:those|these|them)\b|"
+                    # "of the ones you listed", "among the posters above"
+                    r"\b(?:of|among|from)\s+(?:the\s+)?(?:ones|posters|papers|results)\s+"
+                    r"(?:(?:that\s+)?you(?:'ve)?\s+(?:just\s+)?\w+|above|shown|listed|mentioned)",
+                    re.IGNORECASE)
 _IT = re.compile(r"\b(it|its|that one|this one|that poster|this poster|that paper|this paper|"
                  r"the poster|the paper|they|their|them)\b", re.IGNORECASE)
 _WHAT_ABOUT = re.compile(r"^(?:(?:and|now|then|but|so)[\s,]+)*(?:what|how)\s+about\s+(?P<t>.+?)"
@@ -257,7 +262,8 @@ _DOES_IT_FOR = re.compile(
 # "show me more", "more please", "any others?", "next": the rest of the last answer's results.
 _MORE = re.compile(r"^(?:(?:ok(?:ay)?|and|so|great|thanks|nice|cool)[\s,!]+)*"
                    r"(?:(?:can|could) you\s+)?(?:(?:show|give|list|tell|send)\s+(?:me\s+|us\s+)?"
-                   r"(?:some\s+|a\s+few\s+|the\s+)?|any\s+|what\s+|are there\s+(?:any\s+)?)?"
+                   r"(?:some\s+|a\s+few\s+|the\s+)?|any\s+|what\s+|are there\s+(?:any\s+)?|"
+                   r"(?:is there\s+)?(?:any|some)thing\s+(?=else\b))?"
                    r"(?:more|others?|next(?:\s+ones?|\s+page|\s+batch)?|the rest|else)"
                    r"(?:\s+(?:results?|posters?|papers?|ones?|of (?:them|those|these)|"
                    r"like (?:that|those)|please|pls))*\s*[?.!]*$|"
@@ -272,7 +278,7 @@ _ONLY = re.compile(r"^(?:and\s+)?(?:only|just)\s+(?:the\s+)?|^(?:and\s+)?(?:what
                    r"about)\s+(?:the\s+|just the\s+|only the\s+)?(?=(?:orals?|spotlights?)\b)",
                    re.IGNORECASE)
 _WHO = re.compile(r"\b(who (?:wrote|authored|made|presents|presented|is presenting|did|are|"
-                  r"(?:is|was|are|were) behind)|authors?|"
+                  r"(?:is|was|are|were) behind)|who(?:'s|’s) behind|authors?|"
                   r"written by)\b", re.IGNORECASE)
 _CARD = re.compile(r"^(?:what(?:'s| is)|tell me about|show me|more about|details (?:of|on)|"
                    r"describe|explain)\b", re.IGNORECASE)
@@ -317,6 +323,9 @@ class Plan:
     # ask the same are equal whatever came before.
     earlier: tuple[int, ...] = field(default=(), compare=False)
     thread: str = field(default="", compare=False)
+    # The last list of posters the conversation showed, in order, for "the second one" after
+    # a turn about its first ("the first one" ... "and the second?").
+    listed: tuple[int, ...] = field(default=(), compare=False)
 
     def poster_filter(self, base: PosterFilter) -> PosterFilter:
         """The plan's filters on top of the user's (the app's checkboxes, --session)."""
@@ -344,7 +353,7 @@ class Plan:
             data[key] = sorted(data[key], key=order) if data[key] is not None else None
         data["boards"], data["authors"], data["missing"] = (list(self.boards), list(self.authors),
                                                             list(self.missing))
-        data["earlier"] = list(self.earlier)
+        data["earlier"], data["listed"] = list(self.earlier), list(self.listed)
         return data
 
     @classmethod
@@ -353,7 +362,7 @@ class Plan:
         for key in ("kinds", "author_boards", "within"):
             if known.get(key) is not None:
                 known[key] = frozenset(known[key])
-        for key in ("boards", "authors", "missing", "earlier"):
+        for key in ("boards", "authors", "missing", "earlier", "listed"):
             known[key] = tuple(known.get(key) or ())
         return cls(**known)
 
@@ -935,7 +944,9 @@ def correct_typos(text: str, vocabulary: Vocabulary) -> str:
 # marker before it ("hey", "ok so", "quick question:", "different question -"), politeness
 # after it ("..., pls"). Stripped first, so every rule sees the question itself.
 _PREAMBLE = re.compile(
-    r"^(?:(?:(?:hey|hi|hello|yo|ok(?:ay)?|so|well|um+|uh+|hmm+|btw|oh|alright|i(?:'m| am) "
+    r"^(?:(?:(?:hey|hi|hello|yo|ok(?:ay)?|so|well|um+|uh+|hmm+|btw|oh|alright|no|nope|sorry|"
+    r"actually|oops|i meant|i mean|(?:none|nothing|really|wow|huh|great|nice|cool|interesting|"
+    r"yeah|yes|sure|fine|damn|weird)\s*[?!.,]+|i(?:'m| am) "
     r"(?:curious|wondering)(?:\s+(?:whether|if|about))?|i wonder(?:\s+(?:whether|if))?|"
     r"good (?:morning|afternoon|evening|day))"
     r"(?:\s+there)?|(?:a\s+|one\s+)?(?:quick|different|new|another|other|unrelated|last|"
@@ -959,6 +970,8 @@ _SHORTHAND = ((re.compile(r"(?:#|\bno\.)\s*of\b", re.IGNORECASE), "number of"),
               (re.compile(r"(?<![\w'-])u(?![\w'-])"), "you"),
               (re.compile(r"(?<![\w'-])r(?=\s+(?:there|they|you|those|these|them|any|all|the)\b)"),
                "are"),
+              (re.compile(r"\b(which|what|ones|they|those|these|who|where|how) r\b"),
+               r"\1 are"),  # "which ones r about molecules"
               (re.compile(r"(?<=[a-z] )w(?= [a-z])"), "with"))  # "clustering w dot products"
 
 
@@ -1160,7 +1173,7 @@ _NOISE = _LIST_WORDS | frozenset("""where when why won win winning received got 
 compare comparison versus vs say says said tell more it its s at presenting present presents
 related anything something else work works research regarding concerning around relating
 focus focused focusing doing done topic topics area areas subject study studies using uses
-use used called titled named exist exists else other also both their they someone anybody
+use used called titled named exist exists else other others also both their they someone anybody
 anyone somebody interested interesting cool good best new recent latest by from author
 authors authored wrote written but then instead too though now again combined total totals
 altogether overall tally according / coauthor coauthors coauthored co-author co-authors
@@ -1377,19 +1390,22 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
             # "which of those are not about images?", "which one doesn't need gradients?"
             return replace(previous.plan, intent="search", within=frozenset(previous.results),
                            boards=(), missing=(), asks="", excluding=excluding,
-                           earlier=_earlier(previous), thread=_thread(previous))
+                           earlier=_earlier(previous), thread=_thread(previous),
+                           listed=_listed_last(previous))
         plan = understand(asked, catalog, titles, previous)
         if plan.intent in ("search", "count", "summarize") and plan.topic:
             return replace(plan, excluding=excluding)
     if is_chat(question):
         plan = Plan(intent="chat")
         return plan if previous is None else replace(
-            plan, earlier=_earlier(previous), thread=_thread(previous))
+            plan, earlier=_earlier(previous), thread=_thread(previous),
+            listed=_listed_last(previous))
     follow = _follow_up(question, catalog, titles, previous)
     plan = follow if follow is not None else fresh_plan(question, catalog, titles)
     if previous is None:
         return plan
-    return replace(plan, earlier=_earlier(previous), thread=_thread(previous))
+    return replace(plan, earlier=_earlier(previous), thread=_thread(previous),
+                   listed=_listed_last(previous))
 
 
 _KEEP_EARLIER = 4  # posters of earlier turns a plan remembers
@@ -1399,6 +1415,15 @@ def _earlier(previous: Previous) -> tuple[int, ...]:
     """The poster the previous turn led with, then those of the turns before it."""
     lead = previous.results[:1]
     return tuple(dict.fromkeys([*lead, *previous.plan.earlier]))[:_KEEP_EARLIER]
+
+
+_KEEP_LISTED = 20  # posters of the last list a plan remembers
+
+
+def _listed_last(previous: Previous) -> tuple[int, ...]:
+    """The posters of the previous answer when it showed several, else of the last list."""
+    shown = previous.results[:previous.shown] if previous.shown else previous.results
+    return tuple(shown[:_KEEP_LISTED]) if len(shown) >= 2 else previous.plan.listed
 
 
 def _thread(previous: Previous) -> str:
@@ -1729,6 +1754,15 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
     if (fresh.intent == "summarize" and _PRONOUN_ONLY.match(fresh.topic.strip())
             and previous.plan.topic):  # "summarize them": the area asked about before
         return replace(fresh, topic=previous.plan.topic)
+    if fresh.intent != "summarize" and _summary_alone(question) and (
+            thread := _thread(previous)):
+        # "what are the main themes?", "give me an overview": of what the conversation is on
+        return Plan(intent="summarize", topic=thread)
+    if (previous.plan.authors and fresh.author_boards is None and _HE.search(question)
+            and not _positions(question, len(previous.results))):
+        # "any others by him?", "and her spotlights?": the author the last question named
+        return fresh_plan(_HE.sub(lambda m: previous.plan.authors[0] + (
+            "'s" if m.group(0).lower() in ("his", "hers") else ""), question), catalog, titles)
     results = previous.results
     same = _SAME_TOPIC.search(question)
     if same and not fresh.boards and (thread := _thread(previous)):
@@ -1741,7 +1775,24 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
         # answer led with, and the one named
         return replace(fresh, intent="compare", boards=(results[0], fresh.boards[0]),
                        topic="", asks="")
-    if fresh.boards or fresh.missing or fresh.intent in ("summarize", "overview"):
+    if fresh.intent == "summarize" and results and not _PRONOUN_ONLY.match(fresh.topic.strip()):
+        # "summarize the first one", "a summary of the DELTA one": that poster's card
+        ones = [results[i] for i in _positions(question, len(results))] or [
+            found[0] for found in [_referent(question, previous, catalog, titles)] if found]
+        if ones:
+            return Plan(intent="poster", boards=tuple(ones))
+    there = _THERE.search(question)
+    if there and fresh.topic and not fresh.has_filters() and previous.plan.intent in (
+            "search", "count") and (previous.plan.has_filters() or previous.plan.topic):
+        # "anything about optimization there?": within what the last question asked for
+        asked = fresh_plan(question[:there.start()], catalog, titles)
+        return replace(previous.plan, topic=asked.topic, intent=asked.intent
+                       if asked.intent in ("search", "count") else "search",
+                       within=frozenset(results) if previous.plan.topic and results else None,
+                       boards=(), missing=())
+    listed = _listed(fresh, previous)
+    if fresh.boards or (fresh.missing and not listed) or fresh.intent in ("summarize",
+                                                                          "overview"):
         return None  # it names its own posters
     if _MORE.match(question.strip()) and previous.shown and previous.plan.intent in (
             "search", "count"):
@@ -1754,14 +1805,27 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
         # done for something else; a new question, not the last answer's filters
         return replace(fresh_plan(f"{thread} {done_for.group('joiner')} {done_for.group('x')}",
                                   catalog, titles), intent="search")
+    referent = _referent(question, previous, catalog, titles)
+    if referent is not None:  # "the GAN one", "that oral", "the one by X": a poster shown
+        board, rest = referent
+        if _SIMILAR.search(question) and not _CARD.search(question):
+            return Plan(intent="similar", boards=(board,))
+        return Plan(intent="poster", boards=(board,), asks=_about_one(rest))
     what_about = _WHAT_ABOUT.match(question.strip())
-    if what_about:  # the previous filters with a new topic, even after "none of them"
-        topic = strip_frame(next((g for g in what_about.groups() if g), ""))
+    if what_about and not _positions(question, len(results)):
+        # the previous filters with a new topic, even after "none of them"
+        said = next((g for g in what_about.groups() if g), "")
+        if results and _WHO.search(said) and not content_words(_topic(_WHO.sub(" ", said))):
+            # "and the authors?": of the poster the last answer led with
+            return Plan(intent="poster", boards=(results[0],), asks="authors")
+        topic = _topic(said) or strip_frame(said)  # "the ones on X": X
         if previous.plan.intent in ("search", "count") and topic and not fresh.has_filters():
             return replace(previous.plan, topic=topic, within=None, boards=(), missing=())
-    if (fresh.has_filters() and not fresh.topic and previous.plan.topic
+    if (fresh.has_filters() and not fresh.topic
+            and (previous.plan.topic or previous.plan.has_filters())
             and previous.plan.intent in ("search", "count") and not _AMONG.search(question)
-            and (_CONTINUES.match(question)
+            and not _about_the_one(question)  # "is it an oral?" asks of a poster
+            and (_CONTINUES.match(question) or _ELIDED.match(question)
                  or (len(question.split()) <= 4 and fresh.intent != "count"))):
         # "and in the 1100s?", "only the orals", "what about spotlights": the same topic,
         # the filters this question names. "how many orals?" is a whole question about the
@@ -1785,10 +1849,15 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
         return Plan(intent="poster", boards=recent, asks=asks)  # "both orals?": of each
     if not results:
         return None
-    positions = _positions(question, len(results))
+    ranked = results
+    if len(results[:previous.shown or None]) < 2 and previous.plan.listed and not listed:
+        # "and the second?" after a turn about the first of a list: that list's second
+        ranked = list(dict.fromkeys([*previous.plan.listed, *results]))
+    positions = _positions(question, len(ranked)) or listed
     if positions:  # "the second one", "compare the first two", "more like the last one"
-        boards = tuple(results[i] for i in positions)
-        rest = _FIRST_N.sub(" ", _ORDINAL.sub(" ", question))
+        boards = tuple(ranked[i] for i in positions)
+        rest = _TOP_ONE.sub(" ", _FIRST_N.sub(" ", _ORDINAL.sub(" ", _BOARD.sub(
+            " ", question) if listed else question)))
         if _COMPARE.search(question) and (len(boards) >= 2 or _asks_several(question)):
             # "compare the first two" after an answer with one poster: a comparison of one,
             # which the answer says, rather than a second poster made up
@@ -1817,8 +1886,9 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
         plan = fresh_plan(_OF_THE_FEW.sub(" ", _AMONG.sub(" ", question)), catalog, titles)
         return replace(plan, intent="count" if _COUNT.search(question) else "search",
                        within=frozenset(few))
-    if _AMONG.search(question):
-        rest = _AMONG.sub(" ", question)
+    elided = _ELIDED.match(question) or _NARROW.match(question)
+    if _AMONG.search(question) or elided:  # "which of those ...", "which use RL?"
+        rest = _AMONG.sub(" ", question[elided.end():] if elided else question)
         plan = fresh_plan(rest, catalog, titles)
         intent = "count" if _COUNT.search(question) else "search"
         return replace(plan, intent=intent, within=frozenset(results))
@@ -1851,14 +1921,94 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
     if described and (board := _best_title(described.group(1), results, titles)):
         rest = question.replace(described.group(0), " ")
         return Plan(intent="poster", boards=(board,), asks=_about_one(rest))
-    about_one = len(results) == 1 or previous.plan.intent in ("poster", "named") or bool(
+    about_one = len(results) == 1 or previous.shown == 1 or previous.plan.intent in (
+        "poster", "named") or bool(
         _IT.search(question) and _COUNTS_THINGS.search(question)) or bool(  # "how many X did"
         _SINGULAR.search(question) and not fresh.has_filters() and not _FRAME_LISTS.match(
             question))  # "who wrote it?" after a list: the poster it led with
     if about_one and (_IT.search(question) or _WHO.search(question) or _CARD.search(question)
+                      or _ASKS_OF_IT.match(question)
                       or (_COUNT.search(question) and not _COUNTS_POSTERS.search(question))):
         return Plan(intent="poster", boards=(results[0],), asks=_about_one(question))
+    focused = len(results) == 1 or previous.shown == 1 or (
+        previous.plan.intent in ("poster", "named") and len(previous.plan.boards) <= 1)
+    if (focused and fresh.topic and not fresh.has_filters() and _ASKS.match(question)
+            and not _ASKS_FOR_POSTERS.search(question) and not what_about
+            and len(content_words(fresh.topic)) <= _ATTRIBUTE_WORDS):
+        # "how big is the model?", "is there code?", "which dataset is used?" after an
+        # answer about one poster: asked of it, not of the session
+        return Plan(intent="poster", boards=(results[0],), asks=_about_one(question))
+    if (focused and asks_for_many(question) and not fresh.topic and not fresh.has_filters()
+            and previous.plan.intent in ("poster", "named")):
+        return Plan(intent="similar", boards=(results[0],))  # "any other posters on this?"
+    if fresh.topic or fresh.author_boards is not None or fresh.intent not in ("search", "count"):
+        return None  # a subject of its own: a new question
+    # No subject of its own: the question is about what the last answer was about.
+    if fresh.intent == "count" and not fresh.has_filters() and previous.plan.intent in (
+            "search", "count"):  # "how many are there?": the posters of the last answer
+        return replace(previous.plan, intent="count")
+    if (_LIST_THEM.match(question) or asks_for_many(question)) and previous.plan.intent in (
+            "search", "count"):
+        return replace(previous.plan, intent="search")  # "list them", "any others on it?"
+    if (_about_the_one(question) or _IT.search(question) or _WHO.search(question)) and not (
+            _points_at(question)):  # "that oral" when the last answer showed none: not its first
+        # "which board is it on?", "is it an oral?", "what do they find?" after a list
+        return Plan(intent="poster", boards=(results[0],), asks=_about_one(question))
     return None
+
+
+# A question of the one poster the conversation is on, about a thing of its own ("is the
+# code available?", "does the method need labels?", "are their results strong?").
+_ASKS_OF_IT = re.compile(r"^(?:(?:and|so|ok(?:ay)?|but)[\s,]+)*(?:is|are|was|were|does|do|did|"
+                         r"has|have|can|could|will|would)\s+(?:the|their|its)\s+\w",
+                         re.IGNORECASE)
+# "... there?", "... in there?" at the end: where the last question looked (not "is there").
+_THERE = re.compile(r"(?<!\bis)(?<!\bare)\s+(?:in\s+|among\s+)?there\s*[?.!]*$", re.IGNORECASE)
+# An author spoken of ("any others by him?", "her spotlights").
+_HE = re.compile(r"\b(?:he|him|his|she|her|hers)\b", re.IGNORECASE)
+# A question (not a topic typed alone), and one that asks for posters or people rather than
+# about a poster ("is there work on X?", "who works on X?", "anything similar?").
+_ASKS = re.compile(r"^(?:(?:and|so|ok(?:ay)?|but|also)[\s,]+)*(?:what|which|how|why|where|when|"
+                   r"is|are|does|do|did|can|could|was|were|has|have|will|would)\b",
+                   re.IGNORECASE)
+_ASKS_FOR_POSTERS = re.compile(r"\b(?:posters?|papers?|works?|research|studies|anyone|anybody|"
+                               r"someone|somebody|people|groups?|labs?|anything|something|"
+                               r"others?|else|similar|related)\b|^who\b", re.IGNORECASE)
+_ATTRIBUTE_WORDS = 3  # a thing asked of a poster is a few words ("the model size")
+# Posters asked for without a noun of their own ("which use RL?", "do any handle video?",
+# "those dealing with X", "just the ones about Y", "any about speech?"): the noun left out is
+# the last answer's posters. ("Which posters use RL?" names its own.)
+_VERBS = (r"(?:use|do|handle|address|involve|study|apply|focus|deal|tackle|target|consider|"
+          r"propose|have|need|mention|rely|cover|work|try|train|run|test|evaluate|improve|get|"
+          r"make|look|talk|include|employ|leverage|exploit|build|introduce|present|show|report|"
+          r"achieve|beat|outperform|support|combine|learn|model|predict|generate|detect|aim|"
+          r"care|come|go)(?:s|es|d|ed)?")
+_ELIDED = re.compile(
+    r"^(?:(?:and|so|ok(?:ay)?|now|then|but|also|well)[\s,]+)*(?:(?:only|just)\s+)?"
+    r"(?:(?:show|list|give|tell)(?:\s+me)?\s+)?(?:(?:only|just)\s+)?"
+    r"(?:(?:those|these)\b(?!\s+(?:two|three|four)\b)|"
+    r"(?:which|any|the\s+ones|ones|how\s+many)(?=\s+(?:that|which|who|about|on|with|for|in|"
+    r"from|using|above|below|over|under|after|before|between|[a-z]+ing\b(?!\s+(?:posters?|"
+    r"papers?|work|ones|stuff|research|talks?)))\b)|"
+    # a verb after "which" ("which use RL?"); after "any" it may be a noun ("any work on X")
+    r"(?:which|the\s+ones|ones)(?=\s+" + _VERBS + r"\b)|"
+    r"(?:do|does|did|are|is|were|was)\s+any\b(?!\s+(?:posters?|papers?|work|works|studies|"
+    r"research|presentations?)\b))", re.IGNORECASE)
+# "narrow it down to X", "filter those by Y", "restrict to Z": the last answer's posters, on X.
+_NARROW = re.compile(r"^(?:(?:and|so|ok(?:ay)?|now|then|can you|could you|please|what about|"
+                     r"how about)[\s,]+)*(?:(?:narrow|filter|restrict|limit|cut|trim|whittle)"
+                     r"(?:ing)?\b(?:\s+(?:it|them|that|those|these|this|the\s+(?:list|results?)))?"
+                     r"(?:\s+(?:down|back))?\s+(?:to|by|for|on)\s+|(?:keep|leave)(?:ing)?\s+"
+                     r"(?:only|just)\s+)", re.IGNORECASE)
+# "list them", "show me those", "give me the list": the last answer's posters themselves.
+_LIST_THEM = re.compile(r"^(?:(?:ok(?:ay)?|and|so|then|now)[\s,]+)*(?:(?:can|could) you\s+)?"
+                        r"(?:list|show|give|name|see)\b", re.IGNORECASE)
+
+
+def _about_the_one(question: str) -> bool:
+    """A question about one poster ("is it an oral?", "which board is it on?"), not about
+    several ("are they orals?", "which of them ...")."""
+    return bool(_SINGULAR.search(question)) and not _SEVERAL.search(question)
 
 
 # "the last two", "the previous two": the posters the conversation showed last, reaching
@@ -1908,6 +2058,21 @@ def _recent(question: str, previous: Previous) -> tuple[int, ...]:
     return ()
 
 
+# "the top one", "the top hit": the first of the last answer ("the top posters on X" are not).
+_TOP_ONE = re.compile(r"\bthe\s+top(?:\s+|-)(?:one|poster|paper|result|hit|pick|match)\b",
+                      re.IGNORECASE)
+
+
+def _listed(fresh: Plan, previous: Previous) -> list[int]:
+    """ "#2", "number 3" after a list, where the session has no such board: the positions in
+    the last answer's list ([] when the question names no such number)."""
+    shown = previous.shown or len(previous.results)
+    numbers = [int(m[1:]) for m in fresh.missing if m[1:].isdigit()]
+    if shown < 2 or not numbers or fresh.boards or not all(1 <= n <= shown for n in numbers):
+        return []
+    return [n - 1 for n in numbers]
+
+
 def _positions(question: str, count: int) -> list[int]:
     """The positions in the previous answer a question points at ("the first two" -> 0, 1;
     "the 2nd and the last" -> 1, -1 as an index), within its `count` results."""
@@ -1915,6 +2080,7 @@ def _positions(question: str, count: int) -> list[int]:
     if first_n:
         return list(range(min(count, _SMALL_NUMBERS[first_n.group(1).lower()])))
     found = [ORDINALS[m.group(1).lower()] for m in _ORDINAL.finditer(question)]
+    found += [0] * bool(_TOP_ONE.search(question))
     found = [count - 1 if i == -1 else i for i in found]
     return list(dict.fromkeys(i for i in found if i < count))
 
@@ -1981,6 +2147,110 @@ def _best_title(words: str, boards: list[int], titles: TitleIndex) -> int | None
     if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
         return None
     return scores[0][1]
+
+
+_THEMES = re.compile(r"\b(?:(?:main|key|major|common|central|recurring|overall|big|general|"
+                     r"broad)\s+)*(?:themes?|trends?|takeaways?|directions?|threads?|"
+                     r"highlights?|gist)\b", re.IGNORECASE)
+
+
+def _summary_alone(question: str) -> bool:
+    """A summary or the themes asked for without an area of their own ("what are the main
+    themes?", "give me an overview of them"): the conversation's topic is summarized."""
+    if not (_SUMMARY_WORD.search(question) or _THEMES.search(question)):
+        return False
+    rest = _IT.sub(" ", _SUMMARY_AROUND.sub(" ", _THEMES.sub(" ", question)))
+    return not [w for w in content_words(rest) if w not in _NOISE and w not in _FILLER
+                and w not in _REQUEST and w not in STOP]
+
+
+# A poster of the last answer, pointed at by what it is ("the GAN one", "that oral", "the
+# spotlight one about in-context learning", "the one by Cheng Lu", "the paper on graphs").
+_REFERENT = re.compile(
+    r"\b(?:the|that|this)\s+(?P<pre>(?:[\w-]+\s+){0,4}?)(?P<head>one|poster|paper|"
+    r"(?:oral|spotlight)(?!\s+(?:one|poster|paper)\b))\b(?!-)"
+    r"(?P<post>\s+(?:on|about|with|using|that|which|who|where|from|by|for|in|doing|called|"
+    r"named|studying|proposing)\b(?:(?!\s-\s)[^,?.;:!—–()])*)?", re.IGNORECASE)
+# Words around a referent that say where, not what ("the previous one", "the other paper").
+_NOT_WHAT = frozenset("""other same next previous earlier former prior latter above below
+latest most top one ones poster posters paper papers work""".split()) | frozenset(ORDINALS)
+
+
+def _referent(question: str, previous: Previous, catalog: CardIndex,
+              titles: TitleIndex) -> tuple[int, str] | None:
+    """The one poster of the previous result set the question points at by its kind, its
+    authors or its words, and the question without that phrase; None when it points at
+    none, or at no single one."""
+    for found in _REFERENT.finditer(question):
+        pre = folded_words(found.group("pre"))
+        post = found.group("post") or ""
+        head = found.group("head").lower()
+        if any(w in _NOT_WHAT or w.isdigit() for w in pre) or (
+                not pre and not post and head not in _KINDS):
+            continue
+        said = f"{found.group('pre')} {head} {post}"
+        candidates = list(previous.results)
+        kinds = {k for k in _KINDS if _KINDS[k].search(said)}
+        if kinds:
+            of_kind = {card_ref(c) for c in catalog.cards if c["kind"] in kinds}
+            candidates = [b for b in candidates if b in of_kind]
+        author = match_author(post, catalog) if post else None
+        if author is not None:
+            candidates = [b for b in candidates if b in set(author.boards)]
+        named = set(folded_words(author.label)) if author else set()
+        described = f"{found.group('pre')} {post}"
+        wanted = [[w for w in _title_words(text) if w not in STOP and w not in _NOISE
+                   and w not in _FILLER and w not in _REQUEST and w not in named
+                   and w not in _NOT_WHAT and not any(p.search(w) for p in _KINDS.values())]
+                  for text in dict.fromkeys([described, _spell_out(described)])]  # "GAN"
+        board = _best_described([w for w in wanted if w], candidates, previous, catalog,
+                                titles)
+        if board is not None:
+            return board, question[:found.start()] + " " + question[found.end():]
+    return None
+
+
+def _akin(a: str, b: str) -> bool:
+    """One word, misspelt or in another form ("molecules" and "molecular", "graphs" and
+    "graph", "federated" and "federation"): near, or sharing all but their last three
+    letters (five at least)."""
+    return _near(a, b) or (min(len(a), len(b)) >= 5 and a[:max(5, min(len(a), len(b)) - 3)]
+                           == b[:max(5, min(len(a), len(b)) - 3)])
+
+
+def _points_at(question: str) -> bool:
+    """Whether the question points at a poster by what it is ("that oral", "the GAN one")."""
+    return any(found.group("pre").strip() or found.group("post")
+               or found.group("head").lower() in _KINDS for found in _REFERENT.finditer(question)
+               if not any(w in _NOT_WHAT for w in folded_words(found.group("pre"))))
+
+
+def _best_described(wanted: list[list[str]], candidates: list[int], previous: Previous,
+                    catalog: CardIndex, titles: TitleIndex) -> int | None:
+    """The one candidate the words describe clearly best, by its title, then between titles
+    that tie by its abstract: more than half the words (of one of the ways `wanted` says them,
+    acronyms spelt out or not). Without words, the only candidate the last answer showed (or
+    the only one of the result set)."""
+    if not wanted:
+        shown = [b for b in candidates if b in previous.results[:previous.shown or None]]
+        return shown[0] if len(shown) == 1 else candidates[0] if len(candidates) == 1 else None
+    cards = {card_ref(c): c for c in catalog.cards}
+    pool = list(candidates)
+    for text_of in (lambda b: titles.words.get(b, []),
+                    lambda b: _title_words(f"{cards[b]['title']} {cards[b]['abstract']}")
+                    if b in cards else []):
+        scores = {}
+        for b in pool:
+            said = set(text_of(b))
+            scores[b] = max(sum(any(_akin(w, t) for t in said) for w in words) / len(words)
+                            for words in wanted)
+        best = max(scores.values(), default=0)
+        pool = [b for b in pool if scores[b] == best]
+        if best <= 0.5:
+            return None
+        if len(pool) == 1:
+            return pool[0]
+    return None
 
 
 # "the richer 2D hands poster", "that idempotent compression paper": a poster by its words.
