@@ -4,9 +4,10 @@ An area is every poster the area is about, found in the whole session (not a top
 poster's closeness to the question and to the area's core (the centroid of the posters that
 plainly name the area), whether it names the area (its words, their acronyms) and where (its
 title, its first or contribution sentence), and its neighbourhood (whether its nearest posters
-name the area in their titles); a poster that never names it is not in it, and one that uses
-a word in passing or in another sense ("graph diffusion", "Perron-Frobenius operator") sits
-among posters about something else and is left out. Where the area is one word besides its
+name the area in their titles); a poster that never names it is not in it unless it sits
+among its members, close to its core (it words the area otherwise), and one that uses a word
+in passing or in another sense ("graph diffusion", "Perron-Frobenius operator") sits among
+posters about something else and is left out. Where the area is one word besides its
 generic ones, the noun that word qualifies tells its sense (`other_sense`): "diffusion
 functionals", "the diffusion map (DM)" are no diffusion models. Where the session words an
 area otherwise (no title among its closest posters names it: "neuroscience" posters say brain,
@@ -590,13 +591,32 @@ def area_members(vectors: np.ndarray, query: np.ndarray, said: np.ndarray,
     """(row, score) of every poster the area is about, best first. A poster that never
     names the area (in its title or abstract, by its words, its phrase or its acronym) is
     not about it, however close it sits: a neighbouring field's posters are close too
-    ("spike cameras" and neural recordings next to spiking neural networks)."""
+    ("spike cameras" and neural recordings next to spiking neural networks); unless most of
+    its nearest posters are the area's members (`AMONG`)."""
     if len(vectors) == 0:
         return []
     names = said[:, :5].sum(axis=1) > 0  # title, title phrase, sentences (3 readings)
-    score = membership(area_features(vectors, query, said, bars.seed_share), bars) * names
+    features = area_features(vectors, query, said, bars.seed_share)
+    # A passing mention: one sentence names the area, no title does, and none of the
+    # poster's nearest posters names it in its title ("brain-inspired" in a spiking or
+    # object-discovery poster among its own kind): the area is not what it is about.
+    passing = (said[:, 0] == 0) & (said[:, 2] <= 1) & (features[:, -2] == 0)
+    score = membership(features, bars) * (names & ~passing)
+    # A poster that words the area otherwise (a speech-language model among LLM posters,
+    # graph segment training among GNN ones) sits close to its core with most of its
+    # NEIGHBOURS nearest posters members: it is in the area though it never names it. A
+    # small area (fewer members than that) never takes one in: next to spiking networks sit
+    # spike cameras and neural recordings.
+    k = min(NEIGHBOURS, len(vectors) - 1)
+    members = np.round(neighbour_share(vectors, (score >= bars.cut).astype(float), ~names) * k)
+    among = ~names & (members >= AMONG) & (features[:, 1] >= AMONG_CLOSE)
+    score = np.where(among, np.maximum(members / NEIGHBOURS * features[:, 1], bars.cut), score)
     order = np.argsort(-score, kind="stable")
     return [(int(i), float(score[i])) for i in order if score[i] >= bars.cut]
+
+
+AMONG = 7  # most of a poster's NEIGHBOURS nearest posters are the area's members ...
+AMONG_CLOSE = 0.7  # ... and it is this close to the area's core (relative to the closest)
 
 
 _CORPORA: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -618,7 +638,7 @@ def area_evidence(corpus: Corpus, rows: list[int], area: str, query: np.ndarray
     closest = np.argsort(-(corpus.vectors[rows] @ _unit(query)), kind="stable")[:RELATED_SEED]
     related = related_terms(corpus, [rows[i] for i in closest], naming)
 
-    def read(naming: list[Naming]) -> np.ndarray:
+    def read(naming: list[Naming], rows: list[int] = rows) -> np.ndarray:
         return np.array([mentions([n.in_poster(corpus.defined[i]) for n in naming],
                                   corpus.titles[i], corpus.sentences[i], related)
                          for i in rows], dtype=np.float64).reshape(len(rows), -1)
@@ -631,11 +651,18 @@ def area_evidence(corpus: Corpus, rows: list[int], area: str, query: np.ndarray
         naming = [replace(n, common=frozenset(), head="", wide=frozenset()) for n in naming]
         said = read(naming)
     learned = learned_names(corpus, rows, said, query, naming, sub_field=any(wide))
+    aliases = [Naming({t: corpus.idf(t)}, {t: corpus.spellings(t)}, frozenset(), alias=True)
+               for t in learned]
     if learned:
-        said = read(naming + [Naming({t: corpus.idf(t)}, {t: corpus.spellings(t)}, frozenset(),
-                                     alias=True) for t in learned])
-    # a poster using the area's word only in another sense does not name it
-    said[other_sense(corpus, rows, said, naming, area)] = 0.0
+        said = read(naming + aliases)
+    # A poster using one of the area's words only in another sense does not name it by that
+    # word; it still names the area's other topics ("De novo drug design" of "molecules and
+    # drug design" says "generate molecules" in passing).
+    senses = [other_sense(corpus, rows, said, [n], area) for n in naming]
+    flagged = np.flatnonzero(np.logical_or.reduce(senses))
+    for i in flagged:
+        kept = [n for n, sense in zip(naming, senses, strict=True) if not sense[i]]
+        said[i] = read(kept + aliases, [rows[i]])[0] if kept else 0.0
     return said
 
 
@@ -733,11 +760,16 @@ def other_sense(corpus: Corpus, rows: list[int], said: np.ndarray, naming: list[
         spellings = n.spellings[key]
         area_words = frozenset(w for part in area_parts(area) for w in _stem_sequence(part)
                                ) - {key}
-        nouns = frozenset(f"{w}{plural}" for w in _TOKEN.findall(area.lower())
-                          if stem(w) == key for plural in ("", "s", "es"))
+        # its singular and plural ("protein families" of "proteins")
+        nouns = frozenset(f"{form}{plural}" for w in _TOKEN.findall(area.lower())
+                          if stem(w) == key for form in {w, w.removesuffix("s")}
+                          for plural in ("", "s", "es"))
         # the key ends its part ("brain", "restoration and enhancement"), or qualifies its
         # generic word ("diffusion models")
         head = any(_stem_sequence(part)[-1:] == [key] for part in area_parts(area))
+        # An adjective is the area whatever noun it qualifies: "continual domain
+        # generalization" is continual learning, as "diffusion map" is no diffusion model.
+        head = head or any(w.endswith(_ADJECTIVE) for w in nouns)
         uses = {i: [u for s in [corpus.titles[rows[i]], *corpus.sentences[rows[i]]]
                     for u in key_uses(s, spellings, area_words, nouns, head)]
                 for i in np.flatnonzero(names)}
@@ -753,7 +785,14 @@ def other_sense(corpus: Corpus, rows: list[int], said: np.ndarray, naming: list[
             own_term = any(spellings & words and not words <= n.stands_for
                            and not key_last(acronym, corpus.texts[rows[i]], spellings)
                            for acronym, words in corpus.defined[rows[i]])
-            if (len(found) >= SENSE_USES and not any(shared)) or (
+            # Qualified by a word of its own, the key names another thing where that word
+            # stays the same ("speech enhancement" again); qualified each time otherwise
+            # ("desirable molecules", "generate molecules", "related proteins") it is the
+            # area spoken of in passing words.
+            term = len(found) >= SENSE_USES and (
+                any(not u.startswith("<") for u in found)
+                or max(found.count(u) for u in found) >= SENSE_USES)
+            if (term and not any(shared)) or (
                     own_term and not any(u == "" for u in found)):
                 out[i] = True
     return out

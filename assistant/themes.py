@@ -692,7 +692,7 @@ def _cut_off(phrase: str, texts: list[str]) -> bool:
     a piece of a longer name, not a name. Read over its uses, at least two."""
     words = phrase.split()
     around: Counter = Counter()
-    uses = 0
+    uses = continued = 0
     for text in texts:
         for clause in _CLAUSE.split(_LATEX.sub(" . ", text.lower())):
             tokens = clause.split()
@@ -700,11 +700,17 @@ def _cut_off(phrase: str, texts: list[str]) -> bool:
                 if tokens[i:i + len(words)] != words:
                     continue
                 uses += 1
-                if i > 0 and _kept(tokens[i - 1]):
+                # a short word before it may still begin the name ("de novo drug design")
+                if i > 0 and _WORD.fullmatch(tokens[i - 1]) and tokens[i - 1] not in STOPWORDS \
+                        and not tokens[i - 1].isdigit():
                     around[("before", stem(tokens[i - 1]))] += 1
                 if i + len(words) < len(tokens) and _kept(tokens[i + len(words)]):
                     around[("after", stem(tokens[i + len(words)]))] += 1
+                    continued += 1
     if uses == 1:  # said once: a name ends where the phrase does ("online reinforcement"
         # goes on with "learning")
         return any(side == "after" for side, _ in around)
-    return uses >= 2 and max(around.values(), default=0) >= CUT_OFF_SHARE * uses
+    # Always going on with some word, whichever, it qualifies the names of its posters'
+    # things ("domain adaptive" semantic segmentation, image retrieval) and names none.
+    return uses >= 2 and (max(around.values(), default=0) >= CUT_OFF_SHARE * uses
+                          or continued == uses)
