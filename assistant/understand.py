@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assistant.catalog import CardIndex, card_ref, index_cards
+from assistant.catalog import CardIndex, index_cards
 from assistant.citations import named_refs, ref_board
 from assistant.poster import Poster
 from assistant.retrieve import PosterFilter
@@ -2192,7 +2192,7 @@ def _referent(question: str, previous: Previous, catalog: CardIndex,
         candidates = list(previous.results)
         kinds = {k for k in _KINDS if _KINDS[k].search(said)}
         if kinds:
-            of_kind = {card_ref(c) for c in catalog.cards if c["kind"] in kinds}
+            of_kind = {c.ref for c in catalog.cards if c.kind in kinds}
             candidates = [b for b in candidates if b in of_kind]
         author = match_author(post, catalog) if post else None
         if author is not None:
@@ -2234,10 +2234,10 @@ def _best_described(wanted: list[list[str]], candidates: list[int], previous: Pr
     if not wanted:
         shown = [b for b in candidates if b in previous.results[:previous.shown or None]]
         return shown[0] if len(shown) == 1 else candidates[0] if len(candidates) == 1 else None
-    cards = {card_ref(c): c for c in catalog.cards}
+    cards = {c.ref: c for c in catalog.cards}
     pool = list(candidates)
     for text_of in (lambda b: titles.words.get(b, []),
-                    lambda b: _title_words(f"{cards[b]['title']} {cards[b]['abstract']}")
+                    lambda b: _title_words(cards[b].text)
                     if b in cards else []):
         scores = {}
         for b in pool:

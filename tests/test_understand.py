@@ -939,3 +939,124 @@ def test_a_question_asks_for_posters_in_the_plural_or_for_one(question, many):
     from assistant.understand import asks_for_many
 
     assert asks_for_many(question) is many
+
+
+# --- follow-ups, read by what they refer to, not by their wording -------------------------
+
+DIFFUSION = [537, 529, 545, 600, 511, 116, 325, 531, 534, 541]  # "diffusion model posters"
+DISTILLATION = [1008, 103, 1007, 816, 305, 221]  # "knowledge distillation posters"
+FEDERATED = [1115, 305, 903, 512, 1125, 1022, 1111, 1112]  # "federated learning posters"
+
+# (earlier turns as (question, the boards its answer showed, its whole result set or None),
+# the follow-up, what its plan must hold)
+FOLLOW_UP_CLASSES = [
+    # No noun of its own ("which use X?", "do any ...", "those ..."): the last answer's posters.
+    ([("diffusion model posters", DIFFUSION, None)], "which use transformers?",
+     {"intent": "search", "topic": "transformers", "within": frozenset(DIFFUSION)}),
+    ([("diffusion model posters", DIFFUSION, None)], "do any handle speech?",
+     {"topic": "speech", "within": frozenset(DIFFUSION)}),
+    ([("diffusion model posters", DIFFUSION, None)], "those dealing with inverse problems?",
+     {"topic": "inverse problems", "within": frozenset(DIFFUSION)}),
+    ([("diffusion model posters", DIFFUSION, None)], "which of the ones you listed do text?",
+     {"topic": "text", "within": frozenset(DIFFUSION)}),
+    ([("diffusion model posters", DIFFUSION, None)], "keep only the spotlights",
+     {"kinds": frozenset({"spotlight"}), "within": frozenset(DIFFUSION)}),
+    ([("federated learning posters", FEDERATED, None)], "narrow it down to object detection",
+     {"topic": "object detection", "within": frozenset(FEDERATED)}),
+    # A poster of the last answer by what it is: its words, kind or authors.
+    ([("knowledge distillation posters", DISTILLATION, None)],
+     "the one about molecules - how much faster is it?",
+     {"intent": "poster", "boards": (103,), "asks": "how much faster"}),
+    ([("knowledge distillation posters", DISTILLATION, None)], "and the federated one?",
+     {"intent": "poster", "boards": (305,)}),
+    ([("diffusion model posters", DIFFUSION, None)],
+     "the spotlight one about in-context learning - what does it do?",
+     {"intent": "poster", "boards": (534,)}),
+    ([("diffusion model posters", DIFFUSION, None)], "the one by Hyungjin Chung?",
+     {"intent": "poster", "boards": (541,)}),
+    ([("diffusion model posters", [537, 615, 529], None)], "that oral, who wrote it?",
+     {"intent": "poster", "boards": (615,), "asks": "authors"}),
+    ([("diffusion model posters", [537, 538, 545], None)], "the one with the ODE solver",
+     {"intent": "poster", "boards": (538,)}),
+    # Nothing of its own asked about: what the last answer was about.
+    ([("diffusion model posters", DIFFUSION, None)], "how many are there?",
+     {"intent": "count", "topic": "diffusion model"}),
+    ([("diffusion model posters", DIFFUSION, None)], "which board is it on?",
+     {"intent": "poster", "boards": (537,)}),
+    ([("diffusion model posters", DIFFUSION, None)], "is it an oral?",
+     {"intent": "poster", "boards": (537,)}),
+    ([("diffusion model posters", DIFFUSION, None)], "what are the main themes?",
+     {"intent": "summarize", "topic": "diffusion model"}),
+    ([("how many orals are there?", [409, 503, 509], None)], "list them",
+     {"intent": "search", "kinds": frozenset({"oral"})}),
+    ([("diffusion model posters", DIFFUSION, None)], "what are the differences between them?",
+     {"intent": "compare"}),
+    # Only filters: the last question's, with these.
+    ([("how many orals are there?", [409, 503, 509], None)], "what about in the 600s?",
+     {"intent": "count", "kinds": frozenset({"oral"}), "board_min": 600, "board_max": 699}),
+    ([("federated learning posters", FEDERATED, None)], "the ones above board 1000 please",
+     {"topic": "federated learning", "board_min": 1001}),
+    # Positions: "#2" and "the 4th" in a list, "the top one", and the list of two turns ago.
+    ([("diffusion model posters", DIFFUSION, None)], "and the 4th?",
+     {"intent": "poster", "boards": (600,)}),
+    ([("diffusion model posters", DIFFUSION, None)], "tell me more about #2",
+     {"intent": "poster", "boards": (529,)}),
+    ([("diffusion model posters", DIFFUSION, None)], "who's behind the top one?",
+     {"intent": "poster", "boards": (537,), "asks": "authors"}),
+    ([("posters on Bayesian optimization", [1209, 1128, 1127], None),
+      ("the first one", [1209], None)], "and the second?",
+     {"intent": "poster", "boards": (1128,)}),
+    # The last answer showed one poster (of a larger result set): a question of it.
+    ([("federated learning posters", FEDERATED, None),
+      ("which of those does object detection?", [1111], FEDERATED)], "is the code available?",
+     {"intent": "poster", "boards": (1111,)}),
+    ([("federated learning posters", FEDERATED, None),
+      ("which of those does object detection?", [1111], FEDERATED)],
+     "what dataset do they use?", {"intent": "poster", "boards": (1111,)}),
+    ([("what's at board 531?", [531], None)], "how big is the model?",
+     {"intent": "poster", "boards": (531,)}),
+    ([("what's at board 531?", [531], None)], "which dataset is used?",
+     {"intent": "poster", "boards": (531,)}),
+    ([("what's at board 531?", [531], None)], "any other posters on this?",
+     {"intent": "similar", "boards": (531,)}),
+    ([("federated learning posters", FEDERATED, None)], "and the authors?",
+     {"intent": "poster", "boards": (1115,), "asks": "authors"}),
+    # A count without a noun of its own counts what the last question asked about.
+    ([("how many posters are about reinforcement learning?", [1300, 1304, 108], None)],
+     "how many in the 1300s?", {"intent": "count", "topic": "reinforcement learning",
+                                "board_min": 1300, "board_max": 1399}),
+    # "him", "her": the author the last question named.
+    ([("what is Jun Zhu presenting?", [502, 538, 926, 1202], None)], "and his spotlights?",
+     {"kinds": frozenset({"spotlight"}), "authors": ("Jun Zhu",)}),
+    # A correction or texting around a follow-up is not its topic.
+    ([("posters on graph neural networks", [623, 420, 631], None)],
+     "no, I meant graph transformers", {"intent": "search", "topic": "graph transformers"}),
+    ([("anything about point clouds?", [119, 925], None), ("only the orals", [], None)],
+     "hmm none? what about spotlights then",
+     {"topic": "point clouds", "kinds": frozenset({"spotlight"})}),
+    # A summary of a poster of the last answer is that poster's card, not a summary of an area.
+    ([("federated learning posters", FEDERATED, None)], "summarize the first one",
+     {"intent": "poster", "boards": (1115,)}),
+    ([("federated learning posters", FEDERATED, None)], "give me a summary of the DELTA one",
+     {"intent": "poster", "boards": (1125,)}),
+    # "there": where the last question looked.
+    ([("what's on in the 1200s?", [1200, 1201, 1202], None)],
+     "anything about optimization there?",
+     {"topic": "optimization", "board_min": 1200, "board_max": 1299}),
+    ([("posters on graph neural networks", [623, 420, 631], None)],
+     "which ones r about molecules", {"topic": "molecules",
+                                      "within": frozenset({623, 420, 631})}),
+]
+
+
+@pytest.mark.parametrize("turns, question, expected", FOLLOW_UP_CLASSES,
+                         ids=[q for _, q, _ in FOLLOW_UP_CLASSES])
+def test_a_follow_up_is_read_by_what_it_refers_to(catalog, turns, question, expected):
+    cards, titles = catalog
+    before = None
+    for asked, shown, results in turns:
+        plan = understand(asked, cards, titles, before)
+        before = Previous(asked, plan, list(dict.fromkeys([*shown, *(results or [])])),
+                          len(shown))
+    plan = understand(question, cards, titles, before)
+    assert {k: getattr(plan, k) for k in expected} == expected
