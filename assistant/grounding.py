@@ -44,6 +44,11 @@ if TYPE_CHECKING:
 SHORT_TOPIC = 7
 # A described lookup cites, beside its best poster, only those nearly as close (cosine).
 _NEARLY_AS_GOOD = 0.92
+# Both rankers agree on a poster when it is first for both, `clear_gap` ahead of the second in
+# cosine and this many times the second's BM25 (eval/README.md, item 9: the tuning sets'
+# described lookups that agree so lead by 1.58 and more; a title lookup of an absent poster
+# by 1.43).
+AGREED_LEAD = 1.5
 
 
 @dataclass
@@ -54,6 +59,8 @@ class Evidence:
     top_bm25: float  # best BM25 score
     coverage: float  # share of the question's rare-term weight the best posters carry
     gap: float = 0.0  # the best cosine minus the second best
+    agreed: bool = False  # the best poster by cosine is the best by BM25 too
+    lead: float = 1.0  # the best poster's BM25 over the second best BM25 (read when agreed)
 
 
 def should_abstain(ev: Evidence, s: Settings) -> bool:
@@ -74,6 +81,13 @@ def abstention(ev: Evidence, s: Settings) -> tuple[bool, str]:
         return False, f"{best}, {ev.gap:.2f} ahead of the second (clearly ahead)"
     if ev.top_bm25 >= s.min_bm25:
         return False, f"{best}, BM25 {ev.top_bm25:.1f} >= {s.min_bm25}"
+    # Both rankers put one poster first, each by a margin: the poster a question describes in
+    # its own words ("leaves and wood in lidar scans" for a "leaf/wood ... forest" poster),
+    # neither ranker alone sure of it. A topic the session lacks leaves its rankers at odds
+    # or the best poster barely ahead.
+    if ev.agreed and ev.gap >= s.clear_gap and ev.lead >= AGREED_LEAD:
+        return False, (f"{best}, first for both rankers, {ev.gap:.2f} ahead in cosine and "
+                       f"{ev.lead:.1f}x the second's BM25 (both agree)")
     if ev.coverage >= s.min_coverage:
         return False, f"{best}, one poster carries {ev.coverage:.0%} of the rare terms"
     return True, (f"{best} between the bars, BM25 {ev.top_bm25:.1f} < {s.min_bm25}, term "
@@ -392,11 +406,21 @@ class Grounding:
         finds multi-agent posters, but none is about StarCraft."""
         if len(term_set(topic)) > SHORT_TOPIC:
             return []
+        from assistant.embedding import word_ranks
+
         df = self.opened.df
+        # A verb form of English says what is done, which a poster words its own way
+        # ("telling apart leaves and wood": a "leaf/wood discrimination" poster), as in
+        # `qualifiers`; a subject no poster names ("StarCraft", "soccer") is a noun.
+        ranks = word_ranks()
+        every = qualifier_words(topic)
+        doing = {w for w, verb in zip(every, verb_forms(every), strict=True)
+                 if verb and commonness(w, ranks) is not None}
         # A superlative ("the biggest model") is what a question asks of posters, not a
         # subject they are about.
         words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", topic)
-                 if len(w) >= 4 and fold(w) not in STOPWORDS and not fold(w).endswith("est")]
+                 if len(w) >= 4 and fold(w) not in STOPWORDS and not fold(w).endswith("est")
+                 and w not in doing]
         return unheard(words, lambda w: df.get(stem(fold(w)), 0) > 0,
                        self.opened.vocabulary().counts)
 
@@ -430,10 +454,11 @@ class Grounding:
 
         weights = [self._idf_weights(part) for part in parts]
         vectors = np.asarray(self.opened.index.vectors([c.key for c in candidates]), dtype=float)
-        dense = np.full(len(candidates), np.inf)
+        per_part = []  # each part's cosine to each candidate
         for part in parts:
             q = np.asarray(self.embedder.get_query_embedding(part), dtype=float)
-            dense = np.minimum(dense, vectors @ (q / (np.linalg.norm(q) or 1.0)))
+            per_part.append(vectors @ (q / (np.linalg.norm(q) or 1.0)))
+        dense = np.min(per_part, axis=0)
         # An aspect of several terms must have them together; its words as Snowball stems, so
         # "generating" meets a poster's "generation".
         wanted = [content_stems(part) for part in parts]
@@ -461,15 +486,20 @@ class Grounding:
         def named(key: PosterKey, rare: list[tuple[str, str]], own: list[tuple[str, str]]) -> bool:
             return 0 < len(rare) < len(own) and not lacking(rare, [self.opened.plain(key)])[0]
 
-        def lexical(key: PosterKey) -> float:  # the weakest part's
-            return min(1.0 if carries(key, own) or named(key, rare, own) else
+        def lexical(key: PosterKey, close: list[bool]) -> float:  # the weakest part's
+            # A part the poster is close to in meaning is carried, however it words it: each
+            # part is supported by its words or by its meaning ("separating leaves": a
+            # "leaf/wood discrimination" poster; "tree lidar scans": its "Lidar ... forest").
+            return min(1.0 if near or carries(key, own) or named(key, rare, own) else
                        float(together(want, self.opened.words(key))) if len(w) > 1
                        else term_share(w, self.opened.terms(key))
-                       for w, want, own, rare in zip(weights, wanted, specific, naming,
-                                                     strict=True))
+                       for w, want, own, rare, near in zip(weights, wanted, specific, naming,
+                                                           close, strict=True))
 
-        return [AspectSupport(lexical(c.key), float(d))
-                for c, d in zip(candidates, dense, strict=True)]
+        bar = relevance.ASPECT_BARS.dense
+        return [AspectSupport(lexical(c.key, [float(p[i]) >= bar for p in per_part]),
+                              float(dense[i]))
+                for i, c in enumerate(candidates)]
 
     def _idf_weights(self, text: str) -> dict[str, float]:
         """The text's terms, each weighed by its rarity in the session (IDF)."""
@@ -481,9 +511,14 @@ class Grounding:
         if not candidates:
             return Evidence(0.0, 0.0, 0.0)
         cosines = sorted((c.cosine for c in candidates), reverse=True)
-        return Evidence(cosines[0], max(c.bm25 for c in candidates),
+        by_bm25 = sorted(candidates, key=lambda c: -c.bm25)
+        top = max(candidates, key=lambda c: c.cosine)
+        second = by_bm25[1].bm25 if len(by_bm25) > 1 else 0.0
+        return Evidence(cosines[0], by_bm25[0].bm25,
                         self.coverage(question, [c.key for c in candidates[:5]]),
-                        cosines[0] - cosines[1] if len(cosines) > 1 else 0.0)
+                        cosines[0] - cosines[1] if len(cosines) > 1 else 0.0,
+                        agreed=top is by_bm25[0] and top.bm25 > 0,
+                        lead=top.bm25 / second if second > 0 else 1.0)
 
     def coverage(self, question: str, keys: list[PosterKey]) -> float:
         """IDF-weighted share of the question's terms that the best-covering poster carries."""

@@ -110,7 +110,7 @@ def rule_grid(assistant: Assistant, rows) -> list[tuple[float, dict, dict[str, f
     return sorted(results, key=lambda r: -r[0])
 
 
-SUPPORT_GRID = {"common": [3000, 4000, 6000], "share": [0.5, 0.6, 0.7],
+SUPPORT_GRID = {"common": [3000, 4000, 5000, 6000], "share": [0.5, 0.6, 0.7],
                 "close": [0.9, 0.95, 1.01]}
 # The bars of `assistant.relevance.about` (is a poster about a short subject, or does it name it
 # in passing?), tried apart, the others at their defaults.

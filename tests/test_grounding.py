@@ -83,6 +83,8 @@ def test_a_verb_form_is_how_a_question_words_it_a_task_name_is_a_qualifier():
     # a participle before its noun, or a hyphenated one, names the kind of thing
     assert verb_forms("federated learning".split()) == [False, False]
     assert verb_forms("energy-based models".split()) == [False, False]
+    # A gerund opening the topic is what is done, a preposition after it or not.
+    assert verb_forms("chatting with a GPT".split()) == [True, False, False, False]
 
 
 @pytest.mark.slow
@@ -337,3 +339,60 @@ def test_a_title_saying_a_qualifier_of_the_subject_is_not_about_it(real_assistan
     # Causal effect estimation, propensity and causal strategies are not causal discovery.
     causal = real_assistant.ask("causal discovery")
     assert 818 in causal.citations and not {817, 820, 825} & set(causal.citations)
+
+
+def test_a_near_form_of_a_word_is_carried():
+    from assistant.relevance import carried, near_forms
+
+    # A stem does not start every form: "leaves" is said as "leaf", "chatting" as "chat".
+    assert near_forms("leaves") == ["leaf", "leafe"]
+    assert near_forms("chatting") == ["chat"]
+    assert near_forms("falling") == []  # a doubled "l" is the word's own
+    assert carried("leaves", "leav", *_text("point clouds for leaf/wood discrimination"))
+    assert not carried("leaves", "leav", *_text("the wood of a tree"))
+
+
+def test_a_generic_adjective_is_a_way_of_asking_not_a_qualifier():
+    from assistant.embedding import word_ranks
+    from assistant.relevance import uncommon
+
+    ranks = word_ranks()
+    # "a single random photo" asks for any photo; "hardware" still names a subject.
+    assert not uncommon("random", ranks)
+    assert uncommon("hardware", ranks) and uncommon("binary", ranks)
+
+
+def test_both_rankers_agreeing_by_a_margin_answer_between_the_bars():
+    from assistant.grounding import Evidence, abstention
+    from assistant.settings import Settings
+
+    s = Settings()
+    # One poster first for both rankers, ahead of the second in cosine and BM25 alike.
+    agreed = Evidence(0.41, 6.3, 0.37, gap=0.13, agreed=True, lead=1.6)
+    assert abstention(agreed, s)[0] is False
+    assert "both agree" in abstention(agreed, s)[1]
+    # The rankers at odds, or BM25 barely ahead, or the cosine barely ahead: abstain.
+    for ev in (Evidence(0.41, 6.3, 0.37, gap=0.13, agreed=False, lead=1.6),
+               Evidence(0.41, 4.9, 0.53, gap=0.18, agreed=True, lead=1.4),
+               Evidence(0.41, 6.3, 0.37, gap=0.05, agreed=True, lead=1.6)):
+        assert abstention(ev, s)[0] is True, ev
+
+
+@pytest.mark.slow
+def test_a_poster_described_in_other_words_is_cited(real_assistant):
+    # The leaf/wood Lidar poster says neither "leaves" (but "leaf"), nor "tree" nor "scans"
+    # ("forest", "point clouds"); both rankers put it first, each by a margin. "Telling
+    # apart" and "chatting" are how the question words it, not a subject no poster has;
+    # "random" asks for any photo, not for a poster saying it.
+    for question, board in (("separating leaves from wood in tree lidar scans", 109),
+                            ("telling apart leaves and wood in lidar scans of trees", 109),
+                            ("estimating camera intrinsics from a single random photo", 220),
+                            ("chatting with a GPT to analyze animal behavior videos", 539)):
+        answer = real_assistant.ask(question)
+        assert not answer.abstained and answer.citations == [board], question
+    # A subject the session lacks still abstains: a noun no poster says ("soccer"), an
+    # absent paper whose rankers' lead is small ("Chinchilla"), an action or aspect no
+    # poster has with the rest.
+    related_only(real_assistant, "soccer or basketball analytics from player tracking",
+                 "Chinchilla scaling laws", "quantizing video diffusion models",
+                 "text to speech synthesis")
