@@ -218,12 +218,12 @@ def test_no_image_form_or_link_from_data_or_model_is_loaded(hostile_app, recorde
         model = ask(page, "Which posters are about zebrafish telemetry?", answers=2)
         board = ask(page, "What's at #100?", answers=3)
         page.locator("#chatbot [data-testid='bot'] abbr.cite").last.click()
-        page.locator("#cite-pop").wait_for(state="visible", timeout=5_000)
+        page.locator("#cite-pop").wait_for(state="visible", timeout=15_000)
         page.locator("#cite-pop button[data-act=star]").click()
         # The map's dots carry the titles as attributes; a tapped dot's card is built as text.
         page.get_by_role("tab", name="Map").click()
         page.locator("#map circle[data-board='100']").click()
-        page.locator("#cite-pop").wait_for(state="visible", timeout=5_000)
+        page.locator("#cite-pop").wait_for(state="visible", timeout=15_000)
         page.keyboard.press("Escape")
         page.get_by_role("tab", name="Reading list").click()
         page.wait_for_function("() => document.querySelector('#reading-list')"
