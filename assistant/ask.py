@@ -445,9 +445,9 @@ class Assistant:
         parts = grounding.aspects(topic) if topic else []
         # The part the related posters say, not always the first ("Google DeepMind on RL":
         # they are about RL, and no poster names DeepMind).
-        said = [part for part in parts if any(
+        said = [part for part in parts if qualified(parts) and any(
             set(content_stems(part)) <= self._opened.stem_set(c.key) for c in shown)]
-        if qualified(parts) and said:
+        if said:
             return compose.uncovered(topic, related, subject=said[0])
         return compose.uncovered(topic, related, unheard=grounding.unheard(topic))
 

@@ -219,11 +219,7 @@ class Grounding:
         groups = [(every, specific), *((terms_of(w),) * 2 for w in short)]
         flags = []
         for c in kept:
-            card = self.opened.index.cards[c.key]
-            # Hyphenated words both joined and apart: "Gaussian-Stein" says "Stein".
-            title = [*stems(relevance.joined(card.title)), ".", *stems(card.title)]
-            claims = relevance.contribution(card.abstract)
-            claims = [*stems(relevance.joined(claims)), ".", *stems(claims)]
+            title, claims = self.opened.headline(c.key)
             flags.append(any(relevance.own_subject(terms, title, claims) if own else
                              relevance.about(terms, title, claims,
                                              self.opened.joined_words(c.key), rarer)

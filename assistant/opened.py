@@ -56,6 +56,8 @@ class OpenedStore:
     _stem_df: dict[str, int] | None = None
     _joined: dict[PosterKey, tuple[str, ...]] = field(default_factory=dict)
     _joined_df: dict[str, int] | None = None
+    _headline: dict[PosterKey, tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict)
 
     def joined_words(self, key: PosterKey) -> tuple[str, ...]:
         """A poster's title and abstract as stems, hyphenated words joined ("multi-objective"
@@ -65,6 +67,19 @@ class OpenedStore:
             card = self.index.cards[key]
             found = self._joined[key] = tuple(stems(relevance.joined(
                 f"{card.title} . {card.abstract}")))
+        return found
+
+    def headline(self, key: PosterKey) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """A poster's title and its claims (first and contribution sentences:
+        `relevance.contribution`) as stems, each with hyphenated words both joined and apart
+        ("Gaussian-Stein" says "Stein"), as `relevance.about` reads them; once per poster."""
+        found = self._headline.get(key)
+        if found is None:
+            card = self.index.cards[key]
+            claims = relevance.contribution(card.abstract)
+            found = self._headline[key] = tuple(
+                (*stems(relevance.joined(text)), ".", *stems(text))
+                for text in (card.title, claims))
         return found
 
     def joined_df(self) -> dict[str, int]:
