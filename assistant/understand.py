@@ -1388,22 +1388,23 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
         if previous is not None and previous.results and _AMONG.search(asked) and not (
                 content_words(_topic(asked))):
             # "which of those are not about images?", "which one doesn't need gradients?"
-            return replace(previous.plan, intent="search", within=frozenset(previous.results),
-                           boards=(), missing=(), asks="", excluding=excluding,
-                           earlier=_earlier(previous), thread=_thread(previous),
-                           listed=_listed_last(previous))
+            return _carried(replace(previous.plan, intent="search",
+                                    within=frozenset(previous.results), boards=(), missing=(),
+                                    asks="", excluding=excluding), previous)
         plan = understand(asked, catalog, titles, previous)
         if plan.intent in ("search", "count", "summarize") and plan.topic:
             return replace(plan, excluding=excluding)
     if is_chat(question):
         plan = Plan(intent="chat")
-        return plan if previous is None else replace(
-            plan, earlier=_earlier(previous), thread=_thread(previous),
-            listed=_listed_last(previous))
+        return plan if previous is None else _carried(plan, previous)
     follow = _follow_up(question, catalog, titles, previous)
     plan = follow if follow is not None else fresh_plan(question, catalog, titles)
-    if previous is None:
-        return plan
+    return plan if previous is None else _carried(plan, previous)
+
+
+def _carried(plan: Plan, previous: Previous) -> Plan:
+    """The plan with the conversation's context it carries on: the posters of earlier turns,
+    the thread's topic and the last list shown."""
     return replace(plan, earlier=_earlier(previous), thread=_thread(previous),
                    listed=_listed_last(previous))
 
