@@ -52,6 +52,7 @@ from assistant.understand import (
     fresh_plan,
     llm_plan,
     named_paper,
+    names_examples,
     previous_of,
     strip_frame,
     understand,
@@ -367,7 +368,8 @@ class Assistant:
         the question does not ask for posters in the plural (see `Grounding.described`)."""
         query = query or plan.topic
         candidates, kept, abstains, why = self.relevant(query, where, retriever, plan.excluding)
-        if one and not abstains:
+        # A topic with examples is no description of one poster, however many its words.
+        if one and not abstains and not names_examples(query):
             kept, why = self.grounding.described(query, candidates, kept, why)
         if abstains:
             answer = self.abstain_with_related(candidates, plan, query)

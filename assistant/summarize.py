@@ -850,10 +850,23 @@ def gather_area(assistant, area: str, where: PosterFilter = ANY_POSTER,
     rows = [i for i, key in enumerate(corpus.keys) if where.admits(index.cards[key])]
     if not rows:
         return []
+    from assistant.understand import alternatives, names_examples
+
+    # An area and the examples it names ("reinforcement learning including imitation
+    # learning and RLHF") are areas of their own: a poster in any is in. (Alternatives alone,
+    # "neuroscience / brain", are read together: each alone takes in its passing mentions.)
+    parts = [part for part in alternatives(area) if part != area]
+    if names_examples(area) and parts:
+        best: dict = {}
+        for part in parts:
+            for card, score in gather_area(assistant, part, where, bars):
+                best[card] = max(score, best.get(card, 0.0))
+        return sorted(best.items(), key=lambda item: -item[1])
     query = np.asarray(assistant.embedder.get_query_embedding(area), dtype=np.float64)
     said = area_evidence(corpus, rows, area, query)
     members = area_members(corpus.vectors[rows], query, said, bars)
     return [(index.cards[corpus.keys[rows[i]]], score) for i, score in members]
+
 
 
 # --- sub-themes and the overview ------------------------------------------------------------

@@ -1056,12 +1056,35 @@ def strip_frame(text: str) -> str:
     return stripped or text.strip(" ?.!")
 
 
+# Words that introduce examples of the topic before them ("reinforcement learning, including
+# RLHF", "generative models such as diffusion or GANs", "graph learning, e.g. GNN expressivity").
+_EXAMPLES = re.compile(r"[\s,]+(?:including|incl\.?|such as|e\.?g\.?,?|for (?:example|instance),?|"
+                       r"especially|particularly|notably)\s+", re.IGNORECASE)
+
+
+def names_examples(topic: str) -> bool:
+    """Whether a topic goes on to name examples of itself (`_EXAMPLES`)."""
+    return _EXAMPLES.search(topic) is not None
+
+
 def alternatives(topic: str) -> list[str]:
     """The topics a disjunction asks about ("speech or audio" -> speech, audio); what the
     last one says after its first word goes to a lone first one ("continual /
     class-incremental learning" -> continual learning, class-incremental learning; "LLMs to
     solve or formulate MILP problems" -> LLMs to solve MILP problems, LLMs to formulate MILP
-    problems). One topic: [topic]."""
+    problems). A topic with examples is the topic, each example, and the whole: a poster
+    about the topic answers, and so does one about an example that does not name the topic
+    ("RL, including RLHF"; "expressive power of GNNs, e.g. WL tests"). One topic: [topic]."""
+    head, *rest = _EXAMPLES.split(topic, maxsplit=1)
+    if rest and any(w not in STOP for w in head.lower().split()):
+        examples = [p for e in re.split(r"\s+(?:and|&)\s+", rest[0]) for p in _alternatives(e)]
+        # the whole as well: its examples sharpen what the topic means ("combinatorial
+        # optimization, e.g. bin packing, routing")
+        return [*_alternatives(head), *(p for p in examples if p.strip(" ,")), topic]
+    return _alternatives(topic)
+
+
+def _alternatives(topic: str) -> list[str]:
     parts = [p.strip(" ,") for p in re.split(r"\s+(?:and/)?or\s+|\s*/\s*|\s*,\s*", topic)]
     parts = [p for p in parts if p and any(w not in STOP for w in p.lower().split())]
     if not 2 <= len(parts) <= 4 or any(len(p.split()) > 5 for p in parts):

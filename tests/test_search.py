@@ -120,3 +120,13 @@ def test_within_a_filter_a_poster_saying_the_topic_in_passing_is_not_cited(real_
     # "time series" once among its applications, far in meaning: not about it.
     answer = real_assistant.ask("Which posters after board 1000 are about time series?")
     assert answer.citations == [1204]
+
+
+@pytest.mark.slow
+def test_a_topic_with_examples_cites_the_topics_posters_and_the_examples(real_assistant):
+    # The whole phrase once abstained (its words dilute each other): the RL posters answer,
+    # and so does the RLHF one (#324), which says human feedback, not the field's name.
+    answer = real_assistant.ask("Which posters study reinforcement learning, including RLHF?")
+    assert not answer.abstained
+    assert {324, 1300, 1301} <= set(answer.citations), answer.citations
+

@@ -655,6 +655,16 @@ def test_a_brain_inspired_model_among_its_own_kind_is_no_neuroscience(real_assis
 
 
 @pytest.mark.slow
+def test_an_area_with_examples_is_the_area_and_each_example(real_assistant):
+    # "... including imitation learning and RLHF" once read as one area of all those words
+    # and gathered 10 posters, fewer than "reinforcement learning" alone.
+    area = "reinforcement learning including imitation learning and RLHF"
+    boards = set(summarize(real_assistant, area).boards)
+    for part in ("reinforcement learning", "imitation learning", "RLHF"):
+        assert set(summarize(real_assistant, part).boards) <= boards, part
+
+
+@pytest.mark.slow
 def test_an_area_of_several_topics_keeps_a_poster_naming_one_of_them(real_assistant):
     # "De novo Drug Design" (#108) says "generate molecules" and "desirable molecules";
     # PoET (#309) models "protein families" of "new" and "related" proteins: both were read

@@ -720,6 +720,27 @@ def test_a_disjunction_is_each_of_its_topics(topic, expected):
     assert alternatives(topic) == expected
 
 
+@pytest.mark.parametrize(("topic", "expected"), [
+    ("reinforcement learning including RLHF",
+     ["reinforcement learning", "RLHF", "reinforcement learning including RLHF"]),
+    ("generative models such as diffusion or GANs",
+     ["generative models", "diffusion", "GANs", "generative models such as diffusion or GANs"]),
+    ("expressive power of graph neural networks e.g Weisfeiler-Leman tests",
+     ["expressive power of graph neural networks", "Weisfeiler-Leman tests",
+      "expressive power of graph neural networks e.g Weisfeiler-Leman tests"]),
+    ("learning-based combinatorial optimization, for example bin packing or routing",
+     ["learning-based combinatorial optimization", "bin packing", "routing",
+      "learning-based combinatorial optimization, for example bin packing or routing"]),
+    # no examples named: one topic
+    ("reinforcement learning from human feedback", ["reinforcement learning from human feedback"]),
+])
+def test_a_topic_with_examples_is_the_topic_each_example_and_the_whole(topic, expected):
+    from assistant.understand import alternatives, names_examples
+
+    assert alternatives(topic) == expected
+    assert names_examples(topic) == (len(expected) > 1)
+
+
 @pytest.mark.parametrize("asks, expected", [("oral", "is an oral"),
                                             ("did it win anything", "Outstanding Paper"),
                                             ("epochs of repeated data", None)])
