@@ -232,6 +232,9 @@ def topic_answer(asks: str, scored: list[tuple[Poster, float]], shown: int,
     holds them all."""
     answer = extractive_answer(asks, scored[:shown], intro=intro)
     answer.results = [card.ref for card, _ in scored]
+    if len(scored) > shown and not answer.abstained:  # say that the list goes on
+        answer.answer += (f"\n\n_Showing {shown} of the {len(scored)} posters found; ask "
+                          "“show me more” for the rest._")
     return answer
 
 

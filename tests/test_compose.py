@@ -33,3 +33,16 @@ def test_more_after_an_answer_that_showed_everything_says_so(real_assistant):
     more = real_assistant.ask("show me more", previous=turn_of(question, first))
     assert more.citations == [] and more.answer.startswith("The previous answer already showed "
                                                            "every poster it found")
+
+
+def test_a_list_cut_short_says_how_many_were_found_and_how_to_see_them():
+    from assistant.compose import topic_answer
+    from tests.conftest import poster
+
+    scored = [(poster(b), 0.5) for b in (101, 102, 103)]
+    cut = topic_answer("graph neural networks", scored, 2)
+    assert cut.citations == [101, 102] and cut.results == [101, 102, 103]
+    assert "Showing 2 of the 3 posters found" in cut.answer
+    assert "show me more" in cut.answer
+    whole = topic_answer("graph neural networks", scored, 3)
+    assert "Showing" not in whole.answer
