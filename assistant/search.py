@@ -154,6 +154,15 @@ class Search:
                                  f"{counted(len(carriers), 'poster')} "
                                  f"{'carries' if len(carriers) == 1 else 'carry'} every term"
                                  + (" within the filters" if narrowed else " of the rare name"))
+        if abstains and narrowed and kept and max(c.cosine for c in candidates) >= \
+                self.settings.min_relevance:
+            # Between the bars within a set the user narrowed (the 11 orals): the session-wide
+            # evidence is weak for any small set; the gated posters about the subject answer.
+            flags = self.grounding.about_each(query, kept) or []
+            about = [c for c, on in zip(kept, flags, strict=True) if on]
+            if about:
+                return Relevance(candidates, about, False, f"{why}; within the filters, "
+                                 f"{counted(len(about), 'poster')} about it")
         if abstains or not kept:
             return Relevance(candidates, [], True, why)
         # A poster whose own main subject is the topic (its title and its first or

@@ -130,3 +130,15 @@ def test_a_topic_with_examples_cites_the_topics_posters_and_the_examples(real_as
     assert not answer.abstained
     assert {324, 1300, 1301} <= set(answer.citations), answer.citations
 
+
+
+@pytest.mark.slow
+def test_within_a_small_filter_posters_about_the_topic_answer_between_the_bars(real_assistant):
+    # Among the 11 orals, the session-wide evidence for "causal inference" is between the
+    # bars (no oral says both words often enough): it once abstained, though two orals are
+    # about causality in their titles.
+    answer = real_assistant.ask("Which orals are on causal inference?")
+    assert not answer.abstained
+    assert {822, 823} <= set(answer.citations), answer.citations
+    # A subject none of the orals is about still gets a plain no.
+    assert real_assistant.ask("any orals on protein folding?").abstained
