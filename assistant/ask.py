@@ -55,6 +55,7 @@ from assistant.understand import (
     names_examples,
     previous_of,
     strip_frame,
+    topic_of,
     understand,
 )
 from prompts import load_prompt
@@ -244,8 +245,11 @@ class Assistant:
         if fresh and self.llm is not None and self.settings.llm_planner:
             plan = self.llm_plan(question, plan)
         n = len(self.cards)
+        spelt = correct_typos(plan.topic, self._opened.vocabulary())
+        if spelt != plan.topic:  # a corrected framing word is framing ("anythng on ...")
+            spelt = topic_of(spelt) or spelt
         corrected = expand_acronyms(
-            correct_typos(plan.topic, self._opened.vocabulary()), self._opened.acronyms(),
+            spelt, self._opened.acronyms(),
             lambda short: self._opened.df.get(fold(short), 0) <= max(2, n // 100))
         if corrected != plan.topic:
             plan = replace(plan, topic=corrected, typed=plan.topic)

@@ -987,6 +987,13 @@ def summarize(assistant, area: str, max_posters: int = 30,
     abstains = all(should_abstain(assistant.evidence(part, assistant.candidates(
         part, where, "hybrid")), assistant.settings) for part in area_parts(query))
     found = [] if abstains else gather_area(assistant, query, where)
+    if not found and not abstains:
+        # No poster names the area as the membership reads names ("text-to-image generation",
+        # which posters say as "text-to-image diffusion"), yet the session covers it: the
+        # posters a search for it cites are the area.
+        relevant = assistant.relevant(query, where, "hybrid")
+        found = [] if relevant.abstains else [
+            (assistant.index.cards[c.key], c.cosine) for c in relevant.kept]
     if not found:
         return Summary(area=area, overview=CANNOT_ANSWER)
     cards = [card for card, _ in found]

@@ -159,7 +159,8 @@ _THEMES_OF = re.compile(
 # overview pls", "quick summary of what's there on distillation", "give me the rundown on RL".
 # The area as a whole, asked of: "what's the state of RL here?", "what are people doing on
 # object-centric learning?" (not "state-of-the-art X", a topic).
-_SUMMARY_WORDS = (r"\b(?:summar(?:y|ies|i[sz]e)|overview|rundown|run-down|recap|tl;?dr|"
+_SUMMARY_WORDS = (r"\b(?:summar(?:y|ies|i[sz]e)|overview|rundown|run-down|recap|tl;?dr|gist|"
+                  r"synopsis|round-?up|"
                   r"big picture|lay of the land|(?:the\s+)?(?:landscape(?:\s+of)?|"
                   r"state\s+of(?![- ]the[- ]art))|"
                   r"what (?:are|is) (?:people|folks|researchers|everyone|everybody|the field) "
@@ -846,7 +847,24 @@ def expand_acronyms(topic: str, table: dict[str, str], is_rare) -> str:
                 match.group(1), long_form):
             return match.group(0)
         return long_form
-    return _ACRONYM.sub(spell, topic)
+    return _ACRONYM.sub(spell, capitalised_acronyms(topic, table))
+
+
+def capitalised_acronyms(topic: str, table: dict[str, str]) -> str:
+    """The topic with a session acronym typed in lower case ("snn", "gnns") written as the
+    session writes it, unless the word is an English word ("cat", "co")."""
+    from assistant.embedding import word_ranks
+
+    keys = {key.lower(): key for key in table}
+    ranks = word_ranks()
+
+    def written(match: re.Match) -> str:
+        word, plural = match.group(1), match.group(2)
+        key = keys.get(word)
+        if key is None or word in ranks or len(word) < 2:
+            return match.group(0)
+        return key + plural
+    return re.sub(r"\b([a-z][a-z0-9]+?)(s?)\b", written, topic)
 
 
 # --- typos -------------------------------------------------------------------------------
@@ -1286,6 +1304,12 @@ def elaborated(text: str) -> str:
 
 _NOT_AN_ITEM = frozenset("""like e.g eg i.e ie such for especially particularly including
 incl mainly mostly specifically notably namely""".split())
+
+
+def topic_of(text: str) -> str:
+    """The words of a text that say what it is about (`_topic`): after a typo is corrected,
+    a framing word it hid goes ("anythng on ..." -> "anything on ...")."""
+    return _topic(text)
 
 
 def _topic(text: str, drop: Iterable[str] = ()) -> str:

@@ -142,3 +142,12 @@ def test_within_a_small_filter_posters_about_the_topic_answer_between_the_bars(r
     assert {822, 823} <= set(answer.citations), answer.citations
     # A subject none of the orals is about still gets a plain no.
     assert real_assistant.ask("any orals on protein folding?").abstained
+
+
+@pytest.mark.slow
+def test_typos_in_framing_words_and_lower_case_acronyms_are_read(real_assistant):
+    # "anythng on ..." kept its framing once the typo was corrected, and abstained.
+    answer = real_assistant.ask("anythng on knowlege distilation?")
+    assert not answer.abstained and {103, 816, 1007, 1008} <= set(answer.citations)
+    # "snn" found only the two posters writing the acronym, not those spelling it out.
+    assert {401, 418, 706, 919} <= set(real_assistant.ask("snn").citations)

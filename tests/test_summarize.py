@@ -655,6 +655,15 @@ def test_a_brain_inspired_model_among_its_own_kind_is_no_neuroscience(real_assis
 
 
 @pytest.mark.slow
+def test_an_area_its_posters_word_otherwise_is_summarized_from_the_posters_a_search_cites(
+        real_assistant):
+    # The posters say "text-to-image diffusion", "text-to-image alignment": the membership
+    # found none naming "text-to-image generation", and the summary said it was not covered.
+    summary = summarize(real_assistant, "text-to-image generation")
+    assert {606, 612, 2026} <= set(summary.boards), summary.overview
+
+
+@pytest.mark.slow
 def test_an_area_with_examples_is_the_area_and_each_example(real_assistant):
     # "... including imitation learning and RLHF" once read as one area of all those words
     # and gathered 10 posters, fewer than "reinforcement learning" alone.

@@ -1081,3 +1081,30 @@ def test_a_follow_up_is_read_by_what_it_refers_to(catalog, turns, question, expe
                           len(shown))
     plan = understand(question, cards, titles, before)
     assert {k: getattr(plan, k) for k in expected} == expected
+
+
+def test_a_session_acronym_typed_in_lower_case_is_the_acronym():
+    from assistant.understand import capitalised_acronyms
+
+    table = {"SNN": "spiking neural networks", "GNN": "graph neural networks",
+             "HDR": "high dynamic range", "CoT": "chain-of-thought"}
+    assert capitalised_acronyms("snn", table) == "SNN"
+    assert capitalised_acronyms("gnns for molecules", table) == "GNNs for molecules"
+    assert capitalised_acronyms("hdr video", table) == "HDR video"
+    # an English word is a word ("cot"), and words the table lacks stay as typed
+    assert capitalised_acronyms("cot prompting", table) == "cot prompting"
+    assert capitalised_acronyms("spiking cats", table) == "spiking cats"
+
+
+def test_a_framing_word_with_a_typo_is_framing_once_corrected():
+    from assistant.understand import topic_of
+
+    assert topic_of("anything on knowledge distillation") == "knowledge distillation"
+
+
+@pytest.mark.parametrize("question", ["give me the gist of the long-context language model posters",
+                                      "synopsis of the long-context language model work"])
+def test_a_gist_or_synopsis_asks_for_a_summary(question):
+    from assistant.understand import summary_area
+
+    assert "long-context language model" in (summary_area(question) or "")
