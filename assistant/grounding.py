@@ -262,14 +262,14 @@ class Grounding:
         """The things a short topic of one aspect joins with "and" / "&" ("AI for molecules
         and chemistry" -> "AI for molecules", "chemistry"; a part naming nothing specific,
         as in `aspects`, is set aside); [] for a subject with qualifiers, alternatives or
-        things of more than three words each. A poster about any of them answers."""
+        things of more than three terms each. A poster about any of them answers."""
         if len(term_set(topic)) > SHORT_TOPIC or re.search(r"\bor\b|[/,]", topic):
             return []
         parts = [part for part in aspects(topic) if self.names_something(part)]
         if len(parts) != 1:
             return []  # a subject and its qualifiers: each must be supported
         pieces = [p.strip() for p in re.split(r"\s+(?:and|&)\s+|\s*&\s*", parts[0])]
-        if len(pieces) < 2 or any(not term_set(p) or len(p.split()) > 3 for p in pieces):
+        if len(pieces) < 2 or any(not term_set(p) or len(term_set(p)) > 3 for p in pieces):
             return []
         return pieces
 

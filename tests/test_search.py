@@ -151,3 +151,13 @@ def test_typos_in_framing_words_and_lower_case_acronyms_are_read(real_assistant)
     assert not answer.abstained and {103, 816, 1007, 1008} <= set(answer.citations)
     # "snn" found only the two posters writing the acronym, not those spelling it out.
     assert {401, 418, 706, 919} <= set(real_assistant.ask("snn").citations)
+
+
+@pytest.mark.slow
+def test_things_joined_by_and_under_one_field_are_each_asked_when_the_whole_abstains(
+        real_assistant):
+    # "ML for physics simulation" has three terms but four words: it was no thing to ask
+    # alone, and the whole, its words diluting each other, abstained.
+    answer = real_assistant.ask("ML for physics simulation and PDEs")
+    assert not answer.abstained
+    assert {421, 423, 425} <= set(answer.citations), answer.citations
