@@ -314,6 +314,8 @@ class Assistant:
             return self.count_answer(plan, where, retriever, k)
         if not plan.topic and plan.has_filters():
             admitted = self.search.admitted(where)
+            if not admitted:
+                return compose.none_admitted(scope(plan))
             return compose.listing(f"The {scope(plan, len(admitted))}:", "", admitted)
         # Posters are found by the topic; each one's sentence is chosen by the question as
         # asked ("what accuracy ...", "by what factor ..." want the sentence with the figure).

@@ -264,6 +264,12 @@ def uncovered(topic: str, related: list[Ref], *, within: str = "",
     return answer
 
 
+def none_admitted(scope: str) -> Answer:
+    """No poster passes the filters ("which are spotlights?" of an answer that has none):
+    said plainly, not a heading over an empty list."""
+    return replace(abstain(), answer=f"There are no {scope}.")
+
+
 def nothing_more() -> Answer:
     """ "show me more" after an answer that showed all it found: nothing is left, and that
     is no gap in the session."""

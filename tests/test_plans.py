@@ -347,3 +347,13 @@ def test_a_follow_up_without_a_subject_of_its_own_stays_on_the_last_answer(real_
     among = real_assistant.ask("do any do object detection?",
                                previous=turn_of("federated learning posters", fl))
     assert among.plan.within is not None and among.citations == [1111]
+
+
+def test_a_filter_no_poster_passes_says_so_plainly(real_assistant):
+    # "which are spotlights?" of an answer with none, or orals in a range without one, once
+    # answered with a heading over an empty list.
+    empty = real_assistant.ask("any orals in boards 300 to 320?")
+    assert empty.citations == [] and "There are no oral posters" in empty.answer
+    nerf = real_assistant.ask("NeRF posters")
+    follow = real_assistant.ask("which are orals?", previous=turn_of("NeRF posters", nerf))
+    assert follow.citations == [] and follow.answer.startswith("There are no oral posters")
