@@ -847,7 +847,13 @@ def expand_acronyms(topic: str, table: dict[str, str], is_rare) -> str:
                 match.group(1), long_form):
             return match.group(0)
         return long_form
-    return _ACRONYM.sub(spell, capitalised_acronyms(topic, table))
+    topic = capitalised_acronyms(topic, table)
+    alone = _ACRONYM.fullmatch(topic.strip())
+    if alone and alone.group(1) in table and not is_rare(alone.group(1)):
+        # An acronym asked of alone ("GNN posters") is its posters whether they write it or
+        # spell it out: both, as alternatives.
+        return f"{topic.strip()} / {table[alone.group(1)]}"
+    return _ACRONYM.sub(spell, topic)
 
 
 def capitalised_acronyms(topic: str, table: dict[str, str]) -> str:

@@ -357,3 +357,10 @@ def test_a_filter_no_poster_passes_says_so_plainly(real_assistant):
     nerf = real_assistant.ask("NeRF posters")
     follow = real_assistant.ask("which are orals?", previous=turn_of("NeRF posters", nerf))
     assert follow.citations == [] and follow.answer.startswith("There are no oral posters")
+
+
+def test_an_acronym_alone_finds_the_posters_spelling_it_out(real_assistant):
+    # "GNN posters please" cited only the posters writing "GNN"; the spotlight on GNN active
+    # learning (#619) says "graph neural networks".
+    answer = real_assistant.ask("GNN posters please")
+    assert len(answer.results) > 12 and 619 in answer.results

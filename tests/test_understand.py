@@ -1108,3 +1108,15 @@ def test_a_gist_or_synopsis_asks_for_a_summary(question):
     from assistant.understand import summary_area
 
     assert "long-context language model" in (summary_area(question) or "")
+
+
+def test_an_acronym_asked_of_alone_is_both_its_spellings():
+    from assistant.understand import expand_acronyms
+
+    table = {"GNN": "graph neural networks", "BO": "Bayesian optimization"}
+    common = lambda short: False  # noqa: E731 - many posters write it
+    assert expand_acronyms("GNN", table, common) == "GNN / graph neural networks"
+    assert expand_acronyms("gnn", table, common) == "GNN / graph neural networks"
+    # within a longer topic it stays for the rankers; a rare one is spelled out
+    assert expand_acronyms("GNN for molecules", table, common) == "GNN for molecules"
+    assert expand_acronyms("BO", table, lambda short: True) == "Bayesian optimization"
