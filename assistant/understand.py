@@ -1124,7 +1124,10 @@ def _alternatives(topic: str) -> list[str]:
     # one left hanging on a particle ("speeding up") is about.
     skip = 2 if last[0].lower().endswith("ly") and len(last) > 2 else 1
     hanging = parts[0].split()[-1].lower() in _PARTICLES
-    if (len(parts[0].split()) == 1 or hanging) and len(last) > skip:
+    # A lone acronym of the last alternative ("GNN / graph neural networks") is the same
+    # thing in other words, not a word the last one completes.
+    spelt = re.sub(r"s$", "", parts[0]).lower() == _initials(last)
+    if (len(parts[0].split()) == 1 or hanging) and len(last) > skip and not spelt:
         parts[0] = f"{parts[0]} {' '.join(last[skip:])}"
     first = parts[0].split()
     if (len(parts) == 2 and len(first) >= 2 and len(last) > 1

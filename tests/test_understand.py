@@ -699,6 +699,8 @@ def test_typos_are_corrected_from_the_session_vocabulary(bundled):
     ("binary / 1-bit quantized diffusion models",
      ["binary quantized diffusion models", "1-bit quantized diffusion models"]),
     ("graph neural networks", ["graph neural networks"]),
+    # a lone acronym of the last alternative is that alternative in other words
+    ("GNN / graph neural networks", ["GNN", "graph neural networks"]),
     # an adverb's adjective goes with it; a verb left on its particle takes the object; a
     # comparative pairs with "more"; "without" joins a subject to its qualifier
     ("spiking or biologically plausible neural networks",
