@@ -1948,7 +1948,10 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
         rest = _AMONG.sub(" ", question[elided.end():] if elided else question)
         plan = fresh_plan(rest, catalog, titles)
         intent = "count" if _COUNT.search(question) else "search"
-        return replace(plan, intent=intent, within=frozenset(results))
+        # "any of them ...?" after an answer of one poster: the list before it
+        among = results if len(shown) >= 2 or not previous.plan.listed else \
+            previous.plan.listed
+        return replace(plan, intent=intent, within=frozenset(among))
     only = _ONLY.search(question)
     if only and fresh.kinds and not fresh.topic:
         return replace(previous.plan, kinds=fresh.kinds, within=None)

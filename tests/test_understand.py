@@ -1069,6 +1069,10 @@ FOLLOW_UP_CLASSES = [
     ([("posters on graph neural networks", [623, 420, 631], None)],
      "which ones r about molecules", {"topic": "molecules",
                                       "within": frozenset({623, 420, 631})}),
+    # "any of them ...?" after an answer of one poster: the list before it.
+    ([("NeRF posters", [114, 209, 302], None), ("which one does 3D segmentation?", [209], None)],
+     "any of them in the 100s?", {"board_min": 100, "board_max": 199,
+                                  "within": frozenset({114, 209, 302})}),
 ]
 
 
