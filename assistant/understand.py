@@ -524,7 +524,16 @@ _DEFINED_NAME = re.compile(r"\(([A-Za-z][\w-]*[A-Z][\w-]*)\)")
 
 
 def _title_words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", fold(re.sub(r"\$[^$]*\$", "", text)))
+    return re.findall(r"[a-z0-9]+", fold(_MATH.sub(_math_letters, text)))
+
+
+_MATH = re.compile(r"\$([^$]*)\$")
+
+
+def _math_letters(math: re.Match) -> str:
+    """What a reader types of a title's math: its letters and digits ("M$^{2}$SODAI" is
+    "M2SODAI"), without the markup or commands."""
+    return re.sub(r"\\[A-Za-z]+|[^A-Za-z0-9]", "", math.group(1))
 
 
 def _coined(token: str) -> bool:

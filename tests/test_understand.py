@@ -1126,3 +1126,11 @@ def test_an_acronym_asked_of_alone_is_both_its_spellings():
     # within a longer topic it stays for the rankers; a rare one is spelled out
     assert expand_acronyms("GNN for molecules", table, common) == "GNN for molecules"
     assert expand_acronyms("BO", table, lambda short: True) == "Bayesian optimization"
+
+
+@pytest.mark.parametrize("question", ["where is the M2SODAI poster?",
+                                      "M2SODAI: how many spectral channels do the sensors have?"])
+def test_a_name_written_with_math_in_its_title_is_found_as_typed(catalog, question):
+    # "M$^{2}$SODAI: ..." (#1413): the math was dropped whole, leaving "M" and "SODAI".
+    plan = plan_of(catalog, question)
+    assert plan.intent in ("named", "poster") and plan.boards == (1413,)
