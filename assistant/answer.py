@@ -127,18 +127,33 @@ def best_sentence(question: str, abstract: str, title: str = "") -> str:
     """
     naming = _stems(title)
     wanted = {stem(w) for w in content_words(question)}
+    names = _names_in(frozenset(wanted))
     wants_figure = bool(_QUANTITY.search(question))
     sentences = _weighed_sentences(abstract)
     best, best_score = sentences[0].text, -1.0
     for sentence in sentences:
         score = sum(0.4 if w in naming else 1.0 for w in wanted & sentence.words) + (
             sentence.contribution)
+        # A name asked of inside a longer one ("FPN variant" -> "DoubleFPN", "LoRA" ->
+        # "QLoRA") is said there.
+        score += sum(0.7 for w in names - sentence.words
+                     if any(w in word for word in sentence.words))
         if wants_figure and sentence.figure:
             score += 2.0
         score -= sentence.penalty
         if score > best_score:
             best, best_score = sentence.text, score
     return quoted(best)
+
+
+@lru_cache(maxsize=4096)
+def _names_in(words: frozenset[str]) -> frozenset[str]:
+    """The words of a question that are no English word, three letters or more ("fpn",
+    "lora"): names, which a poster may write inside a longer one."""
+    from assistant.embedding import dictionary_words
+
+    english = dictionary_words()
+    return frozenset(w for w in words if len(w) >= 3 and w.isalnum() and w not in english)
 
 
 class _Sentence(NamedTuple):

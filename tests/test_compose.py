@@ -46,3 +46,11 @@ def test_a_list_cut_short_says_how_many_were_found_and_how_to_see_them():
     assert "show me more" in cut.answer
     whole = topic_answer("graph neural networks", scored, 3)
     assert "Showing" not in whole.answer
+
+
+def test_a_name_asked_of_is_found_inside_a_longer_name():
+    from assistant.answer import best_sentence
+
+    abstract = ("We propose a new dataset of ships and floating matter. "
+                "Its detector fuses both images with DoubleFPN at every scale.")
+    assert "DoubleFPN" in best_sentence("what is the FPN variant?", abstract)
