@@ -1913,6 +1913,12 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
                                          and not content_words(asks)):
             return Plan(intent="compare", boards=recent, asks=asks)
         return Plan(intent="poster", boards=recent, asks=asks)  # "both orals?": of each
+    if not results and previous.plan.listed:
+        # after an answer of none ("There are no orals ..."): "those" are the list before it
+        results = list(previous.plan.listed)
+    elif _MORE.match(previous.question.strip()) and previous.plan.within is not None:
+        # after "show me more": the whole list, the posters just shown first
+        results = [*results, *(b for b in previous.plan.listed if b not in results)]
     if not results:
         return None
     ranked = results

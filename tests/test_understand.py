@@ -1069,6 +1069,14 @@ FOLLOW_UP_CLASSES = [
     ([("posters on graph neural networks", [623, 420, 631], None)],
      "which ones r about molecules", {"topic": "molecules",
                                       "within": frozenset({623, 420, 631})}),
+    # After "show me more", "those" are the whole list; after an answer of none, the list
+    # before it (not every spotlight of the session).
+    ([("gnn posters", [624, 619, 623], [106, 617]), ("show me more", [106, 617], None)],
+     "which of those are spotlights?", {"kinds": frozenset({"spotlight"}),
+                                        "within": frozenset({106, 617, 624, 619, 623})}),
+    ([("gnn posters", [624, 619, 623], None), ("any of them in the 1000s?", [], None)],
+     "which of those are spotlights?", {"kinds": frozenset({"spotlight"}),
+                                        "within": frozenset({624, 619, 623})}),
     # "any of them ...?" after an answer of one poster: the list before it.
     ([("NeRF posters", [114, 209, 302], None), ("which one does 3D segmentation?", [209], None)],
      "any of them in the 100s?", {"board_min": 100, "board_max": 199,
