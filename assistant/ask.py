@@ -312,11 +312,13 @@ class Assistant:
             return compose.poster_cards(cards)
         if plan.intent == "count":
             return self.count_answer(plan, where, retriever, k)
-        if not plan.topic and plan.has_filters():
+        if not plan.topic and (plan.has_filters() or plan.within is not None):
             admitted = self.search.admitted(where)
             if not admitted:
                 return compose.none_admitted(scope(plan))
-            return compose.listing(f"The {scope(plan, len(admitted))}:", "", admitted)
+            # every one asked for ("all the spotlights": 45), unless a wall of them
+            shown = None if len(admitted) <= compose.REST_LISTED else k
+            return compose.listing(f"The {scope(plan, len(admitted))}:", "", admitted, shown)
         # Posters are found by the topic; each one's sentence is chosen by the question as
         # asked ("what accuracy ...", "by what factor ..." want the sentence with the figure).
         return self.search_answer(plan, where, retriever, k,

@@ -7,6 +7,7 @@ and cites only the posters it was given; `Answer.guarded` checks that once more.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -26,7 +27,7 @@ from assistant.answer import (
 )
 from assistant.citations import Ref, cite, ref_text
 from assistant.poster import Poster
-from assistant.text import content_words, split_sentences, stem
+from assistant.text import content_words, counted, split_sentences, stem
 
 if TYPE_CHECKING:
     from assistant.retrieve import PosterFilter
@@ -207,22 +208,43 @@ def count_answer(topic: str, subject: str, cards: list[tuple[Poster, float]],
         head = f"**{n}** {noun} {verb} about “{quoted(topic)}”{subject}"
     else:
         head = f"**{n}** {subject}"
+        kinds = Counter(c.kind for c, _ in cards)
+        if len(kinds) > 1:  # "391 posters (11 orals, 45 spotlights, 335 posters)"
+            head += " (" + ", ".join(counted(kinds[k], k) for k in sorted(
+                kinds, key=lambda k: (kinds[k], k))) + ")"
     head += ":" if n else "."
     lines = [poster_line(c, best_sentence(topic, c.abstract, c.title) if topic else
                          contribution_sentence(c.title, c.abstract))
              for c, _ in cards[:shown]]
-    if n > shown:
+    cited = cards
+    if n - shown > REST_LISTED:  # not a wall of board numbers: the way to see them
+        lines.append(f"… and {n - shown} more: ask “show me more”, or narrow by kind, board "
+                     "range or topic.")
+        cited = cards[:shown]
+    elif n > shown:
         lines.append(f"… and {n - shown} more: "
                      + ", ".join(cite(c.ref) for c, _ in cards[shown:]))
-    answer = _answer("\n".join([head, *lines]), [c for c, _ in cards], [s for _, s in cards])
+    answer = _answer("\n".join([head, *lines]), [c for c, _ in cited], [s for _, s in cited])
+    answer.results = [c.ref for c, _ in cards]
     return answer
 
 
-def listing(intro: str, topic: str, cards: list[tuple[Poster, float]]) -> Answer:
-    """Posters a filter selects (an author's, the orals, a board range), each with a line."""
+REST_LISTED = 48  # a count's posters beyond those shown are listed by board up to this many
+
+
+def listing(intro: str, topic: str, cards: list[tuple[Poster, float]],
+            shown: int | None = None) -> Answer:
+    """Posters a filter selects (an author's, the orals, a board range), each with a line:
+    the first `shown` of them (all by default), and how to see the rest."""
+    some = cards if shown is None else cards[:shown]
     lines = [poster_line(c, best_sentence(topic, c.abstract, c.title) if topic else
-                         contribution_sentence(c.title, c.abstract)) for c, _ in cards]
-    return _answer("\n".join([intro, *lines]), [c for c, _ in cards], [s for _, s in cards])
+                         contribution_sentence(c.title, c.abstract)) for c, _ in some]
+    if len(cards) > len(some):
+        lines.append(f"\n_Showing {len(some)} of the {len(cards)}; ask “show me more” for the "
+                     "rest._")
+    answer = _answer("\n".join([intro, *lines]), [c for c, _ in some], [s for _, s in some])
+    answer.results = [c.ref for c, _ in cards]
+    return answer
 
 
 def topic_answer(asks: str, scored: list[tuple[Poster, float]], shown: int,

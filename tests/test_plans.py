@@ -364,3 +364,14 @@ def test_an_acronym_alone_finds_the_posters_spelling_it_out(real_assistant):
     # learning (#619) says "graph neural networks".
     answer = real_assistant.ask("GNN posters please")
     assert len(answer.results) > 12 and 619 in answer.results
+
+
+def test_a_count_of_the_whole_session_is_a_number_not_a_wall_of_boards(real_assistant):
+    # "how many posters are there in total?" listed 12 abstracts and 379 board numbers, and
+    # the phone rendered 391 source cards.
+    total = real_assistant.ask("how many posters are there in total?")
+    assert total.answer.startswith("**391** posters (11 orals, 45 spotlights, 335 posters)")
+    assert len(total.citations) == 12 and len(total.results) == 391
+    more = real_assistant.ask("show me more", previous=turn_of("how many posters are there in "
+                                                             "total?", total))
+    assert len(more.citations) == 12 and not set(more.citations) & set(total.citations)
