@@ -187,7 +187,12 @@ def summary_area(question: str) -> str | None:
 _OVERVIEW = re.compile(
     r"what(?:'s| is) (?:in|at) (?:this|the) session|what (?:topics|themes|areas) |"
     r"session (?:overview|map|themes)|what does (?:this|the) session cover|"
-    r"(?:summari[sz]e|overview of) (?:this|the) (?:whole )?session", re.IGNORECASE)
+    r"(?:summari[sz]e|overview of) (?:this|the) (?:whole )?session|"
+    # "what are the main themes of this session?", "the most common topics?", "hot topics here"
+    r"\b(?:main|common|major|big|biggest|key|top|popular|hot|recurring|dominant)\s+(?:research\s+)?"
+    r"(?:topics|themes|areas|trends|directions|subjects)\b(?:\s+(?:in|of|at|across|covered in)"
+    r"\s+(?:this|the)\s+(?:session|conference|hall|poster session)|\s+(?:here|overall))?"
+    r"\s*[?.!]*$", re.IGNORECASE)
 # "Is X in this session?", "Where is the X poster?", "Is there a paper called X?"
 _NAMED_FRAME = re.compile(  # "named X": X starts as a name does ("a named object" does not)
     r"^(?:is|was|are)\s+(?P<a>.+?)\s+(?:(?:in|at|part of|presented (?:in|at))\s+(?:this|the)\s+"
