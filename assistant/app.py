@@ -45,7 +45,7 @@ EXAMPLES = [
     "Summarize the work on federated learning",
     "What's at #813?",
     "Which posters are orals?",
-    "Which posters are about diffusion models for video?",
+    "Which posters study reinforcement learning, including RLHF?",
 ]
 log = logging.getLogger(__name__)
 
