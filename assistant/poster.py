@@ -60,6 +60,10 @@ class Poster:
     session_label: str = ""
     board_shared: bool = False  # another session of the store has this board too
 
+    def __post_init__(self) -> None:
+        # A page lists an author twice for two affiliations ("Man Yao · Man Yao"): one person.
+        object.__setattr__(self, "authors", tuple(dict.fromkeys(self.authors)))
+
     @cached_property
     def key(self) -> PosterKey:
         return PosterKey(self.session, self.board)

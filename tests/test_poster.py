@@ -23,3 +23,10 @@ def test_a_poster_key_is_the_node_id_prefix_even_when_a_session_name_has_a_colon
     key = PosterKey.of_node("Oral Session 3: Vision:812:4")
     assert key == PosterKey("Oral Session 3: Vision", 812)
     assert str(key) == "Oral Session 3: Vision:812" and PosterKey.parse(str(key)) == key
+
+
+def test_an_author_listed_twice_for_two_affiliations_is_one_author():
+    card = Poster(board=418, kind="poster", title="Spike-driven Transformer",
+                  authors=("Man Yao", "Man Yao", "JiaKui Hu"), abstract="A.", session="s")
+    assert card.author_line == "Man Yao · JiaKui Hu"
+    assert Poster.from_json(card.as_json()) == card
