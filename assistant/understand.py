@@ -1812,8 +1812,10 @@ def named_paper(question: str) -> str:
     if not match:
         return _paper_asked(question) or strip_frame(question)
     name = next(g for g in match.groups() if g)
-    return re.sub(r"^(?:the|a|an)\s+|\s+(?:poster|paper)$", "", name.strip(" \"'“”?"),
-                  flags=re.IGNORECASE)
+    # "the paper 'Attention Is All You Need'": the name is what the quotes hold
+    name = re.sub(r"^(?:(?:the|a|an)\s+)?(?:(?:poster|paper)\s+)?(?:called\s+|titled\s+)?|"
+                  r"\s+(?:poster|paper)$", "", name.strip(" \"'“”‘’?"), flags=re.IGNORECASE)
+    return name.strip(" \"'“”‘’")
 
 
 def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,

@@ -1146,3 +1146,13 @@ def test_a_name_written_with_math_in_its_title_is_found_as_typed(catalog, questi
     # "M$^{2}$SODAI: ..." (#1413): the math was dropped whole, leaving "M" and "SODAI".
     plan = plan_of(catalog, question)
     assert plan.intent in ("named", "poster") and plan.boards == (1413,)
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("is the paper 'Attention Is All You Need' here?", "Attention Is All You Need"),
+    ("Where is the Monarch Mixer poster?", "Monarch Mixer"),
+    ("Is LinkerNet in this session?", "LinkerNet")])
+def test_the_name_of_a_paper_asked_for_is_what_its_quotes_hold(question, name):
+    from assistant.understand import named_paper
+
+    assert named_paper(question) == name
