@@ -158,8 +158,8 @@ class Search:
                 self.settings.min_relevance:
             # Between the bars within a set the user narrowed (the 11 orals): the session-wide
             # evidence is weak for any small set; the gated posters about the subject answer.
-            flags = self.grounding.about_each(query, kept) or []
-            about = [c for c, on in zip(kept, flags, strict=True) if on]
+            flags = self.grounding.about_each(query, kept)  # None: not a topic to judge so
+            about = [c for c, on in zip(kept, flags or [False] * len(kept), strict=True) if on]
             if about:
                 return Relevance(candidates, about, False, f"{why}; within the filters, "
                                  f"{counted(len(about), 'poster')} about it")

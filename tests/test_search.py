@@ -142,6 +142,9 @@ def test_within_a_small_filter_posters_about_the_topic_answer_between_the_bars(r
     assert {822, 823} <= set(answer.citations), answer.citations
     # A subject none of the orals is about still gets a plain no.
     assert real_assistant.ask("any orals on protein folding?").abstained
+    # A qualified topic (not one whose posters can be judged "about" it) is asked too: this
+    # raised ValueError from a zip of the gated posters with no judgements.
+    assert real_assistant.ask("orals on causal inference for medicine").abstained
 
 
 @pytest.mark.slow
