@@ -312,6 +312,8 @@ class Assistant:
             return compose.poster_cards(cards)
         if plan.intent == "count":
             return self.count_answer(plan, where, retriever, k)
+        if plan.author_boards is not None and not plan.author_boards:  # nobody's posters
+            return compose.none_admitted(f"posters by {' and '.join(plan.authors)}")
         if not plan.topic and (plan.has_filters() or plan.within is not None):
             admitted = self.search.admitted(where)
             if not admitted:

@@ -439,6 +439,27 @@ class AuthorMatch:
 _LONGEST_NAME = 6  # words; full names are looked up among the question's runs of words
 
 
+# A person named after an author cue, or owning posters: "posters by Geoffrey Hinton", "what
+# is Yann LeCun presenting?", "Fei-Fei Li's posters" ("from" is more often a lab: "work from
+# Google DeepMind").
+_PERSON = r"((?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z])[\w'’.-]*){1,2})"
+_NAMED_PERSON = re.compile(
+    rf"\bby\s+{_PERSON}|\b(?:is|are|does)\s+{_PERSON}\s+(?:presenting|present|here)\b|"
+    rf"{_PERSON}(?:'s|’s)\s+(?:posters?|papers?|work)\b", re.IGNORECASE)
+
+
+def absent_author(question: str, known: frozenset[str]) -> str | None:
+    """The name of a person the question asks for as an author, when no author matched it:
+    capitalised words of which one neither the session's text uses (`known`) nor English
+    does ("Geoffrey Hinton", "Fei-Fei Li"; not "by Reinforcement Learning")."""
+    for found in _NAMED_PERSON.finditer(question):
+        name = next(g for g in found.groups() if g).strip()
+        words = [fold(w).removesuffix("'s").removesuffix("’s") for w in name.split()]
+        if any(len(w) >= 3 and w not in known and w not in _english() for w in words):
+            return name
+    return None
+
+
 def match_author(question: str, cards: Iterable[Poster] | CardIndex,
                  known: frozenset[str] = frozenset()) -> AuthorMatch | None:
     """Full names anywhere in the question; a lone surname after an author cue, or without
@@ -1543,6 +1564,9 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
         named += _described(rest, titles, catalog)
         title_hits = [b for b in named if b not in numbers]
     author = match_author(rest, catalog, titles.known)
+    absent = None if author is not None else absent_author(rest, titles.known)
+    if absent:  # no poster is theirs: the filter admits none, and the answer says so
+        author = AuthorMatch(absent, [])
     kinds = frozenset(k for k, pattern in _KINDS.items() if pattern.search(rest)) or None
     award = bool(_AWARD.search(rest))
     drop: list[str] = [*(f"{k}s" for k in (kinds or ())), *(kinds or ())]

@@ -375,3 +375,9 @@ def test_a_count_of_the_whole_session_is_a_number_not_a_wall_of_boards(real_assi
     more = real_assistant.ask("show me more", previous=turn_of("how many posters are there in "
                                                              "total?", total))
     assert len(more.citations) == 12 and not set(more.citations) & set(total.citations)
+
+
+def test_a_person_with_no_poster_here_is_said_to_have_none(real_assistant):
+    # "posters by Geoffrey Hinton?" got the generic "do not seem to cover that".
+    answer = real_assistant.ask("posters by Geoffrey Hinton?")
+    assert answer.citations == [] and answer.answer == "There are no posters by Geoffrey Hinton."

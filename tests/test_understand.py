@@ -1156,3 +1156,18 @@ def test_the_name_of_a_paper_asked_for_is_what_its_quotes_hold(question, name):
     from assistant.understand import named_paper
 
     assert named_paper(question) == name
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("posters by Geoffrey Hinton?", "Geoffrey Hinton"),
+    ("what is Yann LeCun presenting?", "Yann LeCun"),
+    ("anything by Fei-Fei Li on vision?", "Fei-Fei Li")])
+def test_a_person_asked_for_who_has_no_poster_is_a_filter_none_passes(catalog, question, name):
+    plan = plan_of(catalog, question)
+    assert plan.authors == (name,) and plan.author_boards == frozenset()
+
+
+@pytest.mark.parametrize("question", ["fine-tuning by Reinforcement Learning",
+                                      "diffusion work from Google DeepMind"])
+def test_capitalised_words_of_the_field_or_a_lab_are_no_missing_author(catalog, question):
+    assert plan_of(catalog, question).author_boards is None
