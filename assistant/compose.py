@@ -240,8 +240,7 @@ def listing(intro: str, topic: str, cards: list[tuple[Poster, float]],
     lines = [poster_line(c, best_sentence(topic, c.abstract, c.title) if topic else
                          contribution_sentence(c.title, c.abstract)) for c, _ in some]
     if len(cards) > len(some):
-        lines.append(f"\n_Showing {len(some)} of the {len(cards)}; ask “show me more” for the "
-                     "rest._")
+        lines.append("\n" + _showing(len(some), str(len(cards))))
     answer = _answer("\n".join([intro, *lines]), [c for c, _ in some], [s for _, s in some])
     answer.results = [c.ref for c, _ in cards]
     return answer
@@ -255,9 +254,13 @@ def topic_answer(asks: str, scored: list[tuple[Poster, float]], shown: int,
     answer = extractive_answer(asks, scored[:shown], intro=intro)
     answer.results = [card.ref for card, _ in scored]
     if len(scored) > shown and not answer.abstained:  # say that the list goes on
-        answer.answer += (f"\n\n_Showing {shown} of the {len(scored)} posters found; ask "
-                          "“show me more” for the rest._")
+        answer.answer += "\n\n" + _showing(shown, f"{len(scored)} posters found")
     return answer
+
+
+def _showing(shown: int, found: str) -> str:
+    """The line under a list cut short: how many of how many, and how to see the rest."""
+    return f"_Showing {shown} of the {found}; ask “show me more” for the rest._"
 
 
 def uncovered(topic: str, related: list[Ref], *, within: str = "",

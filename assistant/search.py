@@ -127,7 +127,8 @@ class Search:
 
     def _relevant_one(self, query: str, where: PosterFilter, retriever: str) -> Relevance:
         candidates = self.candidates(query, where, retriever)
-        abstains, why = abstention(self.grounding.evidence(query, candidates), self.settings)
+        evidence = self.grounding.evidence(query, candidates)
+        abstains, why = abstention(evidence, self.settings)
         kept = self.gate(candidates)
         # Posters that carry every term of the topic answer it, even when a short topic's
         # cosine is low: within a set the user narrowed (the 11 orals, one author's posters),
@@ -154,8 +155,7 @@ class Search:
                                  f"{counted(len(carriers), 'poster')} "
                                  f"{'carries' if len(carriers) == 1 else 'carry'} every term"
                                  + (" within the filters" if narrowed else " of the rare name"))
-        if abstains and narrowed and kept and max(c.cosine for c in candidates) >= \
-                self.settings.min_relevance:
+        if abstains and narrowed and kept and evidence.top_cosine >= self.settings.min_relevance:
             # Between the bars within a set the user narrowed (the 11 orals): the session-wide
             # evidence is weak for any small set; the gated posters about the subject answer.
             flags = self.grounding.about_each(query, kept)  # None: not a topic to judge so

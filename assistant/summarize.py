@@ -868,7 +868,6 @@ def gather_area(assistant, area: str, where: PosterFilter = ANY_POSTER,
     return [(index.cards[corpus.keys[rows[i]]], score) for i, score in members]
 
 
-
 # --- sub-themes and the overview ------------------------------------------------------------
 
 def group_posters(vectors, texts: list[str], avoid: frozenset[str] = frozenset()
