@@ -442,6 +442,25 @@ class Grounding:
         df, n = self.opened.stem_df(), len(self.opened.cards)
         return [(w, s) for w, s in wanted if df.get(s, 0) <= relevance.SUPPORT_BARS.rare * n]
 
+    def carried_share(self, topic: str) -> float:
+        """The share of the session's posters that carry every term of a topic."""
+        terms = term_set(topic)
+        if not terms:
+            return 1.0
+        keys = self.opened.index.cards
+        return sum(terms <= self.opened.terms(key) for key in keys) / (len(keys) or 1)
+
+    def closeness(self, parts: list[str], candidates: list[Candidate]) -> list[float]:
+        """Each candidate's poster vector's cosine to the closest of `parts`."""
+        import numpy as np
+
+        vectors = np.asarray(self.opened.index.vectors([c.key for c in candidates]), dtype=float)
+        best = np.full(len(candidates), -1.0)
+        for part in parts:
+            q = np.asarray(self.embedder.get_query_embedding(part), dtype=float)
+            best = np.maximum(best, vectors @ (q / (np.linalg.norm(q) or 1.0)))
+        return best.tolist()
+
     def aspect_support(self, parts: list[str],
                        candidates: list[Candidate]) -> list[AspectSupport]:
         """How well each candidate supports the weakest of the topic's `parts` (see

@@ -110,6 +110,10 @@ class SupportBars:
     # subject (`Grounding.near_core`; the four tuning sets: 0.5 to 0.55 leave out no right
     # poster, 0.58 two).
     core: float = 0.55
+    # A poster found for an example the question names ("text-to-image generation, e.g.
+    # editing, fine-tuning") answers when its vector is at least this close to the topic
+    # itself (`Search._of_the_topic`); a "fine-tuning" poster on another subject is not.
+    example: float = 0.3
 
 
 SUPPORT_BARS = SupportBars()

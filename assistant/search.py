@@ -7,6 +7,7 @@ posters by a plan's filters, by board, or by nearness to another poster.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -21,10 +22,10 @@ from assistant.grounding import (
 )
 from assistant.opened import OpenedStore, term_set
 from assistant.poster import Poster, PosterKey
-from assistant.relevance import denied_or_said, qualified, supports
+from assistant.relevance import SUPPORT_BARS, denied_or_said, qualified, supports
 from assistant.retrieve import Candidate, PosterFilter, fuse_rankings
 from assistant.text import counted
-from assistant.understand import Plan, alternatives
+from assistant.understand import Plan, alternatives, examples_of, names_examples
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -95,17 +96,46 @@ class Search:
             if not parts:
                 return one
         found = [self._relevant_one(part, where, retriever) for part in parts]
+        if names_examples(query):
+            found = self._of_the_topic(query, parts, found)
         best: dict[PosterKey, Candidate] = {}
         for one in found:
             for c in one.candidates:
                 if c.key not in best or c.fused > best[c.key].fused:
                     best[c.key] = c
-        merged = sorted(best.values(), key=lambda c: -c.fused)
-        kept = {c.key for one in found if not one.abstains for c in one.kept}
+        votes = Counter(c.key for one in found if not one.abstains for c in one.kept)
+        # A topic with examples: the posters found for more of its parts come first (the
+        # topic and an example, before an example alone).
+        merged = sorted(best.values(), key=lambda c: (
+            -votes[c.key] if names_examples(query) else 0, -c.fused))
+        kept = set(votes)
         return Relevance(merged, [c for c in merged if c.key in kept],
                          all(one.abstains for one in found),
                          "; ".join(f"“{part}”: {one.why}" for part, one in zip(parts, found,
                                                                               strict=True)))
+
+    def _of_the_topic(self, query: str, parts: list[str],
+                      found: list[Relevance]) -> list[Relevance]:
+        """An example answers as an example of the topic ("text-to-image generation
+        (faithfulness, editing, fine-tuning)"): a poster found for "fine-tuning" that is far
+        in meaning from text-to-image generation (`SupportBars.example`) is not kept. An
+        example few posters carry (`SupportBars.rare`) is a subject of its own."""
+        head = alternatives(examples_of(query)[0])
+        if len(head) >= len(parts) - 1:
+            return found
+        judged = list(found)
+        # as close as the topic's own posters nearly are (`SupportBars.far` of the best)
+        own = [c for one in found[:len(head)] for c in one.kept]
+        floor = max([SUPPORT_BARS.example, *(SUPPORT_BARS.far * x
+                                              for x in self.grounding.closeness(head, own))])
+        for i in range(len(head), len(parts) - 1):  # the examples: after the head, before the whole
+            kept = found[i].kept
+            if not kept or self.grounding.carried_share(parts[i]) <= SUPPORT_BARS.rare:
+                continue  # a specific example ("sharpness", "MILP") is a subject of its own
+            near = self.grounding.closeness(head, kept)
+            judged[i] = found[i]._replace(kept=[c for c, x in zip(kept, near, strict=True)
+                                                if x >= floor])
+        return judged
 
     def leaving_out(self, excluding: str, found: Relevance) -> Relevance:
         """The posters found, without those that say what the question leaves out ("not

@@ -1126,6 +1126,12 @@ def names_examples(topic: str) -> bool:
     return _EXAMPLES.search(topic) is not None
 
 
+def examples_of(topic: str) -> list[str]:
+    """The topic and what it names as its examples, as written (`_EXAMPLES`): ["RL",
+    "RLHF and DPO"]; [topic] when it names none."""
+    return _EXAMPLES.split(topic, maxsplit=1)
+
+
 def alternatives(topic: str) -> list[str]:
     """The topics a disjunction asks about ("speech or audio" -> speech, audio); what the
     last one says after its first word goes to a lone first one ("continual /
@@ -1134,7 +1140,7 @@ def alternatives(topic: str) -> list[str]:
     problems). A topic with examples is the topic, each example, and the whole: a poster
     about the topic answers, and so does one about an example that does not name the topic
     ("RL, including RLHF"; "expressive power of GNNs, e.g. WL tests"). One topic: [topic]."""
-    head, *rest = _EXAMPLES.split(topic, maxsplit=1)
+    head, *rest = examples_of(topic)
     if rest and any(w not in STOP for w in head.lower().split()):
         examples = [p for e in re.split(r"\s+(?:and|&)\s+", rest[0]) for p in _alternatives(e)]
         # the whole as well: its examples sharpen what the topic means ("combinatorial
@@ -1338,12 +1344,41 @@ _ELABORATION = re.compile(
     r"incl\.?)\s|\w+ing\s)[^?!.]*", re.IGNORECASE)
 
 
-def elaborated(text: str) -> str:
+def elaborated(text: str, examples: bool = True) -> str:
     """The text without what explains its topic (`_ELABORATION`), when what is left names a
-    topic of two words or more: after "that forestry one:" the description is the topic."""
+    topic of two words or more: after "that forestry one:" the description is the topic.
+    A list of examples stays as examples of the topic ("adversarial robustness — attacks,
+    certified defenses" is "adversarial robustness, including attacks, certified defenses"):
+    a poster about one of them answers though it never names the topic."""
+    found = _ELABORATION.search(text)
     head = _ELABORATION.sub(" ", text)
     named = [w for w in content_words(strip_frame(head)) if w not in _NOISE and w not in _FILLER]
-    return head if len(named) >= 2 or (named and "(" in text) else text
+    if not (len(named) >= 2 or (named and "(" in text)):
+        return text
+    items = _example_items(found.group(0)) if found and examples else []
+    if len(items) >= 2:
+        return f"{strip_frame(head).strip()}, including {', '.join(items)}"
+    return head
+
+
+# What closes a list of examples without being one ("..., whatever", "etc.").
+_LIST_TAIL = frozenset("etc whatever so on more others other stuff things".split())
+
+
+def _example_items(elaboration: str) -> list[str]:
+    """The items of a list of examples an elaboration gives ("— attacks, adversarial
+    training, certified defenses"; "(MILP, packing, routing etc)"); [] for a gloss."""
+    body = re.sub(r"^[\s(—–:-]+|[\s)]+$", "", elaboration)
+    body = re.sub(r"^(?:e\.g\.|i\.e\.|eg|ie|like|such as|including|incl\.?)\s+", "", body,
+                  flags=re.IGNORECASE)
+    items = []
+    for part in re.split(r"\s*,\s*|\s+(?:and|or)\s+|\s*/\s*", body):
+        words = [w for w in part.split() if w.lower().strip(".") not in _LIST_TAIL]
+        if words:
+            items.append(" ".join(words).strip(" ."))
+    if len(items) < 2 or any(len(i.split()) > 4 for i in items):
+        return []
+    return items
 
 
 _NOT_AN_ITEM = frozenset("""like e.g eg i.e ie such for especially particularly including
@@ -1356,7 +1391,7 @@ def topic_of(text: str) -> str:
     return _topic(text)
 
 
-def _topic(text: str, drop: Iterable[str] = ()) -> str:
+def _topic(text: str, drop: Iterable[str] = (), examples: bool = True) -> str:
     """The words of the question that say what it is about: framing, names already matched
     (`drop`), filler and noise at either end removed; "" when nothing is left. A quoted
     phrase is the topic itself."""
@@ -1367,7 +1402,7 @@ def _topic(text: str, drop: Iterable[str] = ()) -> str:
                for w in re.findall(r"[\w-]+", around)) <= 2:
             text = quoted.group(1)
     dropped = {fold(w) for w in drop}
-    text = _REQUEST_PHRASE.sub(" ", elaborated(text))
+    text = _REQUEST_PHRASE.sub(" ", elaborated(text, examples))
     # A lone "/" joins alternatives ("continual / class-incremental learning"): kept; so
     # does a comma between items ("dataset pruning, coreset or data selection": a poster
     # about any one answers), as a word of its own until the end.
@@ -1531,7 +1566,9 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
         return Plan(intent="overview")
     area = summary_area(question)
     if area is not None and not _BOARD.search(question):  # "summarize poster 813" asks about one
-        return Plan(intent="summarize", topic=_topic(area) or area)
+        # An area's list of examples is not gathered as areas of their own: each alone
+        # ("rendering", "reconstruction") takes in posters outside the area.
+        return Plan(intent="summarize", topic=_topic(area, examples=False) or area)
     # "the difference between 813 and 509" names two boards, not a range of them
     lo, hi, rest = (None, None, question) if _COMPARE.search(question) else _ranges(question)
     numbers = [int(n) for n in _BOARD.findall(rest)]

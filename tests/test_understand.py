@@ -261,10 +261,16 @@ TABLE = [
                                               "excluding": "transformers"}),
     ("orals on LLMs other than agents?", {"kinds": frozenset({"oral"}), "topic": "LLMs",
                                           "excluding": "agents"}),
-    # What explains a topic after it is not more of the topic: examples after a dash or a
-    # colon, a gloss, words in parentheses (names in parentheses stay)
+    # What explains a topic after it is not more of the topic: a gloss, words in
+    # parentheses (names in parentheses stay); a list of examples after a dash, a colon or in
+    # parentheses is examples of the topic ("X, including ...": `alternatives`)
     ("which posters are about adversarial robustness — attacks, adversarial training, "
-     "certified defenses", {"intent": "search", "topic": "adversarial robustness"}),
+     "certified defenses", {"intent": "search", "topic": "adversarial robustness including "
+                            "attacks, adversarial training, certified defenses"}),
+    ("ML for combinatorial optimization (MILP, packing, routing etc)",
+     {"topic": "ML for combinatorial optimization including MILP, packing, routing"}),
+    ("3D vision: reconstruction, rendering, etc",
+     {"topic": "3D vision including reconstruction, rendering"}),
     ("neural operators — learning maps between function spaces",
      {"topic": "neural operators"}),
     ("knowledge distillation (teacher -> student), which boards?",
