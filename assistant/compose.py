@@ -33,12 +33,103 @@ if TYPE_CHECKING:
     from assistant.retrieve import PosterFilter
     from assistant.understand import Plan
 
-_RESULT = re.compile(r"\b(outperform\w*|achiev\w*|improv\w*|show(?:s|ed|n)? that|results? "
-                     r"(?:show|demonstrate)|experiments?|empirical\w*|state-of-the-art|sota|"
-                     r"demonstrat\w*|\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?x\b)", re.IGNORECASE)
-_METHOD = re.compile(r"\b(we (?:propose|introduce|present|develop|design|show|study)|this "
-                     r"(?:paper|work) (?:proposes|introduces|presents)|our (?:method|approach|"
-                     r"framework|model))\b", re.IGNORECASE)
+# Sentence roles of an abstract (`aspects`). A result states a finding or an outcome: a figure,
+# "outperforms", "achieves", "we show / find that", "experiments demonstrate". Words that also
+# open background ("X has achieved remarkable success"), limitations ("... fails to ...") or
+# a paper's plans ("to achieve ...") are weighed against it rather than taken at their word.
+_FIGURE = (r"\d+(?:\.\d+)?\s*(?:\\?%|×|x\b|times\b|-?fold\b)|\b(?:up to|by|over|than) "
+           r"(?:\$?\d|an? order|orders|several|two|three|ten|half|a factor)")
+_OUTCOME = re.compile(r"\b(outperform\w*|surpass\w*|beat(?:s|ing)?|exceed(?:s|ing)?|"
+                      r"(?<!to )(?<!is )(?<!are )(?<!be )achiev(?:es|ed|ing)|"
+                      r"performs? (?:\w+ )?(?:competitively|comparably|favou?rably|better)|"
+                      r"(?:new )?state[- ]of[- ]the[- ]art "
+                      r"(?:performance|results?|accuracy)|new state[- ]of[- ]the[- ]art|sota\b|"
+                      r"speed-?ups?|improve(?:s|d|ments?)\b|significantly (?:better|\w+s)|"
+                      r"(?:better|higher|lower|faster|fewer) \w+(?: \w+)? than|"
+                      r"(?:advantages?|gains?|improvements?) over|(?:superior|dominant|strong|"
+                      r"competitive|comparable|favou?rable|remarkable|impressive|excellent|"
+                      r"promising|better) (?:or \w+ )?(?:performance|results|accuracy))"
+                      rf"|{_FIGURE}", re.IGNORECASE)
+# "we show / found / provably establish that ...", "our results indicate": the paper's own
+# finding ("we show how to ..." is its method).
+_OWN_FINDING = re.compile(r"\b(?:we|our (?:\w+ ){0,3}?(?:results?|findings?|analys[ie]s|"
+                          r"experiments?|evaluations?|theory))(?: \w+ly| also| further| then|"
+                          r" additionally|\b[^.;]{0,150}? and(?: also)?)? (?:show(?!case)|find|"
+                          r"found|demonstrat|prove|discover|observe|reveal|confirm|"
+                          r"verif|obtain|report(?:s|ed)? that|highlight|indicat|"
+                          r"suggest|uncover)\w*(?! how to)|"
+                          # what is established may be a benchmark: a contribution, no finding
+                          r"\bwe (?:\w+ly )?establish\w*(?! (?:[\w-]+ ){0,5}?(?:benchmark|"
+                          r"dataset|framework|baseline|pipeline|platform|library|toolkit)s?\b)",
+                          re.IGNORECASE)
+_CLAIMS_THAT = re.compile(_OWN_FINDING.pattern + r",? that\b", re.IGNORECASE)
+_FINDING = re.compile(r"\b(?:(?:experiments?|results?|evaluations?|analys[ie]s|studies|"
+                      r"simulations?|findings|evidence|ablations?)\b[^.;]{0,60}? (?:show|"
+                      r"demonstrat|reveal|confirm|verif|validat|indicat|suggest|illustrat|"
+                      r"highlight|corroborat|support|affirm|detail)\w*|"
+                      r"(?:show|find|demonstrat|prove|reveal)\w* that|"
+                      r"(?:is|are) (?:shown to|(?:\w+ly )?(?:demonstrated|confirmed|"
+                      r"validated|verified|shown) (?:on|in|by|through|with|across))|"
+                      # a theorem's outcome: "converges at a rate", "regret bounds of"
+                      r"converges?|rates? of|at (?:an? )?(?:\w+ )?(?:order|rate)|(?:upper|lower|"
+                      r"regret|generali[sz]ation|error) bounds?|(?:minimax|near)[- ]?optimal)\b",
+                      re.IGNORECASE)
+_SUPPORT = re.compile(r"\b(effective\w*|efficacy|competitive|comparable|superior\w*|"
+                      r"significant\w*|substantial\w*|robust\w*|accura\w+|experiment\w*|"
+                      r"empirical\w*|benchmarks?|leads? to|yield\w*|results? in)\b",
+                      re.IGNORECASE)
+# Background ("X has gained attention", "However, ...") and limitations are no result, unless
+# the paper states them as its finding ("we find that current models fail ...").
+_BACKGROUND = re.compile(r"^(?:however|but|yet|despite|although|though|unfortunately|"
+                         r"nonetheless|nevertheless|whereas|recent\w*|existing|prior|previous|"
+                         r"current|conventional|traditional|many|most|several)\b|\b(?:has|have)"
+                         r" (?:gained|attracted|received|drawn|garnered|achieved|shown|made)\b",
+                         re.IGNORECASE)
+_SHORTFALL = re.compile(r"\b(fail\w*|limitations?|struggl\w*|lacks?|lacking|suffer\w*|"
+                        r"remains? (?:challenging|unclear|open|difficult|elusive)|poorly|unable|"
+                        r"cannot|inability|drawbacks?|shortcomings?)\b", re.IGNORECASE)
+# "We suspect this can be improved", "future work": a hope, not a finding.
+_HEDGE = re.compile(r"\bwe (?:suspect|hope|conjecture|believe|expect|speculate)|\bfuture (?:work|"
+                    r"research|directions?|refinements?)|\bcan be (?:further )?improved|"
+                    r"\bremains? to be\b|\bis left\b", re.IGNORECASE)
+_SECONDARY = re.compile(r"^(?:also|additionally|further(?:more)?|moreover|besides|in addition,)"
+                        r"|\bwe (?:also|further|additionally)\b", re.IGNORECASE)
+# "Code is available at https://...": a pointer, no role.
+_POINTER = re.compile(r"https?://|github|\.io\b|\bmake (?:\w+ ){0,3}available|\b(?:code|"
+                      r"codes|data|dataset|models?|checkpoints|implementation|demo)s?(?: \w+)"
+                      r"{0,3} (?:is|are|will be|can be) (?:\w+ )?(?:available|released|found|"
+                      r"hosted)", re.IGNORECASE)
+# The method: what the paper proposes ("we propose", "this work presents"), before what it
+# only does ("we explore", "in this paper, we ..."); a finding is never the method.
+_METHOD = re.compile(r"\b(we (?:\w+ )?(?:propose|introduce|present|develop|design|devise|"
+                     r"formulate|construct|build|create|put forward|contribute|curate|collect)"
+                     r"(?:s|d|ed)?|(?:this|our) (?:paper|work|study|article) (?:\w+ly )?(?:"
+                     r"proposes|introduces|presents|develops|designs)|we\b[^.;]{0,160}?\b(?:"
+                     r"proposing|introducing|developing|designing|(?:and|to) (?:then )?(?:propose|"
+                     r"introduce|present|develop|design)))\b", re.IGNORECASE)
+_APPROACH = re.compile(r"\b(we (?:\w+ )?(?:explor|investigat|stud|examin|analy[sz]|consider|"
+                       r"address|tackl|used?\b|using|leverag|employ|adopt|appl|train|model|"
+                       r"combin|incorporat|integrat|take|took|perform|conduct|provid|frame|"
+                       r"refram|cast|view|extend|generali[sz]|bridg|learn|estimat|"
+                       r"characteri[sz]|offer|recommend|deriv)\w*|this (?:paper|work|study|"
+                       r"article) (?:aims|explores|studies|investigates|examines|analy[sz]es|"
+                       r"considers|addresses|tackles)|(?:in this (?:paper|work|study|article)|"
+                       r"here),? we|"
+                       r"our (?:proposed )?(?:\w+ )?(?:method|approach|framework|model|algorithm|"
+                       r"system|architecture) (?:is|uses|consists|builds|comprises|relies))\b",
+                       re.IGNORECASE)
+# A problem: a challenge or a gap the paper addresses.
+_GAP = re.compile(r"^(?:yet|but|still)\b|\b(however|challeng\w*|difficult\w*|limited|"
+                  r"limitations?|lacks?|lacking|fail\w*|suffer\w*|struggl\w*|expensive|"
+                  r"costly|prohibitive|bottlenecks?|unclear|poorly|open (?:problem|question)|"
+                  r"hinder\w*|unable|overlook\w*|neglect\w*|ignor\w*|gap|vulnerab\w*|"
+                  r"prone to|inefficien\w*|unreliable|unrealistic|ill-posed|obstacles?|"
+                  r"scarc\w*|little|rarely|insufficient\w*|impractical|intractable|"
+                  r"undesirable|hard|fall\w* short|there (?:is|are|exists?) (?:no|few|little)|"
+                  r"(?:has|have) not|not been|remains? (?:\w+ )?(?:an? )?(?:open|unclear|"
+                  r"unknown|unsolved|elusive|limited|challenge|problem|question|debate)|"
+                  r"under-?explored|unexplored|understudied|susceptible|"
+                  r"less (?:explored|studied|understood))\b", re.IGNORECASE)
 
 
 def _answer(text: str, cards: list[Poster], scores: list[float] | None = None,
@@ -145,15 +236,64 @@ def not_in_session(name: str, related: list[Poster]) -> Answer:
     return _answer(text, [], abstained=True, related=related)
 
 
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip(" \"'”’)").endswith("?")
+
+
+def _result_weight(sentence: str, before_method: bool) -> float:
+    """How plainly a sentence states a finding or an outcome; 2 or more is a result."""
+    own = bool(_OWN_FINDING.search(sentence))
+    if before_method and not own:  # "X has achieved ...", before the paper says what it does
+        return 0.0
+    weight = (3.0 * bool(_OUTCOME.search(sentence)) + 3.0 * own
+              + 1.0 * bool(_CLAIMS_THAT.search(sentence))
+              + 2.0 * bool(_FINDING.search(sentence) and not own)
+              + 1.0 * bool(_SUPPORT.search(sentence)))
+    if own:  # "we show that current methods fail": a finding, about others'
+        weight -= 1.0 * bool(_SHORTFALL.search(sentence))
+    else:
+        weight -= 3.0 * bool(_BACKGROUND.search(sentence)) + 2.5 * bool(
+            _SHORTFALL.search(sentence))
+    # A hope; a finding the abstract adds ("we also show") after its main one; a finding
+    # before the method ("However, we observe that X fails"), which motivates it and is the
+    # result only when no finding follows.
+    return (weight - 3.0 * bool(_HEDGE.search(sentence))
+            - 1.5 * bool(_SECONDARY.search(sentence)) - 2.0 * before_method)
+
+
 def aspects(abstract: str) -> dict[str, str]:
-    """The problem, method and result sentences of an abstract (extractive)."""
+    """The problem, method and result sentences of an abstract (extractive); "" for a role
+    no sentence plays: a wrong label misleads more than a missing one. A question is never
+    a method or a result; it may be the problem ("How could we ...?")."""
     sentences = split_sentences(abstract) or [abstract]
-    method = next((s for s in sentences if _METHOD.search(s)), sentences[min(1, len(
-        sentences) - 1)])
-    results = [s for s in sentences if _RESULT.search(s) and s != method]
-    result = results[-1] if results else sentences[-1]
-    problem = sentences[0] if sentences[0] not in (method, result) else ""
-    return {"problem": problem, "method": method, "result": result if result != method else ""}
+    usable = [i for i, s in enumerate(sentences) if not _is_question(s)
+              and not _POINTER.search(s)]
+    # What the paper proposes, said before its results; else what it does; else nothing.
+    candidates = [i for i in usable if not _BACKGROUND.search(sentences[i])
+                  and not _CLAIMS_THAT.search(sentences[i])]
+    proposed = [i for i in candidates if _METHOD.search(sentences[i])]
+    done = [i for i in candidates if _APPROACH.search(sentences[i])
+            and not _OUTCOME.search(sentences[i]) and not _OWN_FINDING.search(sentences[i])]
+    # ("Additionally, we introduce a benchmark" after the results is not the method.)
+    first_result = min((i for i in usable if _result_weight(sentences[i], False) >= 2
+                        and i not in proposed and i not in done), default=len(sentences))
+    method = next((i for i in proposed if i < first_result),
+                  next((i for i in done if i < first_result),
+                       proposed[0] if proposed else done[0] if done else None))
+    start = method if method is not None else first_result
+    # The plainest result; of equals, the later (abstracts end on their results).
+    scored = [(_result_weight(sentences[i], i < start), i) for i in usable if i != method]
+    weight, result = max(scored, default=(0.0, 0))
+    result = result if weight >= 2 else None
+    # The problem: the first challenge, gap or question ("How could we ...?") stated before
+    # the method (just after it when the abstract opens with the method); else the opening
+    # sentence, when it is context.
+    before = range(start) if start > 0 else range(1, min(3, len(sentences)))
+    gaps = [i for i in before if i != result and not _OWN_FINDING.search(sentences[i])
+            and (_GAP.search(sentences[i]) or _is_question(sentences[i]))]
+    problem = gaps[0] if gaps else 0 if start > 0 and result != 0 else None
+    return {role: sentences[i] if i is not None else ""
+            for role, i in (("problem", problem), ("method", method), ("result", result))}
 
 
 def chat_answer(posters: int) -> Answer:

@@ -8,9 +8,8 @@ import pytest
 
 from tests.test_plans import turn_of
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_comparing_after_a_one_poster_answer_says_there_is_only_one(real_assistant):
     first = real_assistant.ask("what's at 813?")
     answer = real_assistant.ask("compare the first two", previous=turn_of("what's at 813?", first))
@@ -18,6 +17,7 @@ def test_comparing_after_a_one_poster_answer_says_there_is_only_one(real_assista
     assert "only one poster to compare" in answer.answer and "Side by side" not in answer.answer
 
 
+@pytest.mark.slow
 def test_a_message_that_is_not_about_the_posters_gets_a_plain_reply(real_assistant):
     for message in ("what's your name?", "thanks!", "what time is lunch?"):
         answer = real_assistant.ask(message)
@@ -26,6 +26,7 @@ def test_a_message_that_is_not_about_the_posters_gets_a_plain_reply(real_assista
         assert not re.search(r"#\s*\d|\bboard \d", answer.answer)  # nothing reads as a citation
 
 
+@pytest.mark.slow
 def test_more_after_an_answer_that_showed_everything_says_so(real_assistant):
     question = "Which posters are about knowledge distillation?"
     first = real_assistant.ask(question)
@@ -35,6 +36,7 @@ def test_more_after_an_answer_that_showed_everything_says_so(real_assistant):
                                                            "every poster it found")
 
 
+@pytest.mark.slow
 def test_a_list_cut_short_says_how_many_were_found_and_how_to_see_them():
     from assistant.compose import topic_answer
     from tests.conftest import poster
@@ -48,9 +50,83 @@ def test_a_list_cut_short_says_how_many_were_found_and_how_to_see_them():
     assert "Showing" not in whole.answer
 
 
+@pytest.mark.slow
 def test_a_name_asked_of_is_found_inside_a_longer_name():
     from assistant.answer import best_sentence
 
     abstract = ("We propose a new dataset of ships and floating matter. "
                 "Its detector fuses both images with DoubleFPN at every scale.")
     assert "DoubleFPN" in best_sentence("what is the FPN variant?", abstract)
+
+
+# Abstracts written for these tests: each row names the role a reader would give a sentence,
+# or "" where no sentence plays it (saying nothing beats a wrong label).
+_LIMITED = ("Retrieval-augmented models answer open-domain questions. We present RAGLite, a small "
+            "reader that reuses the retriever's index. Experiments on three benchmarks show that "
+            "RAGLite improves exact match by 4.2% over the strongest baseline. A qualitative "
+            "analysis demonstrates where RAGLite fails on multi-hop questions.")
+_ASKING = ("Convolutional networks are biased toward texture. How could we introduce more shape "
+           "bias into them? We propose SparseTop, a rule that keeps the k strongest activations "
+           "per layer. We find that SparseTop doubles the shape bias of a ResNet-50.")
+_BACKGROUND = ("Diffusion models have achieved remarkable success in image synthesis. However, "
+               "sampling them remains slow. We propose StepSaver, an ODE solver that reuses the "
+               "previous step's score. StepSaver is simple to implement.")
+_THEORY = ("Local Bayesian optimization has shown strong empirical performance in high "
+           "dimensions. Yet little is known about its behaviour. We analyse a trust-region "
+           "variant of local Bayesian optimization. We prove that it converges at a rate that "
+           "does not depend on the dimension.")
+_SECONDARY = ("Knowledge distillation speeds up molecular models. In this paper, we devise a "
+              "feature-matching loss for equivariant students. Moreover, we conduct a study of "
+              "every component of our framework. Students trained this way close 90% of the gap "
+              "to their teachers. Extending these experiments to proteins is left to future "
+              "work.")
+_POINTER = ("Sign language datasets are small. We collect 40 hours of signing from 12 signers. "
+            "Our data are released at https://example.org/signs.")
+
+
+@pytest.mark.parametrize(("abstract", "role", "expected"), [
+    # a finding, not the limitation after it
+    (_LIMITED, "result", "Experiments on three benchmarks show that RAGLite improves exact "
+                         "match by 4.2% over the strongest baseline."),
+    # a question is no method (nor a result); it may be the problem
+    (_ASKING, "method", "We propose SparseTop, a rule that keeps the k strongest activations "
+                        "per layer."),
+    (_ASKING, "problem", "How could we introduce more shape bias into them?"),
+    # background ("X has achieved ...") is no result, and the gap is the problem
+    (_BACKGROUND, "result", ""),
+    (_BACKGROUND, "problem", "However, sampling them remains slow."),
+    # no opening context as a result; a theorem is one
+    (_THEORY, "result", "We prove that it converges at a rate that does not depend on the "
+                        "dimension."),
+    (_THEORY, "method", "We analyse a trust-region variant of local Bayesian optimization."),
+    # the method is what the paper proposes first, not an add-on ("Moreover, we conduct ...")
+    (_SECONDARY, "method", "In this paper, we devise a feature-matching loss for equivariant "
+                           "students."),
+    # ... and a plan for future work is no result
+    (_SECONDARY, "result", "Students trained this way close 90% of the gap to their teachers."),
+    # where the data are is no result
+    (_POINTER, "result", ""),
+])
+def test_each_sentence_of_an_abstract_gets_the_role_it_plays(abstract, role, expected):
+    from assistant.compose import aspects
+
+    assert aspects(abstract)[role] == expected
+
+
+def test_a_question_in_an_abstract_is_never_its_method_or_result():
+    from assistant.compose import aspects
+
+    parts = aspects(_ASKING)
+    assert not parts["method"].endswith("?") and not parts["result"].endswith("?")
+
+
+def test_a_comparison_labels_a_finding_as_the_result_and_omits_a_result_it_lacks():
+    from assistant.compose import compare_answer
+    from tests.conftest import poster
+
+    answer = compare_answer([poster(101, _LIMITED), poster(102, _BACKGROUND)]).answer
+    first, second = answer.split("\n\n")[1:]
+    assert "- Result: Experiments on three benchmarks show that RAGLite improves" in first
+    assert "fails on multi-hop" not in first
+    assert "- Problem: However, sampling them remains slow." in second
+    assert "Result:" not in second  # none of its sentences is a finding
