@@ -158,6 +158,12 @@ class Assistant:
         return self._opened.sessions
 
     @property
+    def location(self) -> str:
+        """Where the session is, as its page says ("" when it does not)."""
+        sources = self.index.manifest.sources
+        return sources[0].get("location", "") if sources else ""
+
+    @property
     def backend_label(self) -> str:
         return self.llm.label if self.llm else "extractive"
 
@@ -273,7 +279,8 @@ class Assistant:
         cards = self.search.named_cards(plan, where)
         where = self.plan_filter(plan, where)
         if plan.intent == "chat":
-            return compose.chat_answer(len(self.cards))
+            return compose.chat_answer(len(self.cards),
+                                       self.location if plan.asks == "place" else "")
         if plan.intent == "overview":
             return session_overview(self)
         if plan.intent == "summarize":
@@ -282,6 +289,13 @@ class Assistant:
             if cards:
                 return compose.named_answer(cards)
             name = named_paper(question)
+            terms = term_set(name)
+            titled = [c for c in self.cards if terms and terms <= self._opened.title_terms(c.ref)]
+            if len(titled) >= 2:
+                # "where is the nerf poster?": a subject several titles name, not one paper's
+                # name: the posters about it
+                return self.search_answer(replace(plan, intent="search", topic=name), where,
+                                          retriever, k)
             related = self.candidates(strip_frame(name), where, retriever)[:3]
             return compose.not_in_session(name, [self.index.cards[c.key] for c in related])
         if plan.intent in ("similar", "poster", "compare") and plan.topic and (
@@ -316,6 +330,8 @@ class Assistant:
             return compose.none_admitted(f"posters by {' and '.join(plan.authors)}")
         if not plan.topic and (plan.has_filters() or plan.within is not None):
             admitted = self.search.admitted(where)
+            if not admitted and plan.within == frozenset():
+                return compose.nothing_more()  # "more" when no list goes on
             if not admitted:
                 return compose.none_admitted(scope(plan))
             # every one asked for ("all the spotlights": 45), unless a wall of them

@@ -296,10 +296,15 @@ def aspects(abstract: str) -> dict[str, str]:
             for role, i in (("problem", problem), ("method", method), ("result", result))}
 
 
-def chat_answer(posters: int) -> Answer:
+def chat_answer(posters: int, place: str = "") -> Answer:
     """A message that is not about the posters (thanks, "who are you?", "when is lunch?"):
     what the assistant can do, citing nothing (no board number either: an example board
-    would read as a citation)."""
+    would read as a citation). `place`: where the session is, when that was asked and the
+    session page says it."""
+    if place:
+        return Answer(answer=f"The session is in {place}, as its page says (the page gives "
+                      "no time). Ask me about its posters: a topic, a board number or an "
+                      "author.", citations=[], sources=[], abstained=True)
     return Answer(answer=f"I answer questions about the {posters} posters of this session and "
                   "cite the boards to walk to: ask about a topic (*which posters are about "
                   "federated learning?*), a board number, an author, or *what's in this "

@@ -124,6 +124,7 @@ _BARE_BOARD = re.compile(r"\b(?:like|than|to|vs\.?|versus|and|or|with|compare|be
                          # "tell me about 1128", "details on 1128", "1128?": a number that
                          # ends the question after a preposition, or is all of it
                          r"(?:\b(?:about|on|at|of|for|is|by|behind|from|presented|presents|"
+                         r"presenting|present|showing|"
                          r"wrote|authored|made|visit|explain|describe|summari[sz]e)\s+|^)"
                          r"(\d{3,7})\s*[?.!]*$|"
                          # the subject of a question: "is 509 an oral?", "does 220 need a
@@ -919,17 +920,33 @@ class Vocabulary:
     dictionary: frozenset[str] = frozenset()  # words known to be spelt right anyway
     _deletes: dict[str, list[str]] | None = None
     postings: dict[str, frozenset[int]] = field(default_factory=dict)  # word -> its texts
+    # "object-centric": hyphenated pairs the texts write, never with a space
+    compounds: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, texts: Iterable[str], dictionary: Iterable[str] = ()) -> Vocabulary:
         counts: dict[str, int] = {}
         postings: dict[str, set[int]] = {}
+        hyphenated: dict[str, int] = {}
+        spaced: set[str] = set()
+        alone: set[str] = set()
         for number, text in enumerate(texts):
-            for word in re.findall(r"[a-z]+", fold(text)):
+            folded = fold(text)
+            for word in re.findall(r"[a-z]+", folded):
                 counts[word] = counts.get(word, 0) + 1
                 postings.setdefault(word, set()).add(number)
+            for pair in set(re.findall(r"(?<![a-z-])[a-z]+-[a-z]+(?![a-z-])", folded)):
+                hyphenated[pair] = hyphenated.get(pair, 0) + 1
+            words = re.findall(r"[a-z]+|[^a-z\s]+", folded)
+            spaced.update(f"{a}-{b}" for a, b in pairwise(words))
+            alone.update(re.findall(r"(?<![a-z-])[a-z]+(?![a-z-])", folded))
+        # Only a pair with a word that never stands alone ("centric"): "energy based" finds
+        # its posters as typed.
         return cls(counts, frozenset(dictionary),
-                   postings={w: frozenset(n) for w, n in postings.items()})
+                   postings={w: frozenset(n) for w, n in postings.items()},
+                   compounds=frozenset(p for p, n in hyphenated.items()
+                                       if n >= 2 and p not in spaced
+                                       and not set(p.split("-")) <= alone))
 
     def _variants(self) -> dict[str, list[str]]:
         """Each word of five letters or more under every one-letter deletion (built once)."""
@@ -994,7 +1011,13 @@ def correct_typos(text: str, vocabulary: Vocabulary) -> str:
             return word
         return vocabulary.correct(word, context)
 
-    return re.sub(r"[A-Za-z]+", fix, text)
+    def join(match: re.Match) -> str:  # "object centric" -> "object-centric"
+        pair = f"{match.group(1)}-{match.group(2)}"
+        return pair if fold(pair) in vocabulary.compounds else match.group(0)
+
+    fixed = re.sub(r"[A-Za-z]+", fix, text)
+    return re.sub(r"(?<![\w-])([A-Za-z]+) ([A-Za-z]+)(?![\w-])", join, fixed) if (
+        vocabulary.compounds) else fixed
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -1026,6 +1049,8 @@ _SHORTHAND = ((re.compile(r"(?:#|\bno\.)\s*of\b", re.IGNORECASE), "number of"),
               (re.compile(r"(?<=[a-z] )nets\b"), "networks"),
               # the field's shorthand that is no acronym
               (re.compile(r"\brec-?sys\b", re.IGNORECASE), "recommender systems"),
+              (re.compile(r"\b(wh(?:at|ere|o|en)|how)s\b"), r"\1's"),  # "whats in this session"
+              (re.compile(r"\bwat\b(?=\s+(?:r|are|is|s|about|do|does|did|was)\b)"), "what"),
               (re.compile(r"(?<![\w'-])u(?![\w'-])"), "you"),
               (re.compile(r"(?<![\w'-])r(?=\s+(?:there|they|you|those|these|them|any|all|the)\b)"),
                "are"),
@@ -1319,7 +1344,7 @@ _FILLER = frozenset("""posters poster papers paper works stuff things thing ones
 em all pls plz please which that are is there any anything something numbered lol thx thanks
 hey hi ok okay so just really kinda sorta maybe talks talk catch visit check should would could
 i i'm im me my mine his her hers their theirs its our ours he she they them into vs versus
-actually compare comparison what's whats etc here""".split())
+actually compare comparison what's whats etc here everything""".split())
 # A quoted phrase; an apostrophe inside a word ("I'm", "model's") is not a quote mark.
 _QUOTED = re.compile(r"(?:[\"“‘]|(?<![A-Za-z])')([^\"”’]{3,80}?)(?:[\"”’]|'(?![A-Za-z]))")
 # "... in the title", "whose titles contain ...": a filter on titles, not a topic.
@@ -1454,10 +1479,23 @@ _VENUE_ASK = re.compile(
     r"recommend|any (?:good\s+)?(?:recommendations?|tips)|recommend)\b", re.IGNORECASE)
 
 
+# Where or when the session itself is: "where is the session held?", "where's this?".
+_SESSION_PLACE = re.compile(
+    r"^(?:and\s+)?(?:where|when)\s*(?:is|'s|are|does|do)\s+(?:the\s+|this\s+)?(?:(?:poster\s+)?"
+    r"session|hall|posters?(?:\s+session)?|it|this)(?:\s+(?:\d+|two))?(?:\s+(?:be\s+)?(?:held|"
+    r"located|taking place|happening|running|on|take place|start|happen))?\s*[?.!]*$",
+    re.IGNORECASE)
+
+
+def asks_place(question: str) -> bool:
+    """Whether a (normalized) message asks where or when the session is."""
+    return bool(_SESSION_PLACE.match(question.strip()))
+
+
 def is_chat(question: str) -> bool:
     """Whether a (normalized) message is chat rather than a question about the posters."""
     text = question.strip()
-    if _CHAT_ALONE.match(text) or _CHAT_SELF.search(text):
+    if _CHAT_ALONE.match(text) or _CHAT_SELF.search(text) or asks_place(text):
         return True
     return bool(_VENUE_ASK.search(text) and _VENUE.search(text)
                 and not re.search(r"\b(?:posters?|papers?|boards?|orals?|spotlights?)\b|#\s*\d",
@@ -1521,7 +1559,7 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
         if plan.intent in ("search", "count", "summarize") and plan.topic:
             return replace(plan, excluding=excluding)
     if is_chat(question):
-        plan = Plan(intent="chat")
+        plan = Plan(intent="chat", asks="place" if asks_place(question) else "")
         return plan if previous is None else _carried(plan, previous)
     follow = _follow_up(question, catalog, titles, previous)
     plan = follow if follow is not None else fresh_plan(question, catalog, titles)
@@ -1933,6 +1971,9 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
         # "show me more": the same question, the posters of its result set not yet shown
         return replace(previous.plan, intent="search", within=frozenset(
             previous.results[previous.shown:]))
+    if _MORE.match(question.strip()) and not fresh.topic and not fresh.has_filters():
+        # "more" after one poster's answer: no list goes on; said so, not "not covered"
+        return Plan(intent="search", topic=_thread(previous), within=frozenset())
     done_for = _DOES_IT_FOR.match(question.strip())
     if done_for and (thread := _thread(previous)):
         # "and the one that does it for diffusion models?": what the conversation was on,
@@ -1960,7 +2001,10 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
             and previous.plan.intent in ("search", "count") and not _AMONG.search(question)
             and not _about_the_one(question)  # "is it an oral?" asks of a poster
             and (_CONTINUES.match(question) or _ELIDED.match(question)
-                 or (len(question.split()) <= 4 and fresh.intent != "count"))):
+                 or (len(question.split()) <= 4 and fresh.intent != "count"
+                     # "posters by erik sudderth", "anything from X": a new subject, a
+                     # person; only a kind or a range is short for the same topic
+                     and not fresh.authors))):
         # "and in the 1100s?", "only the orals", "what about spotlights": the same topic,
         # the filters this question names. "how many orals?" is a whole question about the
         # session ("and how many are orals?" continues).

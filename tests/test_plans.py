@@ -381,3 +381,45 @@ def test_a_person_with_no_poster_here_is_said_to_have_none(real_assistant):
     # "posters by Geoffrey Hinton?" got the generic "do not seem to cover that".
     answer = real_assistant.ask("posters by Geoffrey Hinton?")
     assert answer.citations == [] and answer.answer == "There are no posters by Geoffrey Hinton."
+
+
+def test_asking_for_a_person_after_a_topic_starts_afresh(real_assistant):
+    # "posters by erik sudderth" after "nerf" answered "None of the posters by Erik Sudderth
+    # seems to be about “nerf”": a person asked for is a new subject.
+    first = real_assistant.ask("nerf")
+    by = real_assistant.ask("posters by erik sudderth", previous=turn_of("nerf", first))
+    assert set(by.citations) == {1214, 1217}, by.answer
+    # a kind is still short for the same topic
+    orals = real_assistant.ask("only the orals", previous=turn_of("nerf", first))
+    assert "nerf" in orals.plan.topic.lower()
+
+
+def test_more_when_no_list_goes_on_says_so(real_assistant):
+    # "more" after one poster's card, or after a list shown whole, was "The posters in this
+    # session do not seem to cover that." / "There are no oral posters of the previous answer."
+    for asked in ("what's at 813", "orals"):
+        first = real_assistant.ask(asked)
+        more = real_assistant.ask("more", previous=turn_of(asked, first))
+        assert more.citations == []
+        assert "already showed every poster" in more.answer, more.answer
+
+
+def test_texting_and_sloppy_forms_are_read(real_assistant):
+    assert real_assistant.ask("whats in this session").plan.intent == "overview"
+    oral = real_assistant.ask("wat r the oral posters on LLMs")
+    assert oral.citations and {524, 813} <= set(oral.citations), oral.answer
+    assert real_assistant.ask("who is presenting 813").citations == [813]
+    assert real_assistant.ask("list everything in the 1300s").citations[:2] == [1300, 1301]
+    # the session's place, from its page, not "no poster is called 'held'"
+    place = real_assistant.ask("where is the session held?")
+    assert "Great Hall" in place.answer and place.citations == []
+    # a subject several titles name is no paper's name: its posters
+    nerf = real_assistant.ask("where is the nerf poster")
+    assert len(nerf.citations) >= 3 and not nerf.abstained, nerf.answer
+
+
+def test_a_compound_typed_with_a_space_is_the_compound(real_assistant):
+    # "object centric learning" abstained ("no poster mentions 'centric'"): the session
+    # writes only "object-centric".
+    answer = real_assistant.ask("object centric learning")
+    assert not answer.abstained and {1018, 915, 702} <= set(answer.citations), answer.answer
