@@ -106,11 +106,19 @@ class OpenedStore:
         return self._stem_df
 
     def plain(self, key: PosterKey) -> tuple[str, frozenset[str]]:
-        """A poster's title and abstract as written, and its set of lower-case words."""
+        """A poster's title and abstract as written (and the acronyms whose long form it
+        writes), and its set of lower-case words."""
         found = self._plain.get(key)
         if found is None:
             card = self.index.cards[key]
             text = f"{card.title} . {card.abstract}"
+            # A poster writing an acronym's long form carries the acronym ("partial
+            # differential equations": "PDEs"), as the question may say it either way.
+            said = fold(text)
+            shorts = [short for short, spelt in self.acronyms().items()
+                      if fold(short) not in said and fold(spelt) in said]
+            if shorts:
+                text = f"{text} . {' '.join(shorts)}"
             found = self._plain[key] = (text, frozenset(re.findall(r"[a-z]+", fold(text))))
         return found
 

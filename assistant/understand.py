@@ -1923,9 +1923,11 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
     if previous is None:
         return None
     fresh = fresh_plan(question, catalog, titles)
-    if (fresh.intent == "summarize" and _PRONOUN_ONLY.match(fresh.topic.strip())
-            and previous.plan.topic):  # "summarize them": the area asked about before
-        return replace(fresh, topic=previous.plan.topic)
+    if fresh.intent == "summarize" and _PRONOUN_ONLY.match(fresh.topic.strip()):
+        if previous.plan.topic:  # "summarize them": the area asked about before
+            return replace(fresh, topic=previous.plan.topic)
+        if previous.results:  # after one poster's card, or a list by filters: those posters
+            return Plan(intent="poster", boards=tuple(previous.results[:previous.shown or 1]))
     if fresh.intent != "summarize" and _summary_alone(question) and (
             thread := _thread(previous)):
         # "what are the main themes?", "give me an overview": of what the conversation is on

@@ -423,3 +423,17 @@ def test_a_compound_typed_with_a_space_is_the_compound(real_assistant):
     # writes only "object-centric".
     answer = real_assistant.ask("object centric learning")
     assert not answer.abstained and {1018, 915, 702} <= set(answer.citations), answer.answer
+
+
+def test_an_acronym_is_carried_by_a_poster_writing_its_long_form(real_assistant):
+    # "neural operators for PDEs" abstained: #426 writes "partial differential equations",
+    # never "PDE", so no neural-operator poster seemed to carry the qualifier.
+    answer = real_assistant.ask("neural operators for PDEs")
+    assert not answer.abstained and 426 in answer.citations, answer.answer
+
+
+def test_summarize_them_after_one_poster_summarizes_that_poster(real_assistant):
+    # it summarized every score-matching poster of the session, or abstained on "them"
+    first = real_assistant.ask("what's at 1222")
+    again = real_assistant.ask("summarize it", previous=turn_of("what's at 1222", first))
+    assert again.citations == [1222], again.answer
