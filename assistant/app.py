@@ -39,6 +39,9 @@ from assistant.themes import named_by_terms
 KINDS = ["poster", "spotlight", "oral"]
 ALL_SESSIONS = "All sessions"
 CITATION = CANONICAL  # `[#812]`, and `[S3 #812]` where sessions reuse boards
+# Every question the page suggests (the chips and the box's placeholder) gets a cited answer
+# from this session: tests/test_app.py asks each one through the app.
+ASK_EXAMPLE = "is anyone doing diffusion for image editing?"
 EXAMPLES = [
     "Is anyone generating synthetic MILP instances for solvers?",
     "What is Bernhard Schölkopf presenting?",
@@ -100,6 +103,8 @@ abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--primary-70
 /* The chat's label and its Clear / Copy-all icons float over the chat's top edge: the
    messages scroll in the band below them, so no word passes under an icon. */
 #chatbot .bubble-wrap{margin-top:28px;height:calc(100% - 28px);padding-top:var(--spacing-md)}
+/* the greeting (the empty chat's placeholder) set in from the chat's edges */
+#chatbot .placeholder{padding:0 var(--spacing-xxl)}
 /* ...and so does "scroll to the latest message", which floated over the words at the bottom */
 #chatbot .scroll-down-button-container{top:1px;bottom:auto;left:auto;right:56px;transform:none}
 #chatbot .scroll-down-button-container button{width:24px;height:24px;padding:2px}
@@ -111,7 +116,15 @@ abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--primary-70
   #chatbot{height:58vh !important;max-height:58vh}
   #sources-box{max-height:none}
   #sources-box .pc-abstract,#sources-box .pc-authors{display:none}
-  #examples{max-height:96px;overflow-y:auto}
+  /* The chat's column gives its parts to the page's row, so they can be put in the order a
+     phone needs: the chat, the box, then before any answer the example chips (all of them)
+     and after one the tabs with its sources, ahead of the chips and the download. */
+  #main-row{flex-wrap:wrap !important}
+  #chat-col{display:contents !important}
+  #main-row>#chat-col>*,#main-row>#side-col{flex:1 1 100% !important;min-width:100% !important}
+  #chatbot{order:1}#ask-row{order:2}#examples{order:3}#side-col{order:4}#download-row{order:5}
+  #main-row:has(#sources-box .poster-card) #examples{order:4}
+  #main-row:has(#sources-box .poster-card) #side-col{order:3}
   /* the conversation's file on its own line: beside the button its name was cut to ".md" */
   #chat-file{flex:1 1 100% !important;min-width:100% !important}
   .pc-actions button,.rl-item button{font-size:.9em;padding:6px 11px}
@@ -401,6 +414,16 @@ def dom_id(ref: Ref) -> str:
     return str(ref) if isinstance(ref, int) else re.sub(r"[^A-Za-z0-9]+", "-", ref).strip("-")
 
 
+# The score `compose`, `search` and `summarize` give a poster they did not rank (an author's
+# posters, a summary, a board, a filter's listing): a cosine is never exactly 1.
+UNRANKED = 1.0
+
+
+def ranked_score(score: float) -> float | None:
+    """A source's relevance when it is one (a search ranked the poster), else None."""
+    return None if score >= UNRANKED else score
+
+
 def card_html(card: Poster, score: float | None = None, starred: bool = False) -> str:
     award = f" · {escape(card.award)}" if card.award else ""
     relevance = f" · relevance {score:.2f}" if score is not None else ""
@@ -465,15 +488,15 @@ def filters_markdown(filters: str) -> str:
 
 def sources_html(answer: Answer | None, cited: list[int], by_board: dict[Ref, Poster],
                  starred: Iterable[int] = ()) -> str:
-    """This answer's posters with their relevance, then earlier ones (their citations still
-    open cards)."""
+    """This answer's posters (with their relevance where a search ranked them), then earlier
+    ones (their citations still open cards)."""
     if answer is None and not cited:
         return ('<div class="sources-h">Sources</div><p>The posters an answer cites appear '
                 'here, each with ☆ Star, Similar posters and Ask about this.</p>')
     starred = set(starred)
     now = [s.cited_as() for s in answer.sources] if answer else []
     parts = ['<div class="sources-h">Sources of this answer</div>']
-    parts += [card_html(by_board[s.cited_as()], s.score, s.cited_as() in starred)
+    parts += [card_html(by_board[s.cited_as()], ranked_score(s.score), s.cited_as() in starred)
               for s in (answer.sources if answer else []) if s.cited_as() in by_board]
     if not now:
         parts.append("<p>No poster cited.</p>")
@@ -1104,7 +1127,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def stopped(history: list[dict]) -> list[dict]:
         history = list(history or [])
         if len(history) > 1 and history[-1].get("role") == "assistant" and (
-                history[-2].get("role") == "user"):  # never the welcome message
+                history[-2].get("role") == "user"):  # only an answer being written
             text = text_of(history[-1].get("content")).replace(TYPING, "")
             history[-1] = {"role": "assistant", "content": f"{text}\n\n{STOPPED}".strip()}
         return history
@@ -1115,12 +1138,19 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def liked(answers: dict | None, like: gr.LikeData) -> None:
         record = (answers or {}).get(str(like.index))
         if record is None or like.liked not in (True, False):
-            return  # the welcome message, or a verdict taken back
+            return  # an answer that failed, or a verdict taken back
         feedback.record(assistant.settings.store, liked=bool(like.liked), answer=record)
 
     def export_chat(history: list[dict], answers: dict | None) -> str:
         return write_conversation(conversation_markdown(
             list(history or []), answers or {}, assistant.index.by_board, session))
+
+    def star_choices(cited: list[Ref] | None, ticked: list[str] | None) -> dict:
+        """The posters cited so far, as the reading list tab offers them to star; what is
+        ticked stays ticked."""
+        by_board = assistant.index.by_board
+        choices = [star_label(by_board[b]) for b in cited or [] if b in by_board]
+        return gr.update(choices=choices, value=[t for t in ticked or [] if t in choices])
 
     def star(selected: list[str] | None, reading: list[int] | None) -> tuple:
         by_board = assistant.index.by_board
@@ -1183,33 +1213,35 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
     with gr.Blocks(title=f"posters — {session}") as demo:
         gr.Markdown(f"## Poster assistant — {escape(session)}", elem_id="title")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=340):
+        with gr.Row(equal_height=False, elem_id="main-row"):
+            with gr.Column(scale=3, min_width=340, elem_id="chat-col"):
+                # The greeting is the empty chat's placeholder, not a message: a message
+                # carries Retry, Undo and thumbs, which mean nothing on a greeting.
                 chatbot = gr.Chatbot(
-                    value=[{"role": "assistant", "content": welcome(assistant)}],
-                    elem_id="chatbot", height=560, label="Chat", buttons=["copy", "copy_all"],
+                    value=[], placeholder=welcome(assistant), elem_id="chatbot", height=560,
+                    label="Chat", buttons=["copy", "copy_all"],
                     autoscroll=False,  # the page brings each new question to the top instead
                     # Messages are inert Markdown plus our own <abbr>/<sub>/<span> tags (see
                     # `inert`); no other tag and no LaTeX renderer is needed on data or model
                     # text.
                     sanitize_html=True, allow_tags=False, latex_delimiters=[],
                     feedback_options=["Like", "Dislike"])
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=True, elem_id="ask-row"):
                     msg = gr.Textbox(elem_id="msg", show_label=False, scale=5, autofocus=True,
                                      lines=1, max_lines=4, submit_btn=False,
-                                     placeholder="Ask about the posters, e.g. "
-                                     "'is anyone doing diffusion for video editing?'")
+                                     placeholder=f"Ask about the posters, e.g. '{ASK_EXAMPLE}'")
                     send = gr.Button("Ask", elem_id="send", variant="primary", scale=1,
                                      min_width=70)
                     stop = gr.Button("Stop", elem_id="stop", variant="stop", scale=1,
                                      min_width=70, visible=False)
                 gr.Examples(EXAMPLES, inputs=[msg], label="Try", elem_id="examples")
-                with gr.Row():
+                with gr.Row(elem_id="download-row"):
                     export_chat_btn = gr.Button("Download conversation (.md)", size="sm",
                                                 elem_id="export-chat")
                     chat_file = gr.File(label="Conversation", elem_id="chat-file",
                                         visible=False)
-            with gr.Column(scale=2, min_width=340), gr.Tabs(elem_id="side") as tabs:
+            with gr.Column(scale=2, min_width=340, elem_id="side-col"), \
+                    gr.Tabs(elem_id="side") as tabs:
                 with gr.Tab("Sources", id="sources-tab", elem_id="sources-tab"):
                     sources = gr.HTML(sources_html(None, [], by_board), elem_id="sources-box")
                 with gr.Tab("Map", id="map-tab", elem_id="map-tab"):
@@ -1217,9 +1249,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Tab("Reading list", id="reading-tab", elem_id="reading-tab"):
                     reading_view = gr.HTML(reading_html([], by_board), elem_id="reading-list")
                     share = gr.HTML("", elem_id="share-box")
-                    to_star = gr.Dropdown([], multiselect=True, allow_custom_value=True,
-                                          label="Star posters cited so far",
-                                          elem_id="to-star")
+                    # A list one sees, not a dropdown that looked empty until opened.
+                    to_star = gr.CheckboxGroup(
+                        [], label="Star posters cited so far", elem_id="to-star",
+                        info="The posters the answers cite: tick some, then add them.")
                     star_btn = gr.Button("★ Add to reading list", elem_id="star", size="sm")
                     with gr.Row():
                         export_btn = gr.Button("Download (.md, .csv)", elem_id="export",
@@ -1272,15 +1305,14 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                       api_visibility="private", show_progress="hidden")
             turn.then(lambda: (gr.update(visible=True), gr.update(visible=False)), None,
                       [send, stop], api_visibility="private", queue=False)
+            turn.then(star_choices, [cited, to_star], [to_star], api_visibility="private",
+                      show_progress="hidden")
             return turn
 
         ui_turn = answered(gr.on(
             [msg.submit, send.click],
             lambda m: ("", m, gr.update(visible=False), gr.update(visible=True)), msg,
             [msg, pending, send, stop], queue=False, api_visibility="private"), "chat_ui")
-        ui_turn.then(lambda c: gr.update(choices=[star_label(assistant.index.by_board[b])
-                                                  for b in c if b in assistant.index.by_board]),
-                     [cited], [to_star], api_visibility="private", show_progress="hidden")
         retry = answered(chatbot.retry(
             lambda h: (*last_user_message(list(h or [])), gr.update(visible=False),
                        gr.update(visible=True)), [chatbot],
@@ -1299,7 +1331,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         list_outputs = [reading_view, reading, saved, share]
         action_go.click(act, [action, reading], list_outputs, queue=False,
                         api_visibility="private")
-        star_btn.click(star_ui, [to_star, reading], list_outputs, api_visibility="private")
+        star_btn.click(star_ui, [to_star, reading], list_outputs, api_visibility="private").then(
+            lambda: gr.update(value=[]), None, [to_star], api_visibility="private",
+            show_progress="hidden")
         import_btn.upload(import_list, [import_btn, reading], list_outputs,
                           api_visibility="private")
         demo.load(opened, [saved], [*list_outputs, tabs], api_visibility="private")
@@ -1312,8 +1346,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         map_button = gr.Button(visible=False)
         map_button.click(lambda boards: map_html(assistant, boards), [last_answer],
                          [session_map], api_name="map")
+        # `/star` takes any labels ("#813 · Scaling", "S3 #812"), not only the ticked ones.
+        star_pick = gr.Dropdown([], multiselect=True, allow_custom_value=True, visible=False)
         star_api = gr.Button(visible=False)
-        star_api.click(star, [to_star, reading], [reading_view, reading], api_name="star")
+        star_api.click(star, [star_pick, reading], [reading_view, reading], api_name="star")
         export_btn.click(export, [reading], [files], api_name="export")
         _register_api(assistant)
     return demo

@@ -228,3 +228,43 @@ def test_every_marked_dot_gets_a_label_apart_from_the_rest_even_in_a_crowd():
         assert abs((line[0] - x) ** 2 + (line[1] - y) ** 2 - DOT_R ** 2) < 0.01
         assert box[0] <= line[2] <= box[2] and box[1] <= line[3] <= box[3]
         assert not any(crosses(line, other) for other in boxes if other != box)
+
+
+def suggested_questions(client) -> list[str]:
+    """What the running page suggests asking: the example chips and the example quoted in the
+    message box's placeholder (read from the page's own configuration)."""
+    props = {c["props"].get("elem_id"): c["props"] for c in client.config["components"]}
+    quoted = re.findall(r"e\.g\. '([^']+)'", props["msg"]["placeholder"])
+    return quoted + [sample[0] for sample in props["examples"]["samples"]]
+
+
+def test_every_question_the_page_suggests_gets_a_cited_answer(client):
+    """A suggestion the assistant refuses is the worst first impression: each chip and the
+    placeholder's example, asked as the page would ask it, is answered with citations."""
+    suggested = suggested_questions(client)
+    assert len(suggested) == 7  # the placeholder's example and six chips
+    for question in suggested:
+        _, text, sources = ask(client, question)
+        assert "do not seem to cover" not in text and cited(text), question
+        assert 'class="poster-card"' in sources, question
+
+
+def card_heads(sources: str) -> list[str]:
+    """The head line of each card of this answer, as the Sources tab shows it."""
+    now = sources.split("Earlier in this conversation")[0]
+    return [re.sub(r"<[^>]+>", "", head) for head in
+            re.findall(r'<div class="pc-head">(.*?)</div>', now)]
+
+
+def test_a_relevance_is_shown_only_for_posters_a_search_ranked(client):
+    """An author's posters, a summary, a board and a filter's listing are not ranked: their
+    cards said "relevance 1.00", a number that meant nothing; a topic's posters show theirs."""
+    for question in ("What is Bernhard Schölkopf presenting?",
+                     "Summarize the work on federated learning", "What's at #813?",
+                     "Which posters are orals?"):
+        _, _, sources = ask(client, question)
+        heads = card_heads(sources)
+        assert heads and not any("relevance" in head for head in heads), (question, heads)
+    _, _, sources = ask(client, "Which posters are about federated learning?")
+    heads = card_heads(sources)
+    assert len(heads) >= 2 and all(re.search(r"relevance 0\.\d\d", h) for h in heads), heads

@@ -117,6 +117,45 @@ def test_question_citation_and_poster_card(page, tmp_path):
     assert (tmp_path / "answer.png").stat().st_size > 10_000
 
 
+def test_the_greeting_carries_no_message_buttons_and_an_answer_does(browser, app_url):
+    """Retry, Undo and thumbs on the greeting meant nothing; an answer keeps them. The chat,
+    its box and the example chips stay in the left column, the tabs on the right."""
+    with opened(browser, app_url) as page:
+        chat = page.locator("#chatbot")
+        assert "391 posters" in chat.inner_text()
+        acts = "button[aria-label=Retry], button[aria-label=Undo], button[aria-label=Like]"
+        assert chat.locator(acts).count() == 0
+        ask(page, "What's at #813?")
+        assert chat.locator("button[aria-label=Like]").count() == 1
+        assert chat.locator("button[aria-label=Retry]").count() == 1
+        where = {s: page.locator(s).bounding_box() for s in ("#chatbot", "#msg", "#examples",
+                                                             "#export-chat", "#side")}
+        assert where["#chatbot"]["y"] < where["#msg"]["y"] < where["#examples"]["y"] < (
+            where["#export-chat"]["y"])
+        assert where["#side"]["x"] >= where["#chatbot"]["x"] + where["#chatbot"]["width"]
+
+
+def test_the_reading_list_offers_the_posters_cited_so_far(browser, app_url):
+    """The "Star posters cited so far" box looked empty after answers had cited posters: it
+    lists them, and the ticked ones join the reading list. The cards of an author's posters
+    show no relevance (none was ranked)."""
+    with opened(browser, app_url) as page:
+        ask(page, "What is Bernhard Schölkopf presenting?")
+        heads = page.locator("#sources-box .pc-head").all_inner_texts()
+        assert len(heads) == 2 and not any("relevance" in head for head in heads)
+        tab(page, "Reading list")
+        offered = page.locator("#to-star").inner_text()
+        assert "#823 · A Measure-Theoretic Axiomatisation of Causality" in offered
+        assert "#927 · Spuriosity" in offered
+        page.locator("#to-star label", has_text="#927").click()
+        page.locator("#star").click()
+        page.wait_for_function("() => document.querySelector('#reading-list').innerText"
+                               ".includes('#927')", timeout=10_000)
+        assert "#823" not in page.locator("#reading-list").inner_text()
+        page.wait_for_timeout(500)
+        assert page.locator("#to-star input:checked").count() == 0  # ready for the next
+
+
 def test_injected_markup_does_not_run(page):
     ask(page, "<img src=x onerror=alert(1)> which posters use transformers?")
     assert not [u for u in page.outside if u.startswith("dialog:")]

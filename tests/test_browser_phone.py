@@ -172,3 +172,28 @@ def test_the_conversation_files_name_is_shown_whole(phone):
     assert [n[0] for n in name] == ["conversation", ".md"], name
     assert all(shown > 0 and shown >= whole for _, shown, whole in name), name
     assert box(phone, "#chat-file")["x"] + box(phone, "#chat-file")["width"] <= PHONE["width"]
+
+
+# Each example chip: whether it shows whole inside the chips' box (not cut off by its edge).
+CHIPS_SHOWN = """() => { const box = document.querySelector('#examples');
+  const outer = box.getBoundingClientRect();
+  return [...box.querySelectorAll('button')].map(b => { const r = b.getBoundingClientRect();
+    return r.height > 0 && r.top >= outer.top - 1 && r.bottom <= outer.bottom + 1 &&
+      box.scrollHeight <= box.clientHeight + 1; }); }"""
+
+
+def test_an_answers_sources_come_before_the_chips_and_the_download(browser, app_url):
+    """On a phone the tabs sat under the chips and the download button: an answer's cards
+    were off the screen. Before any answer the six chips show whole under the box; after
+    one, its sources come right after the box, the chips and the download below them."""
+    with opened(browser, app_url, viewport=PHONE) as page:
+        assert page.evaluate(CHIPS_SHOWN) == [True] * 6
+        assert box(page, "#msg")["y"] < box(page, "#examples")["y"] < box(page, "#side")["y"]
+        ask(page, "What is Bernhard Schölkopf presenting?")
+        card = box(page, "#sources-box .poster-card")
+        asked = box(page, "#msg")
+        assert box(page, "#chatbot")["y"] < asked["y"] < card["y"]
+        assert card["y"] < box(page, "#examples")["y"]
+        assert card["y"] < box(page, "#export-chat")["y"]
+        assert card["y"] < asked["y"] + asked["height"] + 150  # the tabs right under the box
+        assert page.evaluate(CHIPS_SHOWN) == [True] * 6
