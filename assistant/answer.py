@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from assistant.citations import Ref, cite, guard_citations, neutralise_references, ref_text
 from assistant.poster import Poster
-from assistant.text import content_words, split_sentences, stem
+from assistant.text import content_words, is_question, split_sentences, stem
 
 CANNOT_ANSWER = "The posters in this session do not seem to cover that."
 
@@ -130,6 +130,8 @@ def best_sentence(question: str, abstract: str, title: str = "") -> str:
     names = _names_in(frozenset(wanted))
     wants_figure = bool(_QUANTITY.search(question))
     sentences = _weighed_sentences(abstract)
+    # "what's the main claim / key finding?": the sentence that states its result
+    claim = _result_of(abstract) if _CLAIM.search(question) else ""
     best, best_score = sentences[0].text, -1.0
     for sentence in sentences:
         score = sum(0.4 if w in naming else 1.0 for w in wanted & sentence.words) + (
@@ -140,10 +142,26 @@ def best_sentence(question: str, abstract: str, title: str = "") -> str:
                      if any(w in word for word in sentence.words))
         if wants_figure and sentence.figure:
             score += 2.0
+        if claim and sentence.text == claim:
+            score += 2.0
         score -= sentence.penalty
         if score > best_score:
             best, best_score = sentence.text, score
     return quoted(best)
+
+
+# A question asking for what a poster found or claims, not for a detail of it.
+_CLAIM = re.compile(r"\b(?:main|key|central|core|principal|major)\s+(?:claims?|findings?|"
+                    r"results?|takeaways?|conclusions?|contributions?)\b|\b(?:claims?|findings?|"
+                    r"takeaways?)\b|\bwhat did (?:they|the authors|it) (?:find|show|discover|"
+                    r"conclude)\b", re.IGNORECASE)
+
+
+def _result_of(abstract: str) -> str:
+    """The sentence stating the abstract's result (`compose.aspects`), "" when none does."""
+    from assistant.compose import aspects  # compose builds on this module
+
+    return aspects(abstract)["result"]
 
 
 @lru_cache(maxsize=4096)
@@ -168,10 +186,14 @@ class _Sentence(NamedTuple):
 def _weighed_sentences(abstract: str) -> tuple[_Sentence, ...]:
     """An abstract's sentences as `best_sentence` weighs them, read once per abstract rather
     than once per question (never modified: shared between questions)."""
+    # A question the abstract asks ("How could we introduce more shape bias ...?") states
+    # nothing: it is no contribution, and loses to any sentence that answers as well.
     return tuple(_Sentence(sentence, {stem(w) for w in content_words(sentence)},
-                           0.5 if _CONTRIBUTION.search(sentence) else 0.0,
+                           0.5 if _CONTRIBUTION.search(sentence) and not is_question(sentence)
+                           else 0.0,
                            bool(_FIGURE.search(sentence)),
-                           0.01 * position + (0.3 if len(sentence) > 400 else 0.0))
+                           0.01 * position + (0.3 if len(sentence) > 400 else 0.0)
+                           + (1.0 if is_question(sentence) else 0.0))
                  for position, sentence in enumerate(split_sentences(abstract) or [abstract]))
 
 
@@ -184,7 +206,8 @@ def contribution_sentence(topic: str, abstract: str) -> str:
     """The sentence that states what the poster contributes ("we propose ..."), preferring one
     that mentions the topic; the sentence closest to the topic when none does."""
     wanted = {stem(w) for w in content_words(topic)}
-    stated = [s for s in split_sentences(abstract) if _CONTRIBUTION.search(s) and len(s) < 400]
+    stated = [s for s in split_sentences(abstract) if _CONTRIBUTION.search(s) and len(s) < 400
+              and not is_question(s)]
     if not stated:
         return best_sentence(topic, abstract)
     return quoted(max(stated, key=lambda s: len(wanted & {stem(w) for w in content_words(s)})))

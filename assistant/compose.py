@@ -27,7 +27,7 @@ from assistant.answer import (
 )
 from assistant.citations import Ref, cite, ref_text
 from assistant.poster import Poster
-from assistant.text import content_words, counted, split_sentences, stem
+from assistant.text import content_words, counted, is_question, split_sentences, stem
 
 if TYPE_CHECKING:
     from assistant.retrieve import PosterFilter
@@ -236,10 +236,6 @@ def not_in_session(name: str, related: list[Poster]) -> Answer:
     return _answer(text, [], abstained=True, related=related)
 
 
-def _is_question(sentence: str) -> bool:
-    return sentence.rstrip(" \"'”’)").endswith("?")
-
-
 def _result_weight(sentence: str, before_method: bool) -> float:
     """How plainly a sentence states a finding or an outcome; 2 or more is a result."""
     own = bool(_OWN_FINDING.search(sentence))
@@ -266,7 +262,7 @@ def aspects(abstract: str) -> dict[str, str]:
     no sentence plays: a wrong label misleads more than a missing one. A question is never
     a method or a result; it may be the problem ("How could we ...?")."""
     sentences = split_sentences(abstract) or [abstract]
-    usable = [i for i, s in enumerate(sentences) if not _is_question(s)
+    usable = [i for i, s in enumerate(sentences) if not is_question(s)
               and not _POINTER.search(s)]
     # What the paper proposes, said before its results; else what it does; else nothing.
     candidates = [i for i in usable if not _BACKGROUND.search(sentences[i])
@@ -290,7 +286,7 @@ def aspects(abstract: str) -> dict[str, str]:
     # sentence, when it is context.
     before = range(start) if start > 0 else range(1, min(3, len(sentences)))
     gaps = [i for i in before if i != result and not _OWN_FINDING.search(sentences[i])
-            and (_GAP.search(sentences[i]) or _is_question(sentences[i]))]
+            and (_GAP.search(sentences[i]) or is_question(sentences[i]))]
     problem = gaps[0] if gaps else 0 if start > 0 and result != 0 else None
     return {role: sentences[i] if i is not None else ""
             for role, i in (("problem", problem), ("method", method), ("result", result))}

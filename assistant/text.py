@@ -57,6 +57,11 @@ def content_words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
 
 
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks rather than states ("How could we introduce ...?")."""
+    return sentence.rstrip(" \"'”’)").endswith("?")
+
+
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 

@@ -130,3 +130,18 @@ def test_a_comparison_labels_a_finding_as_the_result_and_omits_a_result_it_lacks
     assert "fails on multi-hop" not in first
     assert "- Problem: However, sampling them remains slow." in second
     assert "Result:" not in second  # none of its sentences is a finding
+
+
+_ASKS_ITSELF = ("Texture cues dominate what convolutional networks learn. How could we introduce "
+                "more reliance on outlines into such networks? We add a sparsity constraint to "
+                "each layer. We find that the sparse networks classify by outline far more "
+                "often, by 12 points on a cue-conflict benchmark.")
+
+
+def test_a_question_the_abstract_asks_is_never_the_claim_quoted():
+    # "How could we introduce ...?" matched "we introduce" and was quoted as the main claim
+    from assistant.answer import best_sentence, contribution_sentence
+
+    claim = best_sentence("what is the main claim about outlines", _ASKS_ITSELF)
+    assert claim.startswith("We find that the sparse networks"), claim
+    assert not contribution_sentence("outlines", _ASKS_ITSELF).endswith("?")
