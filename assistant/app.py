@@ -1019,8 +1019,7 @@ def map_html(assistant: Assistant, highlight: Iterable[int]) -> str:
 def welcome(assistant: Assistant) -> str:
     cards = assistant.cards
     sessions = assistant.sessions
-    location = assistant.index.manifest.sources[0].get("location", "") if (
-        assistant.index.manifest.sources) else ""
+    location = assistant.location
     orals = sum(c.kind == "oral" for c in cards)
     spotlights = sum(c.kind == "spotlight" for c in cards)
     where = f" — {inert(location)}" if location else ""
