@@ -450,6 +450,17 @@ class Grounding:
         keys = self.opened.index.cards
         return sum(terms <= self.opened.terms(key) for key in keys) / (len(keys) or 1)
 
+    def closeness_to(self, posters: list[Candidate], candidates: list[Candidate]
+                     ) -> list[float]:
+        """Each candidate's cosine to the mean of the `posters`' vectors."""
+        import numpy as np
+
+        centre = np.asarray(self.opened.index.vectors([c.key for c in posters]),
+                            dtype=float).mean(axis=0)
+        centre /= np.linalg.norm(centre) or 1.0
+        vectors = np.asarray(self.opened.index.vectors([c.key for c in candidates]), dtype=float)
+        return (vectors @ centre).tolist()
+
     def closeness(self, parts: list[str], candidates: list[Candidate]) -> list[float]:
         """Each candidate's poster vector's cosine to the closest of `parts`."""
         import numpy as np

@@ -155,6 +155,21 @@ class Search:
               f"saying “{excluding}”"
         return Relevance(found.candidates, kept, found.abstains or not kept, why)
 
+    def _near_the_carriers(self, query: str, kept: list[Candidate],
+                           carriers: list[Candidate]) -> list[Candidate]:
+        """Within a set the user narrowed, the gate passes the set's best few, however far:
+        one that neither carries the topic, nor is about it, nor is close in meaning to the
+        posters that carry it (`SupportBars.core`) or to the question (`SupportBars.far` of
+        the closest carrier's cosine) is padding ("any spotlight on graph neural networks?":
+        a Bayesian-network and a kernel-graph poster)."""
+        flags = self.grounding.about_each(query, kept)
+        if flags is None:
+            return kept
+        near = self.grounding.closeness_to(carriers, kept)
+        close = SUPPORT_BARS.far * max(c.cosine for c in carriers)
+        return [c for c, on, x in zip(kept, flags, near, strict=True)
+                if on or c in carriers or x >= SUPPORT_BARS.core or c.cosine >= close]
+
     def _relevant_one(self, query: str, where: PosterFilter, retriever: str) -> Relevance:
         candidates = self.candidates(query, where, retriever)
         evidence = self.grounding.evidence(query, candidates)
@@ -179,6 +194,8 @@ class Search:
             if flags:
                 carriers = [c for c, on in zip(carriers, flags, strict=True)
                             if on or c in kept]
+            if narrowed and carriers:
+                kept = self._near_the_carriers(query, kept, carriers)
             if carriers:
                 return Relevance(candidates, (kept + [c for c in carriers if c not in kept]
                                               if narrowed else carriers), False,

@@ -152,6 +152,18 @@ def test_a_generic_example_counts_only_as_an_example_of_the_topic(real_assistant
 
 
 @pytest.mark.slow
+def test_within_a_filter_the_best_few_far_from_the_topic_are_not_padding(real_assistant):
+    # Among the 45 spotlights the gate passed its best five for "graph neural networks":
+    # #619 (about GNNs) and four that are not (a locally connected network, a Bayesian
+    # network skeleton, similarity graphs, implicit neural representations).
+    answer = real_assistant.ask("any spotlight on graph neural networks?")
+    assert answer.citations == [619], answer.citations
+    # a member worded otherwise, close to the posters that say the topic, stays
+    continual = real_assistant.ask("What continual learning work is on boards 1000 to 1099?")
+    assert 1002 in continual.citations, continual.citations
+
+
+@pytest.mark.slow
 def test_within_a_small_filter_posters_about_the_topic_answer_between_the_bars(real_assistant):
     # Among the 11 orals, the session-wide evidence for "causal inference" is between the
     # bars (no oral says both words often enough): it once abstained, though two orals are
