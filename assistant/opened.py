@@ -78,9 +78,21 @@ class OpenedStore:
             card = self.index.cards[key]
             claims = relevance.contribution(card.abstract)
             found = self._headline[key] = tuple(
-                (*stems(relevance.joined(text)), ".", *stems(text))
+                (*stems(relevance.joined(text)), ".", *stems(text), ".",
+                 *stems(self.spelt(text)))
                 for text in (card.title, claims))
         return found
+
+    def spelt(self, text: str) -> str:
+        """Only the text's acronyms the session defines, spelt out ("Quantized LLMs" ->
+        "large language models"): a title saying the acronym says the subject."""
+        table = self.acronyms()
+        found = []
+        for word, plural in re.findall(r"\b([A-Z][A-Za-z0-9]*[A-Z])(s?)\b", text):
+            if word in table:
+                spelt = table[word]
+                found.append(spelt if spelt.endswith("s") else spelt + plural)
+        return " ".join(found)
 
     def joined_df(self) -> dict[str, int]:
         """How many posters carry each stem of `joined_words` (once per generation)."""

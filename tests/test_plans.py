@@ -437,3 +437,10 @@ def test_summarize_them_after_one_poster_summarizes_that_poster(real_assistant):
     first = real_assistant.ask("what's at 1222")
     again = real_assistant.ask("summarize it", previous=turn_of("what's at 1222", first))
     assert again.citations == [1222], again.answer
+
+
+def test_a_title_saying_the_acronym_says_the_subject(real_assistant):
+    # "... Implicature Resolution by LLMs" (#312) was not counted among the posters about
+    # large language models: its title says the acronym the session defines, not the words.
+    answer = real_assistant.ask("how many posters are about large language models?")
+    assert 312 in answer.citations, answer.citations
