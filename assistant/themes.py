@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
-from assistant.text import STOPWORDS, stem
+from assistant.text import STOPWORDS, fold, stem, stems
 
 # Words of any abstract; they still count inside a phrase ("diffusion models", "training data").
 BOILERPLATE = frozenset("""
@@ -308,7 +309,9 @@ TAG_ROWS = 15  # rows of places tried above and below a theme's centre
 
 
 def _tag(name: str, theme: int) -> str:
-    return f"{theme + 1} {name.split(' · ')[0]}"
+    """A theme's tag on the map: its number and its name's first phrase (a name of two or
+    three phrases would crowd the map; the legend has it whole)."""
+    return f"{theme + 1} {(name_parts(name.split(' · ')[0]) or [''])[0]}"
 
 
 TAG_PAD = 0.2  # the tag box's padding, in font sizes
@@ -425,8 +428,9 @@ class ThemeMap:
 
 # How themes are named; a store whose themes were named otherwise is renamed by a plain
 # ingest, so the map's legend says what "what's in this session?" says. 2: a phrase its most
-# typical posters write, contested phrases going to the theme that says them most.
-THEME_NAMING = 2
+# typical posters write, contested phrases going to the theme that says them most. 3: a name
+# that holds for the theme: said by half its posters, or its biggest sub-groups' phrases.
+THEME_NAMING = 3
 
 
 def named_otherwise(data: dict) -> bool:
@@ -518,8 +522,50 @@ despite including especially e.g i.e etc first second third able leading given c
 extensive comprehensive empirical experiment experiments effective effectiveness superior
 competitive simple wide range variety key important dataset datasets benchmark benchmarks
 code available publicly github https com art outperforms outperform machine
+real real-world best current last still poorly made make makes provide provides depends
+understood remain remains success significant gain gains decade decades although often
+leads usually typically generally widely largely highly
+train trains trained jointly shed sheds due challenging practical scenario scenarios general
+fewer drop-in replacement ground truth insight insights finding findings promising crucial
+critical essential substantial remarkable notable potential several numerous broad particular
+specific certain important traditional conventional typical previous consistent suitable
+enable enables allow allows require requires rely relies lack lacks obtain obtains yield
+yields leverage leverages utilize utilizes employ employs address addresses tackle tackles
+solve solves reduce reduces increase increases enhance enhances capture captures prove proves
+establish establishes derive derives state-of-the-art sota open-source release released way
+ways theoretical one two three four five six seven eight nine ten
 """.split())
-MIN_NAME_SHARE = 0.15  # a sub-theme's name is held by at least this share of its posters
+# Words that say how good or what kind a thing is, not what it is: no name on their own;
+# the praising ones lead no name either ("accurate predictions", "unified framework").
+_PRAISE = frozenset("accurate better simple unified effective good superior".split())
+_QUALITIES = _PRAISE | frozenset("""
+robust efficient fast faster general large small standard strong weak free high low scalable
+universal optimal general-purpose
+""".split())
+# A name must hold for its theme: said (in any of its words' forms) in the title or abstract
+# of at least this share of the theme's posters. A theme that no phrase covers so is named
+# by its two biggest sub-groups ("federated learning and continual learning").
+NAME_SHARE = 0.5
+MIN_ADDED = 0.1  # each phrase of a two-phrase name carries this share of the theme alone
+WORD_WEIGHT = 0.8  # one word names a theme less plainly than a phrase ("diffusion models")
+LONGER_KEEPS = 0.8  # a longer phrase that holds the best one and scores this much of it wins
+SINGLES = 10  # phrases a cluster may fall back on (and pair up) when better claims take its
+SPECIFICITY = 0.5  # how much a name's fit weighs its specificity against its coverage
+PART_COST = 0.6  # a name's rank falls by this for each phrase more
+YIELDS = 0.9  # a contested name is left for a free one that ranks this much of it
+MIN_LIFT = 2.0  # a name's posters are this much likelier in its cluster than elsewhere
+NAME_JOIN = " and "
+_SHORT = re.compile(r"[0-9][a-z]|[a-z][0-9]")  # "3d", "2d": short words that name things
+
+
+def _nameable(word: str) -> bool:
+    return bool(_WORD.fullmatch(word)) and (_kept(word) or bool(_SHORT.fullmatch(word))) \
+        and word not in _NOT_IN_NAMES and not word.endswith(_ADVERB_ENDINGS)
+
+
+# How an adverb ends ("simultaneously", "provably"); "anomaly" and "family" are nouns.
+_ADVERB_ENDINGS = ("ally", "ously", "ively", "ately", "ently", "antly", "ingly", "edly",
+                   "fully", "ssly", "bly")
 
 
 def _name_candidates(text: str) -> set[str]:
@@ -529,13 +575,30 @@ def _name_candidates(text: str) -> set[str]:
     found: set[str] = set()
     for clause in _CLAUSE.split(_LATEX.sub(" . ", text.lower())):
         words = clause.split()
+        ok = [_nameable(w) for w in words]
         for n in (2, 3):
             for i in range(len(words) - n + 1):
-                gram = words[i:i + n]
-                if all(_WORD.fullmatch(w) and _kept(w) and w not in _NOT_IN_NAMES
-                       for w in gram) and not _verb_led(gram):
-                    found.add(" ".join(gram))
+                if all(ok[i:i + n]) and words[i] not in _PRAISE \
+                        and not _verb_led(words[i:i + n]):
+                    found.add(" ".join(words[i:i + n]))
     return found
+
+
+def _title_words(title: str) -> set[str]:
+    """Single words of a title that may name a theme ("attacks", "segmentation"): the field
+    its posters share when no phrase covers it. Titles' only (an abstract's lone words are
+    mostly how it argues: "ours", "leads"), and nouns by their look: not what a thing is like
+    ("causal", "trained", "robust")."""
+    # ("3d" alone is too short a topic to ask about: "3d scenes" may name a theme)
+    return {w for clause in _CLAUSE.split(_LATEX.sub(" . ", title.lower()))
+            for w in clause.split() if _nameable(w) and _kept(w) and w not in BOILERPLATE
+            and w not in _QUALITIES and not w.endswith(_NOT_NOUN_ENDINGS)}
+
+
+_NOT_NOUN_ENDINGS = ("ed", "al", "ic", "ive", "ous", "ful", "able", "ible")
+TITLED_WORD = 1 / 3  # a lone word names posters whose titles say it, this share at least
+FIELD_WORDS_FROM = 100  # posters a naming reads before a lone word may name a theme
+WORD_SPECIFIC = 0.5  # and a theme whose posters are this share at least of those saying it
 
 
 def _verb_led(gram: list[str]) -> bool:
@@ -555,130 +618,328 @@ def _said_only(phrase: str, avoid: frozenset[str]) -> bool:
     return all(stem(w) in avoid or w in BOILERPLATE for w in phrase.split())
 
 
-def _overlaps(phrase: tuple[str, ...], taken: set[tuple[str, ...]]) -> bool:
-    """The phrase is, holds or is held by a name already given ("graph neural" and "graph
-    neural networks" would name two themes alike)."""
-    def inside(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-        return any(b[i:i + len(a)] == a for i in range(len(b) - len(a) + 1))
-
-    return any(inside(phrase, name) or inside(name, phrase) for name in taken)
+def name_parts(name: str) -> list[str]:
+    """The phrases a theme's name is made of: "federated learning and continual learning" is
+    two (no phrase of a name holds "and", a stopword, or a comma)."""
+    return [part for part in re.split(r",\s+|\s+and\s+", name) if part.strip()]
 
 
-def _whole(scored: list[tuple[float, int, str]]) -> str:
-    """The best phrase (best score, then longer, then a-z), or a longer one that holds it and
-    scores nearly as well: "graph neural networks", not "graph neural"."""
-    best_score, _, best = min(scored)
-    longer = [(score, phrase) for score, _, phrase in scored
-              if f" {best} " in f" {phrase} " and phrase != best and score <= 0.7 * best_score]
-    return min(longer, key=lambda x: (-len(x[1]), x))[1] if longer else best
+_TOKEN = re.compile(r"[a-z0-9]+")
 
 
-TYPICAL_SPAN = 2.0  # the weight of a cluster's posters halves by its 1 + max(2, n/5)-th
-CHOICES = 6  # names a cluster may fall back on per pool, when a better claim takes its first
+@lru_cache(maxsize=1 << 16)
+def _word_stem(word: str) -> str:
+    """A word as BM25's Snowball stemmer reads it (`assistant.text.stems`), once per word."""
+    found = stems(word)
+    return found[0] if found else word
 
 
-def typicality_weights(size: int, typical: bool = True) -> np.ndarray:
-    """How much each of a cluster's posters, most typical first, counts when its name is
-    chosen: the first ones most, so the name is what its central posters say, not a phrase
-    of a few at its edge (a theme centred on continual learning named "federated learning");
-    all alike when not `typical`."""
-    if not typical:
-        return np.ones(size)
-    return 1.0 / (1.0 + np.arange(size) / max(TYPICAL_SPAN, size / 5))
+def _clause_words(text: str) -> list[list[str]]:
+    low = text.lower() if text.isascii() else fold(text)
+    return [_TOKEN.findall(clause) for clause in _CLAUSE.split(_LATEX.sub(" . ", low))]
 
 
-def _choices(texts: list[str], held: list[set[str]], titles: list[set[str]],
-             labels: np.ndarray, cluster: int, avoid: frozenset[str], typical: bool,
-             everywhere: Counter) -> list[tuple[str, float]]:
-    """A cluster's names, best first, each with the strength of its claim (holders squared
-    over the cluster's size: many posters, and many of the cluster's).
+def _phrase_stems(phrase: str) -> tuple[str, ...]:
+    return tuple(_word_stem(w) for words in _clause_words(phrase) for w in words)
 
-    A phrase scores the typicality-weighted share of the cluster's posters that say it (as
-    much again for each title that does) minus the share of the other posters that do
-    (`everywhere` counts the posters that say each phrase). First the phrases a share of
-    the posters say; then ones that a few say (a broad theme shares no phrase widely); then
-    the most typical poster's own."""
-    inside = [i for i in range(len(texts)) if labels[i] == cluster]
-    outside = max(1, len(texts) - len(inside))
-    weights = typicality_weights(len(inside), typical)
-    weights /= weights.sum()
-    holders: Counter = Counter()
+
+def _bag(text: str) -> frozenset[str]:
+    return frozenset(_phrase_stems(text))
+
+
+@lru_cache(maxsize=4096)
+def _said_as(text: str) -> str:
+    """A text as the stems of its words, clauses apart: " diffus model | ... "."""
+    return " " + " | ".join(" ".join(_word_stem(w) for w in words)
+                            for words in _clause_words(text)) + " "
+
+
+def carries(name: str, text: str) -> bool:
+    """Whether a poster's title and abstract carry a theme's name: say one of its phrases,
+    in any of its words' forms ("diffusion model" carries "diffusion models")."""
+    said = _said_as(text)
+    return any(f" {' '.join(_phrase_stems(part))} " in said for part in name_parts(name)
+               if _phrase_stems(part))
+
+
+@dataclass
+class _Name:
+    """A name a cluster may take: its phrases, the words (stems) of each, the posters of the
+    naming that carry it, those of the cluster among them, and its claim."""
+
+    phrases: tuple[str, ...]
+    keys: tuple[frozenset[str], ...]
+    carriers: frozenset[int]
+    held: frozenset[int]
+    claim: float
+    parts: tuple[float, ...] = ()  # each phrase's own claim
+    tier: int = 0  # 0: it holds for its cluster, 1: the best of those that do not, 2: a
+    # phrase of its most typical poster only
+
+    @property
+    def text(self) -> str:
+        return NAME_JOIN.join([", ".join(self.phrases[:-1]), self.phrases[-1]]) \
+            if len(self.phrases) > 1 else self.phrases[0]
+
+    def overlaps(self, other: _Name) -> bool:
+        """Names alike: a phrase's words hold another's ("graph neural networks" and "neural
+        networks" would name two themes alike)."""
+        return any(a <= b or b <= a for a in self.keys for b in other.keys)
+
+    def outclaims(self, other: _Name) -> bool:
+        """Whether the phrases two names contest fit this one's cluster better: "diffusion
+        models" goes to the theme it names, though a broader theme says it in one of its
+        three phrases ("text-to-image diffusion models")."""
+        def contested(x: _Name, y: _Name) -> float:
+            return max((c for k, c in zip(x.keys, x.parts, strict=True)
+                        if any(k <= j or j <= k for j in y.keys)), default=0.0)
+
+        return contested(self, other) > contested(other, self)
+
+    @property
+    def rank(self) -> float:
+        """Its claim, a phrase more costing a little: one phrase that fits nearly as well
+        reads better."""
+        return self.claim * PART_COST ** (len(self.phrases) - 1)
+
+
+class _Reader:
+    """The posters of one naming, read once: their candidate phrases and which of them carry
+    the words of a phrase."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        titles = [text.split(". ", 1)[0] for text in texts]
+        # a lone word names a field of a session ("attacks", "causality"); among the few
+        # dozen posters of one area, lone words are its own or everyone's ("text")
+        words = len(texts) >= FIELD_WORDS_FROM
+        self.titled = [_name_candidates(title) | (_title_words(title) if words else set())
+                       for title in titles]
+        self.title_words = [_bag(title) for title in titles]
+        self.said = [_name_candidates(text) | titled
+                     for text, titled in zip(texts, self.titled, strict=True)]
+        self._said_as = [_said_as(text) for text in texts]
+        # each text's clauses as words, as `_cut_off` reads them
+        self._clauses = [[clause.split() for clause in _CLAUSE.split(
+            _LATEX.sub(" . ", text.lower()))] for text in texts]
+        self._posting: dict[str, set[int]] = {}
+        for i, said in enumerate(self._said_as):
+            for word in set(said.split()):
+                self._posting.setdefault(word, set()).add(i)
+        self._carriers: dict[str, frozenset[int]] = {}
+
+    def cut_off(self, phrase: str, inside: list[int]) -> bool:
+        """`_cut_off` over the clauses of these posters that hold the phrase's first word."""
+        words = phrase.split()
+        return _cut_off_in(words, [tokens for i in inside for tokens in self._clauses[i]
+                                   if words[0] in tokens])
+
+    def carriers(self, phrase: str) -> frozenset[int]:
+        """The posters that say the phrase, in any of its words' forms."""
+        words = _phrase_stems(phrase)
+        key = " ".join(words)
+        if key not in self._carriers:
+            sets = sorted((self._posting.get(w, set()) for w in words), key=len)
+            some = set.intersection(*sets) if sets else set()
+            self._carriers[key] = frozenset(i for i in some if f" {key} " in self._said_as[i])
+        return self._carriers[key]
+
+
+def _claim(held: int, size: int, carriers: int, weight: float = 1.0) -> float:
+    """How well a name fits a cluster: the share of its posters that carry it (above all: a
+    name must hold for its theme) times the root of the share of the carriers that are its
+    (a phrase the whole session says names no theme)."""
+    return weight * held / size * (held / max(carriers, 1)) ** SPECIFICITY
+
+
+def _singles(reader: _Reader, inside: list[int], avoid: frozenset[str],
+             shared: bool = True) -> list[_Name]:
+    """A cluster's one-phrase names, best claim first: phrases at least two of its posters
+    say (one, for a poster alone), each spelled as most of them write it, a longer phrase
+    preferred where it fits nearly as well ("diffusion models" over "diffusion"), a phrase
+    cut from a longer name passed over ("large language" of "large language models"). Not
+    `shared`: the phrases only its most typical poster says, for a theme that shares none
+    (a phrase said once is often a clause: "scales logarithmically")."""
+    members = frozenset(inside)
     said: Counter = Counter()
-    in_titles: Counter = Counter()
-    for weight, i in zip(weights, inside, strict=True):
-        holders.update(held[i])
-        for phrase in held[i]:
-            said[phrase] += weight
-        for phrase in titles[i]:
-            in_titles[phrase] += weight
-    need = max(MIN_HOLDERS, MIN_NAME_SHARE * len(inside)) if len(inside) > 1 else 1
-    choices: list[tuple[str, float]] = []
-    for pool, least in ((holders, need), (holders, min(need, MIN_HOLDERS)),
-                        (held[inside[0]] if inside else set(), 1)):
-        scored = [(-(said[phrase] + in_titles[phrase]
-                     - (everywhere[phrase] - holders[phrase]) / outside),
-                   -len(phrase.split()), phrase)
-                  for phrase in pool
-                  if holders[phrase] >= least and not _said_only(phrase, avoid)
-                  and all(phrase != name for name, _ in choices)]
-        scored.sort()
-        found = 0
-        # best first, a cut-off phrase ("large language" of "large language models") passed
-        # over; each name taken with the phrases it holds or is held by
-        while scored and found < CHOICES:
-            if _cut_off(scored[0][2], [texts[i] for i in inside]):
-                scored.pop(0)
+    for i in inside:
+        said.update(reader.said[i])
+    least = min(MIN_HOLDERS, len(inside))
+    own = reader.said[inside[0]] if inside else set()
+    # a title's phrase that one poster says, when others carry its words ("finite-time
+    # analysis" of an actor-critic poster, which two more analyse in finite time)
+    titled = {phrase for i in inside for phrase in reader.titled[i]}
+
+    def admitted(phrase: str, count: int) -> bool:
+        if not shared:
+            return count < least and phrase in own
+        return count >= least or (phrase in titled and len(
+            reader.carriers(phrase) & members) >= least)
+
+    spelled: dict[frozenset[str], str] = {}
+    # most said first; ties as said by the most typical posters (first in `inside`)
+    first = {}
+    for i in inside:
+        for phrase in sorted(reader.said[i]):
+            first.setdefault(phrase, len(first))
+    for phrase, count in sorted(said.items(), key=lambda x: (-x[1], first[x[0]])):
+        key = _bag(phrase)
+        if key and key not in spelled and not _said_only(phrase, avoid) \
+                and admitted(phrase, count):
+            spelled[key] = phrase
+    scored = []
+    for key, phrase in spelled.items():
+        carriers = reader.carriers(phrase)
+        held = carriers & members
+        # a lone word most of whose posters say it only in passing, or that posters all over
+        # say, is how they argue ("estimation", "convergence"), not what they are about
+        if " " not in phrase and (sum(key <= reader.title_words[i] for i in held) < max(
+                least, TITLED_WORD * len(held)) or len(held) < WORD_SPECIFIC * len(carriers)):
+            continue
+        weight = WORD_WEIGHT if " " not in phrase else 1.0
+        claim = _claim(len(held), len(inside), len(carriers), weight)
+        scored.append(_Name((phrase,), (key,), carriers, held, claim, (claim,)))
+    # equal claims: the one more titles say (a title says what a poster is about), then the
+    # shorter (a longer one that holds it wins below where it fits nearly as well)
+    in_titles = Counter(phrase for i in inside for phrase in reader.titled[i])
+    scored.sort(key=lambda x: (-x.claim, -in_titles[x.phrases[0]], len(x.phrases[0].split()),
+                               first[x.phrases[0]]))
+    chosen: list[_Name] = []
+    while scored and len(chosen) < SINGLES:
+        best = scored[0]
+        longer = [x for x in scored if best.keys[0] < x.keys[0]
+                  and x.claim >= LONGER_KEEPS * best.claim]
+        pick = max(longer, key=lambda x: (x.claim, len(x.keys[0]))) if longer else best
+        scored = [x for x in scored if x is not pick]
+        if reader.cut_off(pick.phrases[0], inside):
+            continue
+        chosen.append(pick)
+        # its variants go ("graph neural" of "graph neural networks"); a broader phrase
+        # stays where it holds for more posters ("causality" beside "causal frameworks")
+        scored = [x for x in scored if not (pick.keys[0] <= x.keys[0] or (
+            x.keys[0] <= pick.keys[0] and x.held <= pick.held))]
+    return chosen
+
+
+def _unions(singles: list[_Name], size: int) -> list[_Name]:
+    """Names of two phrases, and of three where two hold for less than NAME_SHARE of the
+    cluster: each phrase carried alone by at least MIN_ADDED of it (sub-groups, not one
+    group said twice), the one more posters carry first; best claim first."""
+    least = max(1, round(MIN_ADDED * size))
+
+    def joined(parts: tuple[_Name, ...]) -> _Name:
+        parts = tuple(sorted(parts, key=lambda x: -len(x.held)))
+        carriers = frozenset().union(*(x.carriers for x in parts))
+        held = frozenset().union(*(x.held for x in parts))
+        return _Name(tuple(p for x in parts for p in x.phrases),
+                     tuple(k for x in parts for k in x.keys), carriers, held,
+                     _claim(len(held), size, len(carriers)),
+                     tuple(c for x in parts for c in x.parts))
+
+    def alone(part: _Name, others: tuple[_Name, ...]) -> int:
+        return len(part.held - frozenset().union(*(x.held for x in others)))
+
+    pairs = [joined((a, b)) for i, a in enumerate(singles) for b in singles[i + 1:]
+             if not a.overlaps(b) and alone(a, (b,)) >= least and alone(b, (a,)) >= least]
+    pairs.sort(key=lambda x: -x.claim)
+    triples = []
+    for pair in pairs[:SINGLES]:
+        if len(pair.held) >= NAME_SHARE * size:
+            continue
+        parts = [x for x in singles if x.phrases[0] in pair.phrases]
+        for third in singles:
+            if third in parts or any(third.overlaps(x) for x in parts):
                 continue
-            name = _whole(scored)
-            choices.append((name, holders[name] ** 2 / len(inside)))
-            found += 1
-            scored = [x for x in scored if not _overlaps(_stems(x[2]), {_stems(name)})]
-    return choices
+            group = (*parts, third)
+            if all(alone(x, tuple(y for y in group if y is not x)) >= least for x in group):
+                triples.append(joined(group))
+    unique = {x.phrases: x for x in sorted(triples, key=lambda x: -x.claim)}
+    return pairs + sorted(unique.values(), key=lambda x: -x.claim)
+
+
+def _choices(reader: _Reader, inside: list[int], avoid: frozenset[str]) -> list[_Name]:
+    """A cluster's names, best first: one phrase that holds for NAME_SHARE of its posters,
+    else two (its two biggest sub-groups), else three that do together; failing all, the
+    best claims. A name the rest of the session says nearly as often (less than MIN_LIFT
+    times its rate elsewhere) does not hold for the cluster in particular."""
+    size = len(inside)
+    singles = _singles(reader, inside, avoid)
+    unions = _unions(singles, size)
+    others = max(1, len(reader.texts) - size)
+
+    def holds(x: _Name) -> bool:
+        elsewhere = (len(x.carriers) - len(x.held)) / others
+        return len(x.held) >= NAME_SHARE * size and (
+            len(reader.texts) == size or len(x.held) / size >= MIN_LIFT * elsewhere)
+
+    held = sorted((x for x in singles + unions if holds(x)), key=lambda x: -x.rank)
+    # where none holds, the name that holds for most, by its claim (no cost for a phrase
+    # more: a mixed theme is better called by its biggest sub-groups than by one of them)
+    rest = sorted((x for x in singles + unions if not holds(x)), key=lambda x: -x.claim)
+    own = _singles(reader, inside, avoid, shared=False)
+    for tier, names in enumerate((held, rest, own)):
+        for name in names:
+            name.tier = tier
+    return held + rest + own
 
 
 def phrase_names(texts: list[str], labels: np.ndarray, avoid: frozenset[str] = frozenset(),
                  typical: bool = False) -> list[str]:
-    """Per cluster, the noun phrase (2-3 words from its posters' titles or abstracts) that
-    most of its posters say and the other posters seldom do (`_choices`); each cluster a
-    different name. `texts` come most typical first within each cluster; with `typical`,
-    the first ones weigh most (a map's broad theme is named by what its central posters
-    say). `avoid` holds stems (the area's own words) that a name needs more than.
+    """Per cluster, a name that holds for it: a phrase (1-3 words from its posters' titles
+    or abstracts) that at least NAME_SHARE of its posters say and the other posters seldom
+    do, or, when no phrase covers so much of it, two (or three) phrases that do together,
+    its biggest sub-groups ("federated learning and continual learning"); failing that, the
+    name that holds for most of it. Each cluster a different name (`_choices`). `texts`
+    come most typical first within each cluster: its most typical posters' spelling of a
+    phrase, and their phrase among equals, is the one taken (`typical` is kept for callers:
+    every poster counts alike, so that a name holds for the theme, not for its centre).
+    `avoid` holds stems (the area's own words) that a name needs more than.
 
-    Two clusters that want one name (or names that hold one another: "graph neural" and
-    "graph neural networks") leave it to the stronger claim, and the other takes its next
-    choice: "diffusion models", said by 8 of 34 vision-language posters and by 10 of 18
-    posters on diffusion, names the second. '' for a cluster with no name left."""
+    Two clusters that want one name (or names whose words hold one another: "graph neural"
+    and "graph neural networks") leave it to the stronger claim, and the other takes its
+    next choice. '' for a cluster with no name left."""
+    del typical  # names hold for every poster of a theme alike (see above)
     labels = np.asarray(labels, dtype=int)
     k = int(labels.max()) + 1 if len(labels) else 0
-    held = [_name_candidates(text) for text in texts]
-    titles = [_name_candidates(text.split(". ", 1)[0]) for text in texts]
-    everywhere = Counter(phrase for phrases in held for phrase in phrases)
-    choices = [_choices(texts, held, titles, labels, cluster, avoid, typical, everywhere)
+    reader = _Reader(texts)
+    choices = [_choices(reader, [i for i in range(len(texts)) if labels[i] == cluster], avoid)
                for cluster in range(k)]
     at = [0] * k  # each cluster's current choice
     waiting = sorted(range(k), key=lambda c: -int((labels == c).sum()))
-    holding: dict[int, tuple[str, float]] = {}
+    holding: dict[int, _Name] = {}
     while waiting:
         cluster = waiting.pop(0)
         while at[cluster] < len(choices[cluster]):
-            name, claim = choices[cluster][at[cluster]]
-            rivals = [c for c, (other, _) in holding.items()
-                      if _overlaps(_stems(name), {_stems(other)})]
-            if all(claim > holding[c][1] for c in rivals):
+            name = choices[cluster][at[cluster]]
+            rivals = [c for c, other in holding.items() if name.overlaps(other)]
+            # a name as good that no one holds is taken before a contest: "scaling laws"
+            # for posters on scaling laws of large language models, when another theme is
+            # named "language models"
+            free = next((i for i, x in enumerate(choices[cluster][at[cluster] + 1:],
+                                                 at[cluster] + 1)
+                         if x.tier == name.tier and x.rank >= YIELDS * name.rank
+                         and not any(x.overlaps(other) for other in holding.values())),
+                        None) if rivals else None
+            if free is not None:
+                at[cluster] = free
+                holding[cluster] = choices[cluster][free]
+                break
+            if all(name.outclaims(holding[c]) for c in rivals):
                 for c in rivals:  # displaced: it goes on to its next choice
                     del holding[c]
                     at[c] += 1
                     waiting.append(c)
-                holding[cluster] = (name, claim)
+                holding[cluster] = name
                 break
             at[cluster] += 1
-    return [holding[c][0] if c in holding else "" for c in range(k)]
+    return [holding[c].text if c in holding else "" for c in range(k)]
 
 
 def described_first(members: list, texts: list[str], name: str) -> list:
-    """A theme's posters (most typical first) with those that say its name before the rest,
-    each part in its order: the posters shown for a theme are ones its name describes."""
-    says = [name.lower() in _name_candidates(text) for text in texts]
+    """A theme's posters (most typical first) with those that carry its name before the
+    rest, each part in its order: the posters shown for a theme are ones its name
+    describes."""
+    says = [carries(name, text) for text in texts]
     return [m for m, s in zip(members, says, strict=True) if s] + \
         [m for m, s in zip(members, says, strict=True) if not s]
 
@@ -690,23 +951,27 @@ def _cut_off(phrase: str, texts: list[str]) -> bool:
     """Whether the phrase nearly always goes on with the same word, before or after it
     ("large language" with "models", "neural networks explainer" after "graph"): then it is
     a piece of a longer name, not a name. Read over its uses, at least two."""
-    words = phrase.split()
+    return _cut_off_in(phrase.split(), [
+        clause.split() for text in texts
+        for clause in _CLAUSE.split(_LATEX.sub(" . ", text.lower()))])
+
+
+def _cut_off_in(words: list[str], clauses: list[list[str]]) -> bool:
+    """`_cut_off` over clauses split into words."""
     around: Counter = Counter()
     uses = continued = 0
-    for text in texts:
-        for clause in _CLAUSE.split(_LATEX.sub(" . ", text.lower())):
-            tokens = clause.split()
-            for i in range(len(tokens) - len(words) + 1):
-                if tokens[i:i + len(words)] != words:
-                    continue
-                uses += 1
-                # a short word before it may still begin the name ("de novo drug design")
-                if i > 0 and _WORD.fullmatch(tokens[i - 1]) and tokens[i - 1] not in STOPWORDS \
-                        and not tokens[i - 1].isdigit():
-                    around[("before", stem(tokens[i - 1]))] += 1
-                if i + len(words) < len(tokens) and _kept(tokens[i + len(words)]):
-                    around[("after", stem(tokens[i + len(words)]))] += 1
-                    continued += 1
+    for tokens in clauses:
+        for i in range(len(tokens) - len(words) + 1):
+            if tokens[i:i + len(words)] != words:
+                continue
+            uses += 1
+            # a short word before it may still begin the name ("de novo drug design")
+            if i > 0 and _WORD.fullmatch(tokens[i - 1]) and tokens[i - 1] not in STOPWORDS \
+                    and not tokens[i - 1].isdigit():
+                around[("before", stem(tokens[i - 1]))] += 1
+            if i + len(words) < len(tokens) and _kept(tokens[i + len(words)]):
+                around[("after", stem(tokens[i + len(words)]))] += 1
+                continued += 1
     if uses == 1:  # said once: a name ends where the phrase does ("online reinforcement"
         # goes on with "learning")
         return any(side == "after" for side, _ in around)

@@ -34,6 +34,7 @@ from assistant.summarize import (
     summarize,
     summary_answer,
 )
+from assistant.themes import carries
 from eval.metrics import summary_precision, summary_recall
 from eval.testset import DEFAULT_TESTSET, load_testset
 from tests.conftest import FAKE_MODEL, poster, write_session
@@ -506,9 +507,10 @@ def test_what_is_in_this_session_names_themes_with_counts_and_central_posters(ha
         assert f"summarize {name}" in line
         assert " · " not in name
         shown = [int(b) for b in CITATION.findall(line)]
-        # the posters shown are the most central of those that say the theme's name, then
-        # (when fewer say it) the most central others
-        says = dict(zip(theme["boards"], (name in text for text in posters_text(
+        # the posters shown are the most central of those that say the theme's name (one of
+        # its phrases, in any of its words' forms), then (when fewer say it) the most
+        # central others
+        says = dict(zip(theme["boards"], (carries(name, text) for text in posters_text(
             hash_assistant, theme["boards"])), strict=True))
         vectors = corpus.vectors[[row[b] for b in theme["boards"]]]
         centre = vectors.mean(axis=0)
@@ -712,7 +714,7 @@ def test_diffusion_models_is_the_whole_area_in_named_sub_themes(real_assistant):
     assert 3 <= len(summary.themes) <= 6
     for theme in summary.themes:
         texts = posters_text(real_assistant, theme.boards)
-        assert sum(theme.label in text for text in texts) >= 2, theme.label
+        assert sum(carries(theme.label, text) for text in texts) >= 2, theme.label
     assert summary.overview.startswith(f"{len(summary.boards)} posters on diffusion models in ")
 
 
@@ -770,7 +772,7 @@ def test_each_session_theme_is_named_by_what_its_shown_posters_say(real_assistan
             continue
         name = line[4:line.index("**", 4)]
         shown = [int(b) for b in CITATION.findall(line)]
-        says = [name in text for text in posters_text(real_assistant, shown)]
+        says = [carries(name, text) for text in posters_text(real_assistant, shown)]
         assert says[0] and says == sorted(says, reverse=True), (name, shown, says)
 
 

@@ -16,6 +16,7 @@ from assistant.themes import (
     distinctive_terms,
     kmeans,
     label_of,
+    name_parts,
     plot_map,
     project_2d,
 )
@@ -194,7 +195,10 @@ def test_the_real_session_map_names_each_theme_by_a_phrase_of_its_posters(bundle
     assert len(set(names)) == len(names)
     for theme in theme_map.themes:
         assert " · " not in theme["label"], theme["label"]
-        assert any(theme["label"] in said[b] for b in theme["boards"]), theme["label"]
+        # each phrase of a name ("federated learning and continual learning" has two) is
+        # one its posters write
+        for part in name_parts(theme["label"]):
+            assert any(part in said[b] for b in theme["boards"]), theme["label"]
 
 
 def test_a_piece_of_a_longer_name_is_not_a_name():
@@ -239,39 +243,76 @@ def test_a_theme_is_named_by_what_its_posters_are_about_not_what_they_do():
     assert "online reinforcement" not in names, names
 
 
-def test_a_phrase_names_the_theme_most_of_whose_posters_say_it():
-    from assistant.themes import phrase_names
+def test_a_theme_no_phrase_covers_is_named_by_its_two_biggest_sub_groups():
+    from assistant.themes import carries, phrase_names
 
-    # A broad theme (20 posters) where 6 say "diffusion models" in their titles and 4 say
-    # "image editing", and a small one (6) all about diffusion models: the phrase names the
-    # small one, though the broad one is named first; the broad one takes its next phrase.
+    # A broad theme (20 posters): 6 say "diffusion models", 4 "image editing", 10 nothing
+    # shared. "diffusion models" alone would hold for 6 of its 20 posters (the complaint:
+    # "federated learning — 38 posters", 9 of them on it): its name says both sub-groups.
+    # The small theme (6), all on diffusion models, is named by a phrase all of it says.
     varied = "alpha beta gamma delta epsilon zeta theta kappa lambda sigma".split()
     broad = [f"Diffusion models for {w} questions. Answers from images." for w in varied[:6]] \
         + [f"Prompts for {w}. Image editing is hard." for w in varied[6:]] \
         + [f"The {w} {i} puzzle." for i, w in enumerate(varied)]
     small = [f"Diffusion models. Fewer {w} solver calls." for w in varied[:6]]
     other = [f"Graph neural networks {i}. Message passing on nodes." for i in range(20)]
-    names = phrase_names(broad + small + other, np.array([0] * 20 + [1] * 6 + [2] * 20))
-    assert names[1] == "diffusion models", names
-    assert names[0] == "image editing", names
+    texts = broad + small + other
+    labels = np.array([0] * 20 + [1] * 6 + [2] * 20)
+    names = phrase_names(texts, labels)
+    assert names[0] == "diffusion models and image editing", names
+    assert names[2] == "graph neural networks", names
+    for cluster, name in enumerate(names):
+        members = [t for t, label in zip(texts, labels, strict=True) if label == cluster]
+        share = sum(carries(name, t) for t in members) / len(members)
+        assert share >= 0.5 if cluster == 0 else share == 1.0, (name, share)
 
 
-def test_a_map_theme_is_named_by_what_its_most_typical_posters_say():
+def test_a_map_theme_is_named_by_all_its_posters_not_its_centre():
     from assistant.themes import described_first, phrase_names
 
     # Most typical first: four posters on continual learning, three others, then five at the
-    # theme's edge on federated learning (more of them, but not what it is centred on).
+    # theme's edge on federated learning. Neither phrase holds for half of the theme, and
+    # the centre does not make it so: the name says both, whether the most typical posters
+    # weigh most or not; the posters shown first are ones the name describes.
     texts = [f"Continual learning {i}." for i in range(4)] \
         + [f"The {w} puzzle." for w in ("alpha", "beta", "gamma")] \
         + [f"Federated learning {i}." for i in range(5)]
     labels = np.zeros(len(texts), dtype=int)
-    assert phrase_names(texts, labels) == ["federated learning"]  # every poster alike
-    name = phrase_names(texts, labels, typical=True)[0]
-    assert name == "continual learning"
+    name = "federated learning and continual learning"
+    assert phrase_names(texts, labels) == phrase_names(texts, labels, typical=True) == [name]
     boards = list(range(100, 100 + len(texts)))
-    # the posters shown first are ones the name describes, most typical first
-    assert described_first(boards, texts, name)[:4] == [100, 101, 102, 103]
+    assert described_first(boards, texts, name)[:9] == [100, 101, 102, 103, *range(107, 112)]
     assert described_first(boards, texts, "federated learning")[:5] == list(range(107, 112))
+
+
+def test_a_name_is_said_by_its_posters_in_any_form_of_its_words():
+    from assistant.themes import carries
+
+    assert carries("diffusion models", "A Diffusion Model for images.")
+    assert carries("federated learning and continual learning", "We learn continually. "
+                   "Continual learning of tasks.")
+    # a phrase, not its words apart, nor across a clause break
+    assert not carries("diffusion models", "Diffusion of heat. Models of it.")
+    assert not carries("image editing", "We edit the image by editing masks.")
+
+
+def test_each_theme_name_of_the_real_session_holds_for_its_posters(bundled):
+    from assistant.themes import carries
+
+    # A theme's name must describe most of its posters, not a few at its centre: each
+    # theme's name (a phrase, or its biggest sub-groups' phrases) is said by a third of its
+    # posters or more for three themes in four, and by 40% of them on average. The names
+    # of the first version held for 22% on average, one theme in 24 reaching a third
+    # ("federated learning" over 17 posters, "made significant progress" over 16).
+    texts = [f"{p.title}. {p.abstract}" for p in bundled.posters]
+    boards = [p.board for p in bundled.posters]
+    theme_map = build_theme_map(boards, texts, tf_idf(texts), k_min=15, k_max=25)
+    said = dict(zip(boards, texts, strict=True))
+    shares = {theme["label"]: sum(carries(theme["label"], said[b]) for b in theme["boards"])
+              / len(theme["boards"]) for theme in theme_map.themes}
+    holding = [name for name, share in shares.items() if share >= 1 / 3]
+    assert len(holding) >= 0.75 * len(shares), shares
+    assert np.mean(list(shares.values())) >= 0.4, shares
 
 
 def test_map_tags_never_cover_a_highlighted_poster_or_one_another(bundled, tmp_path):
@@ -285,7 +326,9 @@ def test_map_tags_never_cover_a_highlighted_poster_or_one_another(bundled, tmp_p
         for t in range(len(theme_map.themes))]
     names = [t["label"] for t in theme_map.themes]
     layout = plot_map(coords, labels, names, tmp_path / "map.png", highlight=picked)
-    assert [text for text, _ in layout.tags] == [f"{i + 1} {n}" for i, n in enumerate(names)]
+    # each tag the theme's number and its name's first phrase (the legend has it whole)
+    assert [text for text, _ in layout.tags] == [f"{i + 1} {name_parts(n)[0]}"
+                                                 for i, n in enumerate(names)]
     assert len(layout.highlighted) == len(picked)
     for i, (_, box) in enumerate(layout.tags):
         for x, y in layout.highlighted:  # the dot's square around it is clear of the box
