@@ -872,9 +872,10 @@ def gather_area(assistant, area: str, where: PosterFilter = ANY_POSTER,
 
 def group_posters(vectors, texts: list[str], avoid: frozenset[str] = frozenset()
                   ) -> list[tuple[list[int], str, list[str]]]:
-    """Sub-themes as (indices, name, distinctive terms), largest first, each one's most
-    typical poster (closest to its centroid) first: 2-6 groups, or one when few."""
-    from assistant.themes import choose_k, distinctive_terms, kmeans, phrase_names
+    """Sub-themes as (indices, name, distinctive terms), largest first, each one's posters
+    that say its name first, most typical (closest to its centroid) first within: 2-6
+    groups, or one when few."""
+    from assistant.themes import choose_k, described_first, distinctive_terms, kmeans, phrase_names
 
     vectors = np.asarray(vectors, dtype=np.float64)
     n = len(texts)
@@ -896,7 +897,9 @@ def group_posters(vectors, texts: list[str], avoid: frozenset[str] = frozenset()
     # takes that poster's.
     order = [i for inside in members for i in inside]
     names = phrase_names([texts[i] for i in order], labels[order], avoid)
-    groups = [(members[g], names[g], terms[g]) for g in range(k)]
+    # shown first: the posters the name describes, each part most typical first
+    groups = [(described_first(members[g], [texts[i] for i in members[g]], names[g]),
+               names[g], terms[g]) for g in range(k)]
     return sorted(groups, key=lambda group: -len(group[0]))
 
 
@@ -946,13 +949,24 @@ EXAMPLES = 3  # posters each sub-theme's sentence names
 def theme_sentence(area: str, label: str, cards: list[Poster], examples: int = EXAMPLES) -> str:
     """One sentence per sub-theme: "Four posters on text-to-image generation: <what #1 does>
     [#1], <what #2 does> [#2], ..." from its most typical posters' contribution sentences."""
+    from assistant.themes import carries
+
     count = len(cards)
-    head = _NUMBERS[count - 1] if count <= len(_NUMBERS) else str(count)
+    head = _number(count).capitalize()
     noun = "poster" if count == 1 else "posters"
     clauses = [f"{quoted(contribution_clause(area, c))} {cite(c.ref)}"
                for c in cards[:examples]]
     more = f", and {count - examples} more" if count > examples else ""
-    return f"{head} {noun} on {label}: " + "; ".join(clauses) + more + "."
+    # A name that fits part of the sub-theme says so ("Six posters, three on ...").
+    fits = sum(carries(label, f"{c.title}. {c.abstract}") for c in cards)
+    on = f"{head} {noun} on {label}" if fits in (0, count) else \
+        f"{head} {noun}, {_number(fits)} on {label}"
+    return on + ": " + "; ".join(clauses) + more + "."
+
+
+def _number(count: int) -> str:
+    """A count as a word up to ten ("six"), in digits above."""
+    return _NUMBERS[count - 1].lower() if 0 < count <= len(_NUMBERS) else str(count)
 
 
 def offline_overview(area: str, total: int, themes: list[tuple[str, list[Poster]]]) -> str:
@@ -1066,9 +1080,9 @@ _THEMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def session_themes(index) -> list[tuple[str, list[int]]]:
     """The session map's themes as (name, boards), largest first; each named by a phrase its
-    most typical posters say (`phrase_names`; its most distinctive term when none is), its
-    boards those that say the name first, each part most central first. Computed once per
-    opened store."""
+    posters say (`phrase_names`: every poster counts alike; its most distinctive term when
+    none is), its boards those that say the name first, each part most central first.
+    Computed once per opened store."""
     from assistant.themes import described_first, phrase_names
 
     if index in _THEMES:
@@ -1117,15 +1131,21 @@ def session_overview(assistant) -> Answer:
     if assistant.index.theme_map is None:
         return Answer(answer=f"{len(cards)} posters; run `posters ingest --rebuild` to compute "
                       "the session's themes.", citations=[], sources=[], abstained=False)
+    from assistant.themes import carries
+
     themes = session_themes(assistant.index)
+    by_board = assistant.index.by_board
     lines = [f"{len(cards)} posters in {len(themes)} themes (largest first):"]
     examples: list[int] = []
     for name, central in themes:
         shown = central[:CENTRAL]
         examples += shown
-        lines.append(f"- **{name}** — {len(central)} posters, most central "
+        # a name fitting part of its theme says how many (its boards come first)
+        fits = sum(carries(name, f"{by_board[b].title}. {by_board[b].abstract}")
+                   for b in central)
+        part = f" (the name fits {fits})" if 0 < fits < len(central) else ""
+        lines.append(f"- **{name}** — {len(central)} posters{part}, most central "
                      + " ".join(cite(b) for b in shown) + f" (ask: summarize {name})")
-    by_board = assistant.index.by_board
     return Answer(answer="\n".join(lines), citations=examples,
                   sources=[card_source(by_board[b], 1.0) for b in examples],
                   abstained=False, retrieved=examples)

@@ -482,15 +482,24 @@ def test_sub_theme_names_are_phrases_of_their_posters(hash_assistant):
         assert f"**{theme.label}** ({len(theme.boards)}" in summary.markdown()
 
 
-def test_within_a_sub_theme_the_most_typical_poster_comes_first(hash_assistant):
+def test_within_a_sub_theme_the_posters_its_name_describes_come_first_most_typical_first(
+        hash_assistant):
+    from assistant.themes import carries
+
     summary = summarize(hash_assistant, "3D vision")
     corpus = corpus_of(hash_assistant.index)
     row = {hash_assistant.index.cards[k].board: i for i, k in enumerate(corpus.keys)}
+    by_board = hash_assistant.index.by_board
     for theme in summary.themes:
         vectors = corpus.vectors[[row[b] for b in theme.boards]]
         centre = vectors.mean(axis=0)
         closeness = vectors @ (centre / np.linalg.norm(centre))
-        assert np.all(np.diff(closeness) <= 1e-9), theme.label
+        says = [carries(theme.label, f"{by_board[b].title}. {by_board[b].abstract}")
+                for b in theme.boards]
+        assert says == sorted(says, reverse=True), theme.label  # those saying it first
+        for part in (True, False):
+            inside = closeness[[i for i, s in enumerate(says) if s == part]]
+            assert np.all(np.diff(inside) <= 1e-9), theme.label
 
 
 def test_what_is_in_this_session_names_themes_with_counts_and_central_posters(hash_assistant):
@@ -797,3 +806,20 @@ def test_a_summary_shows_tex_as_a_reader_reads_it():
     for text in (digest("sample complexity", [card]),
                  contribution_clause("sample complexity", card)):
         assert "\\" not in text and "$" not in text and "ε" in text
+
+
+def test_a_theme_name_fitting_part_of_its_theme_says_how_many(hash_assistant):
+    # "federated learning — 38 posters" read as 38 federated-learning posters; 9 were.
+    from assistant.summarize import session_themes
+    from assistant.themes import carries
+
+    answer = hash_assistant.ask("What's in this session?")
+    by_board = hash_assistant.index.by_board
+    for name, boards in session_themes(hash_assistant.index):
+        fits = sum(carries(name, f"{by_board[b].title}. {by_board[b].abstract}") for b in boards)
+        line = next(x for x in answer.answer.splitlines() if x.startswith(f"- **{name}**"))
+        if 0 < fits < len(boards):
+            assert f"{len(boards)} posters (the name fits {fits})" in line, line
+        else:
+            assert "the name fits" not in line, line
+    assert "the name fits" in answer.answer  # some theme's name fits part of it
