@@ -308,6 +308,10 @@ class Assistant:
                 _candidates, kept, abstains, _why = self.relevant(plan.topic, where, retriever)
             else:
                 kept, abstains = self.candidates(plan.topic, where, retriever), False
+            # the one poster meant: one saying every term of its description before one
+            # only close in meaning ("the paper on foveated images": #301 says "foveated")
+            terms = term_set(plan.topic)
+            kept = sorted(kept, key=lambda c: not terms <= self._opened.terms(c.key))
             found = [] if abstains else [self.index.cards[c.key] for c in kept]
             cards += [c for c in found if c not in cards][:1]
         if plan.intent in ("poster", "compare", "similar") and not cards:

@@ -444,3 +444,10 @@ def test_a_title_saying_the_acronym_says_the_subject(real_assistant):
     # large language models: its title says the acronym the session defines, not the words.
     answer = real_assistant.ask("how many posters are about large language models?")
     assert 312 in answer.citations, answer.citations
+
+
+def test_a_poster_described_is_the_one_saying_its_description(real_assistant):
+    # "who wrote the paper on foveated images" named the authors of #405 (neurally exciting
+    # images, closest in meaning) instead of #301, whose title says "Foveated Images".
+    answer = real_assistant.ask("who wrote the paper on foveated images")
+    assert answer.citations == [301], answer.answer
