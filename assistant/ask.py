@@ -278,6 +278,8 @@ class Assistant:
 
         cards = self.search.named_cards(plan, where)
         where = self.plan_filter(plan, where)
+        if plan.intent == "chat" and plan.asks == "affiliation":
+            return compose.unknown_affiliation(plan.topic)
         if plan.intent == "chat":
             return compose.chat_answer(len(self.cards),
                                        self.location if plan.asks == "place" else "")

@@ -292,6 +292,15 @@ def aspects(abstract: str) -> dict[str, str]:
             for role, i in (("problem", problem), ("method", method), ("result", result))}
 
 
+def unknown_affiliation(organisation: str) -> Answer:
+    """Posters asked for by an organisation: the session page lists authors, not where they
+    work, so no count or list would be true."""
+    return Answer(answer=f"The session page lists each poster's authors but not their "
+                  f"affiliations, so I cannot tell which posters are from {organisation}. Ask "
+                  "by an author's name (*posters by ...*) or by a topic.", citations=[],
+                  sources=[], abstained=True)
+
+
 def chat_answer(posters: int, place: str = "") -> Answer:
     """A message that is not about the posters (thanks, "who are you?", "when is lunch?"):
     what the assistant can do, citing nothing (no board number either: an example board

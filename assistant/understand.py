@@ -1487,6 +1487,30 @@ _SESSION_PLACE = re.compile(
     re.IGNORECASE)
 
 
+# Organisations researchers ask posters "from" (the session page lists authors, never their
+# affiliations): well-known labs and companies, and any name ending in a kind of organisation.
+_ORGANISATIONS = (r"google(?:\s+(?:deepmind|research|brain))?|deepmind|meta(?:\s+ai)?|"
+                  r"facebook|fair|microsoft(?:\s+research)?|openai|anthropic|apple|amazon|"
+                  r"nvidia|ibm|intel|baidu|alibaba|tencent|huawei|bytedance|samsung|sony|adobe|"
+                  r"salesforce|mit|cmu|stanford|berkeley|harvard|princeton|oxford|cambridge|"
+                  r"eth(?:\s+zurich)?|epfl|mila|inria|tsinghua|peking|toronto|ucl|"
+                  # a capitalised name of that kind ("Allen Institute", "University of Tokyo")
+                  r"(?-i:(?:[A-Z][\w&.-]*\s+){1,3}(?:University|Institute|Lab|Labs|Laboratory|"
+                  r"Research|Inc|Corp)|University\s+of\s+[A-Z]\w+(?:\s+[A-Z]\w+)?)")
+_FROM_ORGANISATION = re.compile(
+    rf"^(?:(?:how many|which|any|show me|list|what)\s+)?(?:(?:posters?|papers?|work|works|"
+    rf"ones|stuff|research|anything|something)\s+)?(?:(?:are|is|here|there)\s+)*"
+    rf"(?:from|at|by)\s+(?:the\s+)?(?P<org>{_ORGANISATIONS})(?:\s+(?:here|in this session|"
+    rf"presenting))?\s*[?.!]*$", re.IGNORECASE)
+
+
+def asked_organisation(question: str) -> str:
+    """The organisation a question asks the posters of ("how many posters are from
+    google?" -> google), "" when it asks none."""
+    found = _FROM_ORGANISATION.match(question.strip())
+    return found.group("org") if found else ""
+
+
 def asks_place(question: str) -> bool:
     """Whether a (normalized) message asks where or when the session is."""
     return bool(_SESSION_PLACE.match(question.strip()))
@@ -1558,6 +1582,9 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
         plan = understand(asked, catalog, titles, previous)
         if plan.intent in ("search", "count", "summarize") and plan.topic:
             return replace(plan, excluding=excluding)
+    if organisation := asked_organisation(question):  # no poster lists an affiliation
+        plan = Plan(intent="chat", asks="affiliation", topic=organisation)
+        return plan if previous is None else _carried(plan, previous)
     if is_chat(question):
         plan = Plan(intent="chat", asks="place" if asks_place(question) else "")
         return plan if previous is None else _carried(plan, previous)

@@ -451,3 +451,14 @@ def test_a_poster_described_is_the_one_saying_its_description(real_assistant):
     # images, closest in meaning) instead of #301, whose title says "Foveated Images".
     answer = real_assistant.ask("who wrote the paper on foveated images")
     assert answer.citations == [301], answer.answer
+
+
+def test_posters_asked_for_by_organisation_say_affiliations_are_not_listed(real_assistant):
+    # "how many posters are from google" answered "**0** posters are about “google”".
+    for asked in ("how many posters are from google", "any posters from DeepMind?",
+                  "papers from the University of Toronto?"):
+        answer = real_assistant.ask(asked)
+        assert answer.citations == [] and "not their affiliations" in answer.answer, asked
+    # a topic is still a topic, and an author still an author
+    assert real_assistant.ask("posters from reinforcement learning research").citations
+    assert real_assistant.ask("anything from yisen wang").citations == [622, 721]
