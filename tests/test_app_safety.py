@@ -214,9 +214,10 @@ def test_no_image_form_or_link_from_data_or_model_is_loaded(hostile_app, recorde
         page.on("dialog", lambda d: (seen.append(f"dialog:{d.message}"), d.dismiss()))
         page.goto(hostile_app)
         page.wait_for_selector("#msg textarea", timeout=30_000)
-        welcome = page.locator("#chatbot [data-testid='bot']").first.inner_text()
-        model = ask(page, "Which posters are about zebrafish telemetry?", answers=2)
-        board = ask(page, "What's at #100?", answers=3)
+        # the greeting is the chat's placeholder until the first question
+        welcome = page.locator("#chatbot").inner_text()
+        model = ask(page, "Which posters are about zebrafish telemetry?", answers=1)
+        board = ask(page, "What's at #100?", answers=2)
         page.locator("#chatbot [data-testid='bot'] abbr.cite").last.click()
         page.locator("#cite-pop").wait_for(state="visible", timeout=15_000)
         page.locator("#cite-pop button[data-act=star]").click()
