@@ -462,3 +462,12 @@ def test_posters_asked_for_by_organisation_say_affiliations_are_not_listed(real_
     # a topic is still a topic, and an author still an author
     assert real_assistant.ask("posters from reinforcement learning research").citations
     assert real_assistant.ask("anything from yisen wang").citations == [622, 721]
+
+
+def test_a_summary_example_that_is_a_name_gathers_the_posters_writing_it(real_assistant):
+    # "RLHF" as an example of RL gathered five NeRF posters (the model reads the letters);
+    # its posters are those that write it.
+    answer = real_assistant.ask("what's the state of RL here, including imitation learning "
+                                "and RLHF?")
+    assert 324 in answer.results
+    assert not {114, 201, 209, 302, 438} & set(answer.results), answer.results
