@@ -273,14 +273,16 @@ class Grounding:
             return []
         return pieces
 
-    def qualifiers(self, topic: str, whole: bool = False) -> list[tuple[str, str]]:
+    def qualifiers(self, topic: str, whole: bool = False, titled: bool = True
+                   ) -> list[tuple[str, str]]:
         """The uncommon words of a short topic (`assistant.relevance.uncommon`), as written,
         each with its Snowball stem: what the posters cited for it must say. A superlative
         ("the biggest model") is what a question asks, not a subject; a word no poster of the
         session uses is `unheard`'s; a verb form (`assistant.relevance.verb_forms`) says what
         is done, which a poster words in many ways, unless it is no English word at all
-        ("quantizing"). `whole`: every content word of an aspect
-        but its verb forms, common or not, and one no poster says too."""
+        ("quantizing"). A common word several titles say ("human", "video") names a subject
+        unless `titled` is false. `whole`: every content word of an aspect but its verb
+        forms, common or not, and one no poster says too."""
         from assistant.embedding import word_ranks
         ranks = word_ranks()
         df = self.opened.stem_df()
@@ -293,7 +295,7 @@ class Grounding:
             # ("quantizing", "distilling", "pruning") as its noun would.
             if (plain in STOPWORDS or len(plain) < 3 or plain.endswith("est")
                     or (verb and commonness(word, ranks) is not None)
-                    or not (whole or uncommon(word, ranks))):
+                    or not (whole or uncommon(word, ranks) or (titled and self.titled(plain)))):
                 continue
             if (not whole and re.search(r"[a-z]", plain)
                     and not any(df.get(s, 0) for s in stems(plain))):
@@ -301,16 +303,28 @@ class Grounding:
             wanted.append((word, "".join(stems(plain.replace("-", "")))))
         return wanted
 
+    def titled(self, word: str) -> bool:
+        """Whether a common English word names subjects in this session: several titles (not
+        most: `SupportBars.specific`) say it ("human", "video", "graph"), where "try",
+        "explain" or "biggest" name none."""
+        if word.lower().endswith(("er", "ed", "ly")):  # "better", "improved": how, not what
+            return False
+        terms = term_set(word)
+        said = sum(terms <= self.opened.title_terms(c.ref) for c in self.opened.cards)
+        bars = relevance.SUPPORT_BARS
+        return len(terms) == 1 and bars.titles <= said <= bars.specific * len(self.opened.cards)
+
     def unsupported(self, topic: str, kept: list[Candidate],
-                    several: bool | None = None) -> list[str]:
+                    several: bool | None = None, described: bool = False) -> list[str]:
         """The topic's qualifiers that none of the kept posters carries, when several posters
         share the rest of it: the question then picks among a subject's posters by a word none
         says ("binary", "hardware"). A lone poster kept is the one a question describes,
         perhaps in other words ("landmark guidance" for its "landmark control"); only a
         number it lacks ("1-bit" of a 4-bit poster) is never worded otherwise. `several`:
-        whether the gate kept more than one poster (by default, whether `kept` has)."""
+        whether the gate kept more than one poster (by default, whether `kept` has).
+        `described`: one poster stands out, so a common word is the question's wording."""
         several = len(kept) > 1 if several is None else several
-        wanted = self.qualifiers(topic)
+        wanted = self.qualifiers(topic, titled=not described)
         if not wanted or not kept:
             return []
         return [w for w in unsupported(wanted, [self.opened.plain(c.key) for c in kept])

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assistant.text import stems
+from assistant.text import fold, stems
 
 # Words that join a subject to its qualifiers: "NeRF for underwater scenes", "federated
 # learning on graph data", "diffusion models with fewer steps", "EEG based emotion recognition".
@@ -88,6 +88,7 @@ class SupportBars:
     """When a short topic's posters support each of its words (`unsupported`, `trimmed`),
     chosen on the dev split (`python -m eval.calibrate --support`)."""
 
+    titles: int = 3  # ... unless this many of the session's titles say it ("human pose")
     common: int = 5000  # a word among this many commonest English words is a way of asking
     # ("try", "explain", "biggest", "fronts", "random"), not a qualifier every poster must
     # carry (4000 -> 5000: "a single random photo" cites the intrinsics poster; 8000 takes
@@ -358,7 +359,8 @@ def carried(word: str, stem: str, text: str, words: frozenset[str]) -> bool:
     keys = {stem.lower(), joined(word), *near_forms(word)}
     if word.lower().endswith("s") and len(word) > 3:
         keys.add(joined(word)[:-1])
-    plain = joined(text)
+    # hyphenated words both joined and apart: "super-resolution" says "resolution"
+    plain = f"{joined(text)} {fold(text).replace('-', ' ')}"
     if any(re.search(rf"\b{re.escape(k)}", plain) for k in keys if len(k) >= 2):
         return True
     return len(word) >= 5 and any(one_edit_apart(word.lower(), w) for w in words

@@ -225,6 +225,8 @@ class Search:
         # its own words: a word no poster uses, or an aspect its text words otherwise, is the
         # question's wording, not a subject the session lacks.
         lone = self.grounding.standout(candidates, self.settings.sure_relevance)
+        # one poster described: it stands out, or is clearly ahead in meaning
+        described = lone is not None or evidence.gap >= self.settings.clear_gap
         missing = self.grounding.unheard(query)
         if missing and lone is None:
             return Relevance(candidates, [], True, f"no poster uses “{missing[0]}” ({why})")
@@ -252,7 +254,8 @@ class Search:
         # of the topic, not the topic.
         if len(term_set(query)) <= SHORT_TOPIC:
             supported = self.grounding.supported(query, kept)
-            if absent := self.grounding.unsupported(query, supported, several):
+            if absent := self.grounding.unsupported(query, supported, several,
+                                                    described=described):
                 return Relevance(candidates, [], True, f"no poster about the rest mentions "
                                  f"“{absent[0]}” ({why})")
             # A topic of several things ("generation & editing", "prompt tuning / learnable
@@ -267,7 +270,8 @@ class Search:
                 # The qualifier that only a poster left out carried is said by none cited
                 # ("LLMs to do time series forecasting": the LLM poster is not about
                 # forecasting, the forecasting posters use no LLM).
-                if absent := self.grounding.unsupported(query, whole, several):
+                if absent := self.grounding.unsupported(query, whole, several,
+                                                        described=described):
                     return Relevance(candidates, [], True, f"no poster about the rest "
                                      f"mentions “{absent[0]}” ({why})")
             kept = whole

@@ -471,3 +471,15 @@ def test_a_summary_example_that_is_a_name_gathers_the_posters_writing_it(real_as
                                 "and RLHF?")
     assert 324 in answer.results
     assert not {114, 201, 209, 302, 438} & set(answer.results), answer.results
+
+
+def test_a_common_word_several_titles_use_is_a_qualifier_posters_must_carry(real_assistant):
+    # "3d human pose estimation" cited object- and hand-pose posters: "human" was read as a
+    # way of asking (a common English word); several titles use it, so it names a subject.
+    near = real_assistant.ask("3d human pose estimation")
+    assert near.abstained and near.citations == [] and near.related, near.answer
+    # a hyphenated word carries its halves ("super-resolution" says "resolution")
+    assert {210, 226} <= set(real_assistant.ask("image super resolution").citations)
+    # one poster described clearly ahead keeps the question's own wording ("videos")
+    assert real_assistant.ask("chatting with a GPT to analyze animal behavior videos"
+                              ).citations == [539]
