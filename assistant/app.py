@@ -14,10 +14,12 @@ import asyncio
 import csv
 import hashlib
 import html
+import io
 import logging
 import math
 import re
 import tempfile
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,8 +127,6 @@ abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--primary-70
   #chatbot{order:1}#ask-row{order:2}#examples{order:3}#side-col{order:4}#download-row{order:5}
   #main-row:has(#sources-box .poster-card) #examples{order:4}
   #main-row:has(#sources-box .poster-card) #side-col{order:3}
-  /* the conversation's file on its own line: beside the button its name was cut to ".md" */
-  #chat-file{flex:1 1 100% !important;min-width:100% !important}
   .pc-actions button,.rl-item button{font-size:.9em;padding:6px 11px}
   .theme-ask{font-size:.78em;padding:4px 8px}
   .map-svg circle.pt{r:5.5px}
@@ -267,6 +267,13 @@ HEAD = r"""
     if (!(t.closest && t.closest('#cite-pop'))) hide();
   });
   document.addEventListener('keydown', function (e) { if (e.key === 'Escape') hide(); });
+  // A chip asks its question: on a phone (the chips under the box, or under the tabs after an
+  // answer) the page goes up to the chat, where the answer comes.
+  document.addEventListener('click', function (e) {
+    if (!phone() || !(e.target.closest && e.target.closest('#examples button'))) return;
+    var chat = document.getElementById('chatbot');
+    if (chat) setTimeout(function () { chat.scrollIntoView({block: 'start'}); }, 150);
+  });
   // Copy gives the text as read, not the message's markup (<abbr> citations, escapes):
   // after Gradio's own copy, the clipboard gets the rendered text of the message(s).
   function shownText(b) {
@@ -570,24 +577,42 @@ def spreadsheet_cell(value: object) -> object:
 def write_reading_list(boards: list[int], by_board: dict[Ref, Poster], session: str) -> list[str]:
     """reading_list.md (grouped by the boards' hundreds) and reading_list.csv, sorted by
     board: a walking order."""
-    folder = Path(tempfile.mkdtemp(prefix="posters-reading-"))
     ordered = [by_board[b] for b in sorted(boards, key=walk_order)]
-    md = folder / "reading_list.md"
     lines = [f"# Reading list — {session}"]
     for label, members in walking_groups(boards):
         lines += ["", f"## {label}", ""]
         lines += [f"- **{ref_text(c.ref)}** ({c.kind}) {readable_tex(c.title)} — "
                   f"{readable_tex(c.author_line)}" for c in (by_board[b] for b in members)]
-    md.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    table = folder / "reading_list.csv"
-    with table.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["board", "kind", "award", "title", "authors"])
-        for row in (c.as_json() for c in ordered):
-            writer.writerow([spreadsheet_cell(readable_tex(row[key]) if key in ("title", "authors")
-                                              else row[key])
-                             for key in ("board", "kind", "award", "title", "authors")])
-    return [str(md), str(table)]
+    table = io.StringIO(newline="")
+    writer = csv.writer(table)
+    writer.writerow(["board", "kind", "award", "title", "authors"])
+    for row in (c.as_json() for c in ordered):
+        writer.writerow([spreadsheet_cell(readable_tex(row[key]) if key in ("title", "authors")
+                                          else row[key])
+                         for key in ("board", "kind", "award", "title", "authors")])
+    return [_kept_file("posters-reading", "reading_list.md", "\n".join(lines) + "\n"),
+            _kept_file("posters-reading", "reading_list.csv", table.getvalue())]
+
+
+_FILES: list[Path] = []  # this process's own folder (mkdtemp: private), made on first use
+
+
+def _kept_file(kind: str, name: str, text: str) -> str:
+    """`name` holding `text`, in a folder named by the text inside this process's private
+    temporary folder: the page's download buttons are refreshed at every change, and the
+    same content is one file, not one more per refresh. Written whole, then renamed into
+    place, so a download never reads half a file."""
+    if not _FILES:
+        _FILES.append(Path(tempfile.mkdtemp(prefix="posters-files-")))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    folder = _FILES[0] / kind / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if not path.exists():
+        part = folder / f".{name}.{uuid.uuid4().hex}"
+        part.write_text(text, encoding="utf-8", newline="")
+        part.replace(path)
+    return str(path)
 
 
 def parse_boards(values: list[str] | None, known: dict[Ref, Poster]) -> list[Ref]:
@@ -673,10 +698,7 @@ def _titled(card: Poster) -> str:
 
 
 def write_conversation(text: str) -> str:
-    folder = Path(tempfile.mkdtemp(prefix="posters-chat-"))
-    path = folder / "conversation.md"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+    return _kept_file("posters-chat", "conversation.md", text)
 
 
 def read_filters(kinds: list[str] | None, board_min: float | None, board_max: float | None,
@@ -1144,6 +1166,22 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         return write_conversation(conversation_markdown(
             list(history or []), answers or {}, assistant.index.by_board, session))
 
+    def chat_download(history: list[dict] | None, answers: dict | None) -> dict:
+        """The conversation's download button holding the chat as it stands, so one click
+        downloads it (it was a button making a file widget to click); off with no answer."""
+        history = list(history or [])
+        if not any(m.get("role") == "assistant" for m in history):
+            return gr.update(value=None, interactive=False)
+        return gr.update(value=export_chat(history, answers), interactive=True)
+
+    def list_downloads(reading: list[Ref]) -> tuple[dict, dict]:
+        """The reading list's .md and .csv download buttons, shown only with a list to
+        download (an empty file box with an icon looked broken)."""
+        if not reading:
+            return gr.update(value=None, visible=False), gr.update(value=None, visible=False)
+        md, table = write_reading_list(reading, assistant.index.by_board, session)
+        return gr.update(value=md, visible=True), gr.update(value=table, visible=True)
+
     def star_choices(cited: list[Ref] | None, ticked: list[str] | None) -> dict:
         """The posters cited so far, as the reading list tab offers them to star; what is
         ticked stays ticked."""
@@ -1163,7 +1201,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         in the browser, and its share link."""
         by_board = assistant.index.by_board
         reading = sorted((b for b in set(reading) if b in by_board), key=walk_order)
-        return reading_html(reading, by_board, note), reading, reading, share_html(reading)
+        return (reading_html(reading, by_board, note), reading, reading, share_html(reading),
+                *list_downloads(reading))
 
     def act(command: str, reading: list[int] | None) -> tuple:
         what, _, rest = (command or "").partition(":")
@@ -1233,12 +1272,14 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                      min_width=70)
                     stop = gr.Button("Stop", elem_id="stop", variant="stop", scale=1,
                                      min_width=70, visible=False)
-                gr.Examples(EXAMPLES, inputs=[msg], label="Try", elem_id="examples")
+                # A chip asks its question (it only filled the box before).
+                examples = gr.Examples(EXAMPLES, inputs=[msg], label="Try", elem_id="examples")
                 with gr.Row(elem_id="download-row"):
-                    export_chat_btn = gr.Button("Download conversation (.md)", size="sm",
-                                                elem_id="export-chat")
-                    chat_file = gr.File(label="Conversation", elem_id="chat-file",
-                                        visible=False)
+                    # One click downloads: the button holds the conversation, refreshed
+                    # after every turn.
+                    export_chat_btn = gr.DownloadButton(
+                        "Download conversation (.md)", size="sm", elem_id="export-chat",
+                        interactive=False)
             with gr.Column(scale=2, min_width=340, elem_id="side-col"), \
                     gr.Tabs(elem_id="side") as tabs:
                 with gr.Tab("Sources", id="sources-tab", elem_id="sources-tab"):
@@ -1254,13 +1295,14 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         info="The posters the answers cite: tick some, then add them.")
                     star_btn = gr.Button("★ Add to reading list", elem_id="star", size="sm")
                     with gr.Row():
-                        export_btn = gr.Button("Download (.md, .csv)", elem_id="export",
-                                               size="sm")
+                        # Shown once there is a list; each downloads in one click.
+                        list_md = gr.DownloadButton("Download .md", elem_id="export-md",
+                                                    size="sm", visible=False)
+                        list_csv = gr.DownloadButton("Download .csv", elem_id="export-csv",
+                                                     size="sm", visible=False)
                         import_btn = gr.UploadButton(
                             "Import a list", file_types=[".md", ".csv", ".txt"],
                             elem_id="import", size="sm")
-                    files = gr.File(label="Reading list", file_count="multiple",
-                                    elem_id="files")
                 with gr.Tab("Filters", id="filters-tab", elem_id="filters"):
                     kinds = gr.CheckboxGroup(KINDS, value=KINDS, label="Poster kind",
                                              elem_id="kinds")
@@ -1274,8 +1316,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         board_max = gr.Number(value=boards[-1], label="To board",
                                               precision=0, elem_id="board-max")
                     gr.Markdown("Answers say which filters were active, above the answer.")
-        gr.Markdown(f"<sub>Answers: {escape(assistant.backend_label)} · store "
-                    f"{escape(assistant.settings.store)}</sub>")
+        # What the store holds, not where it lives (a long absolute path meant nothing).
+        gr.Markdown(f"<sub>Answers: {escape(assistant.backend_label)} · {escape(session)} · "
+                    f"{counted(len(assistant.cards), 'poster')}</sub>", elem_id="footer")
         # The page's own bridge: card and map buttons put `star:812` here and press go.
         action = gr.Textbox(visible="hidden", elem_id="act")
         action_go = gr.Button("go", visible="hidden", elem_id="act-go")
@@ -1306,28 +1349,41 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                       [send, stop], api_visibility="private", queue=False)
             turn.then(star_choices, [cited, to_star], [to_star], api_visibility="private",
                       show_progress="hidden")
+            turn.then(chat_download, [chatbot, answers], [export_chat_btn],
+                      api_visibility="private", show_progress="hidden")
             return turn
 
+        def start(message: str) -> tuple:
+            return "", message, gr.update(visible=False), gr.update(visible=True)
+
         ui_turn = answered(gr.on(
-            [msg.submit, send.click],
-            lambda m: ("", m, gr.update(visible=False), gr.update(visible=True)), msg,
-            [msg, pending, send, stop], queue=False, api_visibility="private"), "chat_ui")
+            [msg.submit, send.click], start, msg, [msg, pending, send, stop], queue=False,
+            api_visibility="private"), "chat_ui")
+        # A chip's question is put in the box, then asked as if typed.
+        chip_turn = answered(examples.load_input_event.then(
+            start, msg, [msg, pending, send, stop], queue=False, api_visibility="private"),
+            "chat_example")
         retry = answered(chatbot.retry(
             lambda h: (*last_user_message(list(h or [])), gr.update(visible=False),
                        gr.update(visible=True)), [chatbot],
             [chatbot, pending, send, stop], queue=False, api_visibility="private"),
             "chat_retry")
-        stop.click(stopped, [chatbot], [chatbot], cancels=[ui_turn, retry], queue=False,
-                   api_visibility="private").then(
+        stopping = stop.click(stopped, [chatbot], [chatbot], cancels=[ui_turn, chip_turn, retry],
+                              queue=False, api_visibility="private")
+        stopping.then(
             lambda: (gr.update(visible=True), gr.update(visible=False)), None, [send, stop],
             api_visibility="private", queue=False)
-        chatbot.undo(undo, [chatbot], [chatbot, msg], queue=False, api_visibility="private")
+        stopping.then(chat_download, [chatbot, answers], [export_chat_btn],
+                      api_visibility="private", show_progress="hidden")
+        chatbot.undo(undo, [chatbot], [chatbot, msg], queue=False,
+                     api_visibility="private").then(
+            chat_download, [chatbot, answers], [export_chat_btn], api_visibility="private",
+            show_progress="hidden")
+        chatbot.clear(lambda: gr.update(value=None, interactive=False), None,
+                      [export_chat_btn], queue=False, api_visibility="private")
         chatbot.like(liked, [answers], None, queue=False, api_visibility="private")
-        export_chat_btn.click(export_chat, [chatbot, answers], [chat_file],
-                              api_visibility="private").then(
-            lambda: gr.update(visible=True), None, [chat_file], api_visibility="private")
 
-        list_outputs = [reading_view, reading, saved, share]
+        list_outputs = [reading_view, reading, saved, share, list_md, list_csv]
         action_go.click(act, [action, reading], list_outputs, queue=False,
                         api_visibility="private")
         star_btn.click(star_ui, [to_star, reading], list_outputs, api_visibility="private").then(
@@ -1349,6 +1405,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         star_pick = gr.Dropdown([], multiselect=True, allow_custom_value=True, visible=False)
         star_api = gr.Button(visible=False)
         star_api.click(star, [star_pick, reading], [reading_view, reading], api_name="star")
+        # `/export` gives both files at once, as the page's two buttons do.
+        files = gr.File(file_count="multiple", visible=False)
+        export_btn = gr.Button(visible=False)
         export_btn.click(export, [reading], [files], api_name="export")
         _register_api(assistant)
     return demo
@@ -1373,7 +1432,8 @@ TURNS_PER_SESSION = 2  # one turn answering, one typed meanwhile
 # of the queue, so other addresses always find room, and a small per-address cap does not
 # turn away a hall of real users.
 TURNS_PER_ADDRESS = QUEUE_SIZE // 2
-CHAT_ENDPOINTS = frozenset({"chat", "chat_ui", "chat_retry", "ask", "summarize"})
+CHAT_ENDPOINTS = frozenset({"chat", "chat_ui", "chat_example", "chat_retry", "ask",
+                            "summarize"})
 SESSION_BUSY = ("You already have {n} questions being answered: wait for one to finish, "
                 "then ask again.")
 ADDRESS_BUSY = ("{n} questions from your network address are being answered already: wait "

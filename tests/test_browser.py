@@ -99,6 +99,23 @@ def tab(page, name: str) -> None:
     page.wait_for_timeout(300)
 
 
+def downloaded(page, button: str) -> str:
+    """The text of the file one click (a tap on a phone) on a button downloads."""
+    with page.expect_download(timeout=10_000) as download:
+        page.locator(button).tap() if page.viewport_size == PHONE else (
+            page.locator(button).click())
+    return Path(download.value.path()).read_text(encoding="utf-8")
+
+
+def chip(page, question: str) -> str:
+    """Click (tap) the example chip of a question; the text of the answer that comes."""
+    expected = bots(page) + 1
+    button = page.locator("#examples button", has_text=question)
+    button.tap() if page.viewport_size == PHONE else button.click()
+    page.wait_for_function(WAIT_DONE, arg=expected, timeout=30_000, polling=200)
+    return page.locator("#chatbot [data-testid='bot']").last.inner_text()
+
+
 def reading_list(page) -> str:
     tab(page, "Reading list")
     return page.locator("#reading-list").inner_text()
@@ -154,6 +171,59 @@ def test_the_reading_list_offers_the_posters_cited_so_far(browser, app_url):
         assert "#823" not in page.locator("#reading-list").inner_text()
         page.wait_for_timeout(500)
         assert page.locator("#to-star input:checked").count() == 0  # ready for the next
+
+
+def test_a_chip_asks_its_question_and_one_click_downloads_the_conversation(browser, app_url):
+    """A chip only filled the box (you still had to press Ask): a click asks it. "Download
+    conversation" made a file widget to click next: one click downloads the conversation,
+    kept up to date after each answer; with no answer yet there is nothing to download."""
+    with opened(browser, app_url) as page:
+        assert page.locator("#export-chat").is_disabled()
+        text = chip(page, "What is Bernhard Schölkopf presenting?")
+        asked = page.locator("#chatbot [data-testid='user']").last.inner_text().strip()
+        assert asked == "What is Bernhard Schölkopf presenting?"
+        assert "[#823]" in text and page.locator(
+            "#chatbot [data-testid='bot'] abbr.cite", has_text="[#823]").count() == 1
+        assert page.locator("#msg textarea").input_value() == ""
+        assert page.locator("#sources-box #poster-823").count() == 1
+        saved = downloaded(page, "#export-chat")
+        assert "**You:** What is Bernhard Schölkopf presenting?" in saved
+        assert "[#823] A Measure-Theoretic Axiomatisation of Causality" in saved
+        chip(page, "What's at #813?")
+        saved = downloaded(page, "#export-chat")
+        assert saved.index("Schölkopf presenting?") < saved.index("**You:** What's at #813?")
+        assert "- [#813] Scaling Data-Constrained Language Models" in saved
+
+
+def test_the_reading_list_downloads_in_one_click_and_shows_no_empty_file_box(browser,
+                                                                              app_url):
+    """An empty file box with just an icon looked broken: with no list there is nothing to
+    download and no file control; with one, .md and .csv each download in one click."""
+    with opened(browser, app_url) as page:
+        tab(page, "Reading list")
+        shown = page.evaluate("""() => [...document.querySelectorAll('#reading-tab *')]
+            .filter(e => e.offsetParent && (e.matches('[data-testid=file], .file-preview, '
+              + 'input[type=file]:not(#import input)') || /^Download/.test(e.innerText)))
+            .map(e => e.tagName + ':' + e.innerText.trim())""")
+        assert shown == []
+        ask(page, "What's at #813?")
+        tab(page, "Reading list")
+        page.locator("#to-star label", has_text="#813").click()
+        page.locator("#star").click()
+        page.locator("#export-md").wait_for(state="visible", timeout=10_000)
+        assert "- **#813** (oral) Scaling Data-Constrained Language Models" in downloaded(
+            page, "#export-md")
+        assert downloaded(page, "#export-csv").splitlines()[1].startswith(
+            "813,oral,Outstanding Paper Runner-up,Scaling Data-Constrained")
+        page.locator("#reading-list button[data-board='813']").click()  # remove: none left
+        page.locator("#export-md").wait_for(state="hidden", timeout=10_000)
+        assert not page.locator("#export-csv").is_visible()
+
+
+def test_the_footer_names_the_session_not_a_path(page, real_assistant):
+    footer = page.locator("sub", has_text="Answers:").inner_text()
+    assert footer == "Answers: extractive · Poster Session 2 · 391 posters"
+    assert str(real_assistant.settings.store) not in page.locator("body").inner_text()
 
 
 def test_injected_markup_does_not_run(page):
@@ -321,10 +391,7 @@ def test_retry_undo_and_the_conversation_download(page):
     assert bots(page) == count - 1
     assert page.locator("#msg textarea").input_value() == "Which posters are orals?"
     page.locator("#msg textarea").fill("")
-    with page.expect_download(timeout=20_000) as download:
-        page.locator("#export-chat").click()
-        page.locator("#chat-file a").first.click()
-    text = Path(download.value.path()).read_text(encoding="utf-8")
+    text = downloaded(page, "#export-chat")  # the undone question is gone from it too
     assert "**You:** What's at #813?" in text and "orals" not in text.split("#813?")[-1]
     assert "- [#813] Scaling Data-Constrained Language Models — Niklas Muennighoff" in text
     assert "<abbr" not in text
@@ -437,10 +504,7 @@ def test_the_conversation_download_reads_as_the_page_does(browser, app_url):
         ask(page, "What's at #1120?")
         shown = ask(page, "Are there posters on neural radiance fields for underwater scenes?")
         assert "Related posters (not an answer to this):" in shown and "[#" not in shown
-        with page.expect_download(timeout=20_000) as download:
-            page.locator("#export-chat").click()
-            page.locator("#chat-file a").first.click()
-        text = Path(download.value.path()).read_text(encoding="utf-8")
+        text = downloaded(page, "#export-chat")
     assert "O(ε⁻⁴)" in text and "θ∈(0,1)" in text
     assert "$" not in text and "\\" not in text and "mathcal" not in text
     answer, related = text.split("underwater scenes?")[-1].split("Related posters")

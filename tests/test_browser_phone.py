@@ -161,17 +161,22 @@ def test_a_cards_question_brings_the_chat_into_view(phone):
     assert top <= q_top and q_bottom <= bottom, where  # and the question in it
 
 
-def test_the_conversation_files_name_is_shown_whole(phone):
-    """Beside its button, the downloaded conversation's name was cut to ".md"."""
-    ask(phone, "What's at #813?")
-    phone.locator("#export-chat").tap()
-    phone.locator("#chat-file a").first.wait_for(timeout=20_000)
-    name = phone.evaluate("""() => [...document.querySelectorAll('#chat-file span')]
-        .filter(s => /^(conversation|\\.md)$/.test(s.textContent.trim()))
-        .map(s => [s.textContent.trim(), s.clientWidth, s.scrollWidth])""")
-    assert [n[0] for n in name] == ["conversation", ".md"], name
-    assert all(shown > 0 and shown >= whole for _, shown, whole in name), name
-    assert box(phone, "#chat-file")["x"] + box(phone, "#chat-file")["width"] <= PHONE["width"]
+def test_a_chip_tap_asks_and_one_tap_downloads_the_conversation(browser, app_url):
+    """A tapped chip only filled the box: it asks, and the page goes up to the chat with the
+    answer in it. The conversation downloads in one tap (the file widget it made, beside its
+    button, had its name cut to ".md"), the button within the screen."""
+    with opened(browser, app_url, viewport=PHONE) as page:
+        text = desktop.chip(page, "What's at #813?")
+        assert "[#813]" in text and page.locator(
+            "#chatbot [data-testid='bot'] abbr.cite", has_text="[#813]").count() == 1
+        page.wait_for_timeout(500)
+        answer = box(page, "#chatbot [data-testid='bot'] abbr.cite")
+        assert answer["y"] >= 0 and answer["y"] + answer["height"] <= PHONE["height"]
+        button = box(page, "#export-chat")
+        assert button["x"] >= 0 and button["x"] + button["width"] <= PHONE["width"]
+        saved = desktop.downloaded(page, "#export-chat")
+        assert "**You:** What's at #813?" in saved
+        assert "- [#813] Scaling Data-Constrained Language Models" in saved
 
 
 # Each example chip: whether it shows whole inside the chips' box (not cut off by its edge).
