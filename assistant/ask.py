@@ -256,7 +256,8 @@ class Assistant:
             spelt = topic_of(spelt) or spelt
         corrected = expand_acronyms(
             spelt, self._opened.acronyms(),
-            lambda short: self._opened.df.get(fold(short), 0) <= max(2, n // 100))
+            lambda short: self._opened.df.get(fold(short), 0) <= max(2, n // 100),
+            self._opened.written_names())
         if corrected != plan.topic:
             plan = replace(plan, topic=corrected, typed=plan.topic)
         return plan

@@ -48,6 +48,7 @@ class OpenedStore:
     _titles: TitleIndex | None = None
     _vocabulary: Vocabulary | None = None
     _acronyms: dict[str, str] | None = None
+    _names: dict[str, str] | None = None
     _terms: dict[PosterKey, frozenset[str]] = field(default_factory=dict)
     _words: dict[PosterKey, tuple[str, ...]] = field(default_factory=dict)
     _title_terms: dict[Ref, frozenset[str]] = field(default_factory=dict)
@@ -172,6 +173,19 @@ class OpenedStore:
             self._vocabulary = Vocabulary.of(
                 (c.text for c in self.cards), dictionary_words())
         return self._vocabulary
+
+    def written_names(self) -> dict[str, str]:
+        """The names the session writes with two capitals or more ("LoRA", "NeRF"), each as
+        most often written, by its lower case."""
+        if self._names is None:
+            seen = Counter(token for c in self.cards for token in re.findall(
+                r"\b[A-Za-z][a-z]*[A-Z][A-Za-z]*\b", f"{c.title} {c.abstract}")
+                if sum(ch.isupper() for ch in token) >= 2)
+            names: dict[str, str] = {}
+            for token, _ in seen.most_common():
+                names.setdefault(token.lower(), token)
+            self._names = names
+        return self._names
 
     def acronyms(self) -> dict[str, str]:
         """The acronyms the session's abstracts define ("BO" -> "Bayesian optimization")."""

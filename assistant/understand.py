@@ -862,9 +862,12 @@ def _spell_out(text: str) -> str:
     return re.sub(r"\b[A-Z][A-Za-z]*[A-Z]s?\b", spell, text)
 
 
-def expand_acronyms(topic: str, table: dict[str, str], is_rare) -> str:
+def expand_acronyms(topic: str, table: dict[str, str], is_rare,
+                    written: dict[str, str] | None = None) -> str:
     """The topic with each acronym the session defines, and rarely writes, spelled out ("BO"
-    -> "Bayesian optimization"); a common one ("LLM") is left for the rankers, who know it."""
+    -> "Bayesian optimization"); a common one ("LLM") is left for the rankers, who know it.
+    `written`: names the session writes with capitals, by their lower case ("lora": LoRA),
+    so a name typed in lower case is that name."""
     words = re.findall(r"[A-Za-z][\w'-]*", topic)
 
     def spelt_otherwise(short: str, long_form: str) -> bool:
@@ -883,7 +886,7 @@ def expand_acronyms(topic: str, table: dict[str, str], is_rare) -> str:
                 match.group(1), long_form):
             return match.group(0)
         return long_form
-    topic = capitalised_acronyms(topic, table)
+    topic = capitalised_acronyms(topic, table, written)
     alone = _ACRONYM.fullmatch(topic.strip())
     if alone and alone.group(1) in table and not is_rare(alone.group(1)):
         # An acronym asked of alone ("GNN posters") is its posters whether they write it or
@@ -892,12 +895,14 @@ def expand_acronyms(topic: str, table: dict[str, str], is_rare) -> str:
     return _ACRONYM.sub(spell, topic)
 
 
-def capitalised_acronyms(topic: str, table: dict[str, str]) -> str:
-    """The topic with a session acronym typed in lower case ("snn", "gnns") written as the
-    session writes it, unless the word is an English word ("cat", "co")."""
+def capitalised_acronyms(topic: str, table: dict[str, str],
+                         written: dict[str, str] | None = None) -> str:
+    """The topic with a session acronym (or a name the session writes with capitals,
+    `written`: "lora" -> LoRA) typed in lower case ("snn", "gnns") written as the session
+    writes it, unless the word is an English word ("cat", "co")."""
     from assistant.embedding import word_ranks
 
-    keys = {key.lower(): key for key in table}
+    keys = {**(written or {}), **{key.lower(): key for key in table}}
     ranks = word_ranks()
 
     def written(match: re.Match) -> str:
@@ -1193,7 +1198,11 @@ def _alternatives(topic: str) -> list[str]:
     # A lone acronym of the last alternative ("GNN / graph neural networks") is the same
     # thing in other words, not a word the last one completes.
     spelt = re.sub(r"s$", "", parts[0]).lower() == _initials(last)
-    if (len(parts[0].split()) == 1 or hanging) and len(last) > skip and not spelt:
+    # A lone name written in mixed case ("LoRA / parameter efficient finetuning") is a
+    # method of its own, not a word the last alternative completes ("RSA or elliptic-curve
+    # cryptography": an acronym in capitals may qualify the same noun).
+    named = len(parts[0].split()) == 1 and _coined(parts[0])
+    if (len(parts[0].split()) == 1 or hanging) and len(last) > skip and not spelt and not named:
         parts[0] = f"{parts[0]} {' '.join(last[skip:])}"
     first = parts[0].split()
     if (len(parts) == 2 and len(first) >= 2 and len(last) > 1

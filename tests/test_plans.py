@@ -483,3 +483,13 @@ def test_a_common_word_several_titles_use_is_a_qualifier_posters_must_carry(real
     # one poster described clearly ahead keeps the question's own wording ("videos")
     assert real_assistant.ask("chatting with a GPT to analyze animal behavior videos"
                               ).citations == [539]
+
+
+def test_a_name_typed_in_lower_case_is_the_sessions_name_and_no_word_to_complete(
+        real_assistant):
+    # "lora / parameter efficient finetuning" searched "lora efficient finetuning" and
+    # missed the LoRA posters that say no "efficient": "lora" is the session's LoRA, a thing
+    # of its own.
+    answer = real_assistant.ask("lora / parameter efficient finetuning")
+    assert answer.plan.topic.startswith("LoRA / ")
+    assert 116 in answer.citations, answer.citations

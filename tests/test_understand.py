@@ -725,6 +725,8 @@ def test_typos_are_corrected_from_the_session_vocabulary(bundled):
     ("communication-efficient distributed or decentralized optimization",
      ["communication-efficient distributed optimization",
       "communication-efficient decentralized optimization"]),
+    # a lone name is a thing of its own, not a word the last alternative completes
+    ("LoRA / parameter efficient finetuning", ["LoRA", "parameter efficient finetuning"]),
 ])
 def test_a_disjunction_is_each_of_its_topics(topic, expected):
     from assistant.understand import alternatives
