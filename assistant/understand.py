@@ -1634,10 +1634,22 @@ def _thread(previous: Previous) -> str:
         "search", "count", "summarize") and previous.plan.topic else previous.plan.thread
 
 
+# Who has the most posters here ("which author has the most posters?", "most prolific").
+_MOST_POSTERS = re.compile(
+    r"\b(?:who|which\s+(?:authors?|persons?|people|researchers?|names?))\b.{0,40}\bmost\s+"
+    r"(?:posters?|papers?|boards?|work)\b|\bmost\s+prolific\b|\bauthors?\s+with\s+(?:the\s+)?"
+    r"most\s+(?:posters?|papers?)\b", re.IGNORECASE)
+
+
 def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
     question = normalize(question)
     if _OVERVIEW.search(question):
         return Plan(intent="overview")
+    if _MOST_POSTERS.search(question) and catalog.by_name:
+        # the author with the most posters, and their posters (the first such on a tie)
+        top = max((k for k in catalog.by_name if k), key=lambda k: len(catalog.by_name[k]))
+        return Plan(authors=(catalog.display[top],),
+                    author_boards=frozenset(ref_board(r) for r in catalog.by_name[top]))
     area = summary_area(question)
     if area is not None and not _BOARD.search(question):  # "summarize poster 813" asks about one
         # An area's list of examples is not gathered as areas of their own: each alone

@@ -493,3 +493,10 @@ def test_a_name_typed_in_lower_case_is_the_sessions_name_and_no_word_to_complete
     answer = real_assistant.ask("lora / parameter efficient finetuning")
     assert answer.plan.topic.startswith("LoRA / ")
     assert 116 in answer.citations, answer.citations
+
+
+def test_who_has_the_most_posters_is_answered_by_their_posters(real_assistant):
+    # "which author has the most posters here" was refused; Jun Zhu has four.
+    answer = real_assistant.ask("which author has the most posters here")
+    assert answer.answer.startswith("The posters by Jun Zhu")
+    assert sorted(answer.citations) == [502, 538, 926, 1202]
