@@ -179,12 +179,13 @@ class OpenedStore:
         most often written, by its lower case."""
         if self._names is None:
             seen = Counter(token for c in self.cards for token in re.findall(
-                r"\b[A-Za-z][a-z]*[A-Z][A-Za-z]*\b", f"{c.title} {c.abstract}")
-                if sum(ch.isupper() for ch in token) >= 2)
+                r"\b[A-Za-z][A-Za-z0-9]*\b", f"{c.title} {c.abstract}"))
             names: dict[str, str] = {}
-            for token, _ in seen.most_common():
+            for token, _ in seen.most_common():  # its commonest casing decides
                 names.setdefault(token.lower(), token)
-            self._names = names
+            # a word mostly written plainly ("Transformer", once "TRansformer") is no name
+            self._names = {low: token for low, token in names.items()
+                           if sum(ch.isupper() for ch in token) >= 2}
         return self._names
 
     def acronyms(self) -> dict[str, str]:

@@ -1552,6 +1552,15 @@ _EXCLUSION = re.compile(
 _EXCLUDED_WORDS = 5  # longer, it is a sentence going on ("- not label space or ... determines")
 
 
+# A follow-up that only leaves something out of the previous answer: "not the ones about
+# optimization", "but none on images", "excluding those using transformers".
+_LEAVE_OUT = re.compile(
+    r"^(?:(?:and|but|ok(?:ay)?|so|now)[\s,]+)*(?:only\s+)?(?:not|none|excluding|except(?:\s+for)?|"
+    r"minus|leave out|drop|without)\s+(?:(?:the\s+)?(?:ones?|posters?|papers?)|those|these|them|"
+    r"any)?\s*(?:that\s+(?:are|use|do)\s+)?(?:about|on|using|with|in|for|related\s+to|"
+    r"involving)?\s+(?P<x>[^?!.]+?)\s*[?!.]*$", re.IGNORECASE)
+
+
 def exclusion(question: str) -> tuple[str, str]:
     """(the question without what it leaves out, what it leaves out); (the question, "")
     when it leaves nothing out. Something must be asked before the clause ("not sure what to
@@ -1591,6 +1600,12 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
         plan = understand(asked, catalog, titles, previous)
         if plan.intent in ("search", "count", "summarize") and plan.topic:
             return replace(plan, excluding=excluding)
+    elif previous is not None and previous.results and (left := _LEAVE_OUT.match(question)):
+        # "not the ones about optimization", "excluding those on images": the previous
+        # answer's posters, less what is named
+        return _carried(replace(previous.plan, intent="search", within=frozenset(
+            previous.results), boards=(), missing=(), asks="",
+            excluding=left.group("x").strip(" ,'\"")), previous)
     if organisation := asked_organisation(question):  # no poster lists an affiliation
         plan = Plan(intent="chat", asks="affiliation", topic=organisation)
         return plan if previous is None else _carried(plan, previous)

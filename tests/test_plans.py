@@ -500,3 +500,20 @@ def test_who_has_the_most_posters_is_answered_by_their_posters(real_assistant):
     answer = real_assistant.ask("which author has the most posters here")
     assert answer.answer.startswith("The posters by Jun Zhu")
     assert sorted(answer.citations) == [502, 538, 926, 1202]
+
+
+def test_a_follow_up_leaving_something_out_narrows_the_previous_answer(real_assistant):
+    # "not the ones about optimization" after federated learning searched the words "not the
+    # about optimization" over the whole session.
+    first = real_assistant.ask("federated learning")
+    less = real_assistant.ask("not the ones about optimization",
+                              previous=turn_of("federated learning", first))
+    assert less.citations and set(less.citations) < set(first.results), less.answer
+    assert "not about “optimization”" in less.answer
+
+
+def test_a_word_mostly_written_plainly_keeps_its_case(real_assistant):
+    # one abstract writes "TRansformer": "graph transformers" was searched as "graph
+    # TRansformers"
+    answer = real_assistant.ask("graph transformers for molecules")
+    assert answer.plan.topic == "graph transformers for molecules"
