@@ -8,6 +8,7 @@ citation; every composed answer then passes the citation guard with its own boar
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -132,12 +133,29 @@ def best_sentence(question: str, abstract: str, title: str = "") -> str:
     sentences = _weighed_sentences(abstract)
     # "what's the main claim / key finding?": the sentence that states its result
     claim = _result_of(abstract) if _CLAIM.search(question) else ""
+    # A word most sentences say (the method's own name, "STAR") tells them apart less than
+    # one a single sentence says ("ADE20K"): each weighs by how few sentences say it.
+    said_in = {w: sum(w in s.words for s in sentences) for w in wanted}
+    # names written as names: capitals inside, or letters with digits ("ADE20K", "G2MILP")
+    written = {stem(w.lower()) for w in re.findall(r"\b[\w-]+\b", question)
+               if sum(ch.isupper() for ch in w) >= 2 or (re.search(r"\d", w)
+                                                         and re.search(r"[A-Za-z]", w))
+               } & set(said_in)
+    # a name the abstract says again and again is the poster's own ("we present STAR"): it
+    # names the poster, as its title does
+    naming = naming | {w for w in written if said_in[w] >= 2}
+    # Some asks are answered by a kind of sentence, whatever its words: a link or a release
+    # for the code, a throughput or a "faster" for a speed-up.
+    kinds = [kind for ask, kind in _ASKED_KINDS if ask.search(question)]
     best, best_score = sentences[0].text, -1.0
     for sentence in sentences:
-        score = sum(0.4 if w in naming else 1.0 for w in wanted & sentence.words) + (
-            sentence.contribution)
-        # A name asked of inside a longer one ("FPN variant" -> "DoubleFPN", "LoRA" ->
-        # "QLoRA") is said there.
+        score = sum((0.4 if w in naming else 1.0) / math.sqrt(said_in[w])
+                    for w in wanted & sentence.words) + sentence.contribution
+        score += sum(2.0 for kind in kinds if kind.search(sentence.text))
+        # A name asked of ("ADE20K", no English word) is said where it is said, and inside a
+        # longer one ("FPN variant" -> "DoubleFPN", "LoRA" -> "QLoRA").
+        score += sum(1.0 / math.sqrt(said_in[w]) for w in written & sentence.words
+                     if w not in naming)
         score += sum(0.7 for w in names - sentence.words
                      if any(w in word for word in sentence.words))
         if wants_figure and sentence.figure:
@@ -148,6 +166,20 @@ def best_sentence(question: str, abstract: str, title: str = "") -> str:
         if score > best_score:
             best, best_score = sentence.text, score
     return quoted(best)
+
+
+# What a question asks that a kind of sentence answers, and that kind.
+_ASKED_KINDS = (
+    (re.compile(r"\b(?:code|github|repo(?:sitory)?|implementation|open[- ]?source[d]?|"
+                r"released?|available)\b", re.IGNORECASE),
+     re.compile(r"https?://|\bgithub\b|\b(?:code|implementation)s?\b[^.]{0,60}\b(?:available|"
+                r"released?|public)|\b(?:released?|available) at\b|\bopen[- ]?sourced?\b",
+                re.IGNORECASE)),
+    (re.compile(r"\b(?:speed-?ups?|faster|throughput|latency|how fast|wall-?clock)\b",
+                re.IGNORECASE),
+     re.compile(r"\b(?:speed-?ups?|faster|throughput|latency|wall-?clock)\b|\d\s*(?:×|x\b|"
+                r"\$\\times\$|times faster)", re.IGNORECASE)),
+)
 
 
 # A question asking for what a poster found or claims, not for a detail of it.

@@ -145,3 +145,24 @@ def test_a_question_the_abstract_asks_is_never_the_claim_quoted():
     claim = best_sentence("what is the main claim about outlines", _ASKS_ITSELF)
     assert claim.startswith("We find that the sparse networks"), claim
     assert not contribution_sentence("outlines", _ASKS_ITSELF).endswith("?")
+
+
+_OWN_NAME = ("Segmenting new classes erodes old ones. We present FOXTROT, which replays compact "
+             "prototypes of past classes. FOXTROT also keeps old features unchanged. It runs "
+             "4.5x faster than replaying raw images. Experiments on Pascal VOC and ADE20K show "
+             "that FOXTROT surpasses prior methods. Code is available at "
+             "https://example.org/foxtrot.")
+
+
+@pytest.mark.parametrize(("asks", "expected"), [
+    # a name asked of beats the poster's own name, which most sentences say
+    ("FOXTROT results on ADE20K", "Experiments on Pascal VOC and ADE20K"),
+    # the code: the sentence giving where it is, though it shares no word but "code"
+    ("is the implementation released", "Code is available at"),
+    # a speed-up: the sentence with the throughput figure
+    ("what speedup does FOXTROT get", "It runs 4.5x faster"),
+])
+def test_a_fact_asked_of_a_poster_is_the_sentence_that_states_it(asks, expected):
+    from assistant.answer import best_sentence
+
+    assert best_sentence(asks, _OWN_NAME).startswith(expected)
