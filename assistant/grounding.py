@@ -367,7 +367,8 @@ class Grounding:
         if not kept:
             return kept
         floor = min(c.cosine for c in kept)
-        rare = self.rare_qualifiers(self.qualifiers(topic))
+        # a common word ("video"), however many titles say it, re-admits no poster
+        rare = self.rare_qualifiers(self.qualifiers(topic, titled=False))
         lacks = lacking(rare, [self.opened.plain(c.key) for c in gated])
         return [c for c, lack in zip(gated, lacks, strict=True) if c in kept or (
             c.cosine > floor and len(lack) < len(rare))]
