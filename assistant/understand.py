@@ -2450,6 +2450,15 @@ def _referent(question: str, previous: Previous, catalog: CardIndex,
         if author is not None:
             candidates = [b for b in candidates if b in set(author.boards)]
         named = set(folded_words(author.label)) if author else set()
+        by = re.match(r"\s*by\s+([^\W\d_][\w'’-]*)", post)
+        if author is None and by:
+            # "the one by Zhang": a surname many authors share names one of these posters
+            surname = " ".join(folded_words(by.group(1)))
+            theirs = {ref for key, refs in catalog.by_name.items()
+                      if key.split()[-1:] == [surname] for ref in refs}
+            if theirs & set(candidates):
+                candidates = [b for b in candidates if b in theirs]
+                named = {surname}
         described = f"{found.group('pre')} {post}"
         wanted = [[w for w in _title_words(text) if w not in STOP and w not in _NOISE
                    and w not in _FILLER and w not in _REQUEST and w not in named
@@ -2457,6 +2466,8 @@ def _referent(question: str, previous: Previous, catalog: CardIndex,
                   for text in dict.fromkeys([described, _spell_out(described)])]  # "GAN"
         board = _best_described([w for w in wanted if w], candidates, previous, catalog,
                                 titles)
+        if board is None and (author or by) and candidates and not any(wanted):
+            board = candidates[0]  # "the one by Zhang": the first of theirs the list showed
         if board is not None:
             return board, question[:found.start()] + " " + question[found.end():]
     return None

@@ -517,3 +517,13 @@ def test_a_word_mostly_written_plainly_keeps_its_case(real_assistant):
     # TRansformers"
     answer = real_assistant.ask("graph transformers for molecules")
     assert answer.plan.topic == "graph transformers for molecules"
+
+
+def test_the_one_by_a_surname_many_share_is_one_of_the_previous_answers(real_assistant):
+    # "the one by Zhang" after continual learning searched "Zhang" over the session and
+    # found nothing: the surname names one of the posters just listed.
+    first = real_assistant.ask("continual learning")
+    one = real_assistant.ask("the one by Zhang", previous=turn_of("continual learning", first))
+    assert len(one.citations) == 1 and one.citations[0] in first.results, one.answer
+    authors = real_assistant.index.by_board[one.citations[0]].authors
+    assert any(name.split()[-1] == "Zhang" for name in authors)
