@@ -2061,6 +2061,15 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
         topic = _topic(said) or strip_frame(said)  # "the ones on X": X
         if previous.plan.intent in ("search", "count") and topic and not fresh.has_filters():
             return replace(previous.plan, topic=topic, within=None, boards=(), missing=())
+    if (fresh.has_filters() and not fresh.topic and previous.plan.intent in (
+            "poster", "similar", "compare") and (thread := _thread(previous))
+            and (_CONTINUES.match(question) or (len(question.split()) <= 5
+                                                and fresh.intent != "count"
+                                                and not fresh.authors))):
+        # after one poster's answer, "what about in the 900s?", "and orals?": the topic the
+        # conversation is on, within the filters this question names
+        return replace(fresh, intent="count" if _COUNT.search(question) else "search",
+                       topic=thread, boards=(), missing=())
     if (fresh.has_filters() and not fresh.topic
             and (previous.plan.topic or previous.plan.has_filters())
             and previous.plan.intent in ("search", "count") and not _AMONG.search(question)

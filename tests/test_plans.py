@@ -527,3 +527,12 @@ def test_the_one_by_a_surname_many_share_is_one_of_the_previous_answers(real_ass
     assert len(one.citations) == 1 and one.citations[0] in first.results, one.answer
     authors = real_assistant.index.by_board[one.citations[0]].authors
     assert any(name.split()[-1] == "Zhang" for name in authors)
+
+
+def test_a_filter_after_one_posters_answer_keeps_the_conversations_topic(real_assistant):
+    # "causal inference" -> "the first one" -> "and orals?" listed all 11 orals.
+    first = real_assistant.ask("causal inference")
+    one = real_assistant.ask("the first one", previous=turn_of("causal inference", first))
+    orals = real_assistant.ask("and orals?", previous=turn_of("the first one", one))
+    assert orals.plan.topic == "causal inference" and orals.plan.kinds == frozenset({"oral"})
+    assert {822, 823} <= set(orals.citations) and len(orals.citations) < 5, orals.answer
