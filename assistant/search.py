@@ -146,9 +146,14 @@ class Search:
         if not terms:
             return found
 
+        # an acronym left out is said by a poster writing it or its long form ("not GNNs":
+        # "graph neural networks"), and the reverse (`OpenedStore.plain`)
+        spelt = content_stems(self.opened.spelt(excluding))
+
         def says(c: Candidate) -> bool:
-            card = self.opened.index.cards[c.key]
-            return denied_or_said(terms, f"{card.title}. {card.abstract}")[0]
+            text = self.opened.plain(c.key)[0]
+            return denied_or_said(terms, text)[0] or bool(
+                spelt and denied_or_said(spelt, text)[0])
 
         kept = [c for c in found.kept if not says(c)]
         why = f"{found.why}; {counted(len(found.kept) - len(kept), 'poster')} left out for " \

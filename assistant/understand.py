@@ -1571,8 +1571,10 @@ def exclusion(question: str) -> tuple[str, str]:
         return question, ""
     left = found.group("x").strip(" ,'\"")
     before = question[:found.start()]
+    # one word before is enough after "but" ("transformers but not language models")
+    least = 1 if re.match(r"\s*[,;]?\s*but\b", found.group(0), re.IGNORECASE) else 2
     if (not content_words(left) or len(left.split()) > _EXCLUDED_WORDS
-            or re.search(r"[\"'“”‘’]", left) or len(before.split()) < 2
+            or re.search(r"[\"'“”‘’]", left) or len(before.split()) < least
             or re.search(r"\b(?:sure|certain|only|just|even|yet|much|many|so|too|quite)$",
                          before.strip(), re.IGNORECASE)):
         return question, ""

@@ -536,3 +536,16 @@ def test_a_filter_after_one_posters_answer_keeps_the_conversations_topic(real_as
     orals = real_assistant.ask("and orals?", previous=turn_of("the first one", one))
     assert orals.plan.topic == "causal inference" and orals.plan.kinds == frozenset({"oral"})
     assert {822, 823} <= set(orals.citations) and len(orals.citations) < 5, orals.answer
+
+
+def test_what_is_left_out_is_read_after_one_word_and_as_its_acronym(real_assistant):
+    # "transformers but not language models" was one topic (one word before "but not");
+    # "graph papers that are not GNNs" kept posters writing "graph neural networks".
+    answer = real_assistant.ask("transformers but not language models")
+    assert answer.plan.excluding == "language models" and answer.citations
+    by_board = real_assistant.index.by_board
+    graphs = real_assistant.ask("graph papers that are not GNNs")
+    assert graphs.citations
+    for board in graphs.citations:  # (a poster saying it in passing may stay)
+        title = by_board[board].title.lower()
+        assert "graph neural network" not in title and "gnn" not in title, board
