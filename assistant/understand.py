@@ -484,6 +484,11 @@ def match_author(question: str, cards: Iterable[Poster] | CardIndex,
         full = [index.by_surname[w][0] for w in set(words)
                 if len(w) >= 5 and len(index.by_surname.get(w, [])) == 1
                 and w not in known and w not in _english()]
+    if not full and len(words) == 1 and len(index.by_surname.get(words[0], [])) == 1 and (
+            words[0] not in known):
+        # a question that is one author's surname alone ("Löwe?"), though also a word of
+        # English, and none of the posters' text
+        full = index.by_surname[words[0]][:1]
     if not full:
         return None
     # A longer name inside the question wins over a shorter one it contains.

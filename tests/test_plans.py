@@ -549,3 +549,10 @@ def test_what_is_left_out_is_read_after_one_word_and_as_its_acronym(real_assista
     for board in graphs.citations:  # (a poster saying it in passing may stay)
         title = by_board[board].title.lower()
         assert "graph neural network" not in title and "gnn" not in title, board
+
+
+def test_a_surname_alone_is_that_author(real_assistant):
+    # "Löwe" / "Lowe" alone were refused ("lowe" is also an English word); "Sindy Lowe"
+    # found #702.
+    for asked in ("Löwe", "Lowe?"):
+        assert real_assistant.ask(asked).citations == [702], asked
