@@ -1487,7 +1487,7 @@ _CHAT_SELF = re.compile(
 _VENUE = re.compile(
     r"\b(?:lunch|dinner|breakfast|coffee|restaurants?|bathrooms?|restrooms?|toilets?|wi-?fi|"
     r"parking|hotels?|taxis?|airport|badges?|tickets?|keynotes?|banquet|cloakroom|"
-    r"workshops?)\b", re.IGNORECASE)
+    r"workshops?|halls?|rooms?|venue|entrance|elevators?|stairs|floor)\b", re.IGNORECASE)
 _VENUE_ASK = re.compile(
     r"^(?:what time|when|where|how (?:do|can|should) (?:i|we)|is there|can (?:you|u) "
     r"recommend|any (?:good\s+)?(?:recommendations?|tips)|recommend)\b", re.IGNORECASE)
@@ -1526,8 +1526,14 @@ def asked_organisation(question: str) -> str:
 
 
 def asks_place(question: str) -> bool:
-    """Whether a (normalized) message asks where or when the session is."""
-    return bool(_SESSION_PLACE.match(question.strip()))
+    """Whether a (normalized) message asks where or when the session is, or the way to its
+    hall ("how do I get to Hall B1?")."""
+    return bool(_SESSION_PLACE.match(question.strip()) or (
+        (_VENUE_ASK.search(question) or re.match(
+            r"\s*(?:which|what)\s+(?:room|hall|floor|level)\s+(?:is|are|'s|do|does|should|"
+            r"will)\b", question, re.IGNORECASE))
+        and re.search(r"\b(?:halls?|rooms?|venue|floor|level)\b", question, re.IGNORECASE)
+        and not re.search(r"#\s*\d|\b\d{3,4}\b|\bposters?\s+(?:on|about)\b", question)))
 
 
 def is_chat(question: str) -> bool:
