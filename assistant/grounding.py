@@ -132,10 +132,12 @@ def acted_on(part: str) -> list[str]:
 def is_name(word: str) -> bool:
     """Whether a one-word topic is a name rather than an English word: written with two
     capitals or more ("EEG", "MuJoCo", "COCO"), or not in the embedding model's dictionary."""
-    from assistant.embedding import dictionary_words
+    from assistant.embedding import dictionary_words, word_ranks
 
     word = word.strip()
-    return sum(ch.isupper() for ch in word) >= 2 or fold(word) not in dictionary_words()
+    # an inflection of an English word ("spiking": spike) is no name either
+    return sum(ch.isupper() for ch in word) >= 2 or (
+        fold(word) not in dictionary_words() and commonness(fold(word), word_ranks()) is None)
 
 
 @dataclass

@@ -559,3 +559,11 @@ def test_a_surname_alone_is_that_author(real_assistant):
     # found #702.
     for asked in ("Löwe", "Lowe?"):
         assert real_assistant.ask(asked).citations == [702], asked
+
+
+def test_an_inflected_english_word_is_no_name_carried_in_any_sense(real_assistant):
+    # "spiking" was read as a rare name, its posters all that write it: QLoRA (#524), for
+    # its "memory spikes", among the spiking-network posters.
+    answer = real_assistant.ask("spiking")
+    assert 524 not in answer.citations and {401, 412, 418} <= set(answer.citations)
+    assert real_assistant.ask("MuJoCo").citations  # a name is still its posters
