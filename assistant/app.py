@@ -71,6 +71,11 @@ CSS = """
 abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--primary-700,#c2410c);
   font-weight:700}
 .dark abbr.cite{color:var(--primary-400,#fb923c)}
+/* A related poster (a refusal's closest ones) is a grey chip, not an orange citation mark:
+   it opens its card all the same. */
+abbr.rel-board{cursor:pointer;text-decoration:none;white-space:nowrap;display:inline-block;
+  padding:1px 8px;border:1px solid var(--border-color-primary);border-radius:12px;
+  background:var(--background-fill-primary);color:var(--body-text-color);font-size:.9em}
 #cite-pop{position:fixed;z-index:2147483000;max-width:440px;display:none;overflow:auto;
   max-height:70vh;box-shadow:0 4px 18px rgba(0,0,0,.3);border-radius:10px;
   background:var(--background-fill-primary)}
@@ -167,11 +172,12 @@ HEAD = r"""
     if (card) return card.cloneNode(true);
     var d = document.createElement('div'); d.className = 'poster-card';
     var head = document.createElement('div'); head.className = 'pc-head';
-    head.textContent = named(board) + ' · ' + pt.getAttribute('data-kind') + ' · theme ' +
-      pt.getAttribute('data-theme');
+    var theme = pt.getAttribute('data-theme');  // a map's dot; a related poster has none
+    head.textContent = named(board) + ' · ' + pt.getAttribute('data-kind') +
+      (theme ? ' · theme ' + theme : '');
     var t = document.createElement('div'); t.className = 'pc-title';
-    t.textContent = ((pt.querySelector('title') || {}).textContent || '')
-      .replace(/^(?:\S+ )?#\d+ · /, '');
+    t.textContent = pt.getAttribute('data-title') ||
+      ((pt.querySelector('title') || {}).textContent || '').replace(/^(?:\S+ )?#\d+ · /, '');
     var a = document.createElement('div'); a.className = 'pc-authors';
     a.textContent = pt.getAttribute('data-authors');
     var acts = document.createElement('div'); acts.className = 'pc-actions';
@@ -203,10 +209,33 @@ HEAD = r"""
   }
   // "#812", or "S3 #812" for a poster whose board other sessions reuse
   function named(board) { return board.indexOf('#') >= 0 ? board : '#' + board; }
-  function citeOf(t) { return t && t.closest ? t.closest('abbr.cite') : null; }
-  function boardOf(c) { return (c.textContent.match(/#(\d+)/) || [])[1]; }
-  function cardOf(c) {
-    return document.getElementById('poster-' + (c.getAttribute('data-card') || boardOf(c)));
+  // A citation, or a related poster's chip (abbr.rel-board): both open a poster's card.
+  function citeOf(t) { return t && t.closest ? t.closest('abbr.cite, abbr.rel-board') : null; }
+  function related(c) { return c.matches('abbr.rel-board'); }
+  // "812" from [#812]; from a chip's "board 812" / "S3 board 812", "812" / "S3 #812"
+  function boardOf(c) {
+    if (!related(c)) return (c.textContent.match(/#(\d+)/) || [])[1];
+    var m = c.textContent.trim().match(/^(?:(.+) )?board (\d+)$/) || [];
+    return m[1] ? m[1] + ' #' + m[2] : m[2];
+  }
+  function cardOf(c) {  // the card's id is the board's, "S3-812" for "S3 #812" (`dom_id`)
+    var id = c.getAttribute('data-card') ||
+      String(boardOf(c)).replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    return document.getElementById('poster-' + id);
+  }
+  // The card to show: the poster's own card on the page, else (a related poster, not among
+  // the sources) one built as a map's dot's is, from the chip's title "<title> — <authors>".
+  function cardNode(c) {
+    var card = cardOf(c);
+    if (card) return card.cloneNode(true);
+    if (!related(c) || !boardOf(c)) return null;
+    var d = document.createElement('span'), tip = c.getAttribute('title') || '',
+      cut = tip.lastIndexOf(' — ');
+    d.setAttribute('data-board', boardOf(c));
+    d.setAttribute('data-kind', 'related, not cited');
+    d.setAttribute('data-title', cut >= 0 ? tip.slice(0, cut) : tip);
+    d.setAttribute('data-authors', cut >= 0 ? tip.slice(cut + 3) : '');
+    return miniCard(d);
   }
   function setBox(sel, text) {
     var box = document.querySelector(sel + ' textarea, ' + sel + ' input');
@@ -239,7 +268,7 @@ HEAD = r"""
   }
   document.addEventListener('mouseover', function (e) {
     if (phone() || pinned) return;
-    var c = citeOf(e.target); if (c && cardOf(c)) show(cardOf(c).cloneNode(true), c, false);
+    var c = citeOf(e.target), node = c && cardNode(c); if (node) show(node, c, false);
   });
   document.addEventListener('mouseout', function (e) {
     if (!pinned && citeOf(e.target)) pop().style.display = 'none'; });
@@ -250,12 +279,12 @@ HEAD = r"""
     if (a) { e.preventDefault(); act(a); return; }
     var c = citeOf(t);
     if (c) {
-      e.preventDefault(); var card = cardOf(c); if (!card) return;
-      show(card.cloneNode(true), c, true);
+      e.preventDefault(); var node = cardNode(c); if (!node) return;
+      show(node, c, true);
       // The card is shown where the citation is: the chat never scrolls away. On a wide
-      // screen the sources column also brings the card into its own view.
-      var box = document.getElementById('sources-box');
-      if (!phone() && box && box.offsetParent) {
+      // screen the sources column also brings a citation's card into its own view.
+      var card = cardOf(c), box = document.getElementById('sources-box');
+      if (!phone() && card && box && box.offsetParent && !related(c)) {
         box.scrollTop = card.offsetTop - box.offsetTop - 8;
         card.classList.add('flash');
         setTimeout(function () { card.classList.remove('flash'); }, 1500);
@@ -454,6 +483,15 @@ def cite_html(card: Poster) -> str:
     return f'<abbr class="cite" title="{tip}"{data}>{escape(cite(ref))}</abbr>'
 
 
+def related_html(card: Poster) -> str:
+    """A related poster's "board 812" as a chip that opens its card as a citation does, yet
+    is none: no `[#812]` (no guard or history reads it as cited), not the orange mark. The
+    chat keeps only a tag's class and title, so the page's script builds the card from
+    these: the board words and the title "<title> — <authors>", as a citation's."""
+    tip = escape(readable_tex(f"{card.title} — {card.author_line}"))
+    return f'<abbr class="rel-board" title="{tip}">{_board_words(card)}</abbr>'
+
+
 def render_citations(text: str, by_board: dict[Ref, Poster]) -> str:
     """Answer text as inert Markdown, each citation of a known poster an <abbr>; any other
     board-like text stays text. TeX quoted from an abstract (`$O(n^2)$`) reads as text
@@ -475,7 +513,7 @@ def answer_markdown(answer: Answer, by_board: dict[Ref, Poster], filters: str = 
     related = [by_board[b] for b in answer.related if b in by_board]
     if related:  # offered apart from the answer: not citations, not what was asked
         body += "\n\nRelated posters (not an answer to this):\n" + "\n".join(
-            f"- {inert(readable_tex(c.title))} ({_board_words(c)})" for c in related)
+            f"- {inert(readable_tex(c.title))} ({related_html(c)})" for c in related)
     footer = f"answered by: {inert(answer.backend)}"
     if answer.notice:
         body = f"> {inert(answer.notice)}\n\n{body}"

@@ -514,6 +514,55 @@ def test_the_conversation_download_reads_as_the_page_does(browser, app_url):
                           for title, board in listed)  # each, by title and board words
 
 
+UNDERWATER = "Are there posters on neural radiance fields for underwater scenes?"
+SHOTS = Path("/tmp/app11")
+
+
+def tap_a_related_poster(page, shot: str) -> None:
+    """Ask a question the session does not cover; tap (click) a related poster: its card
+    opens with its title, yet the answer cites nothing and the Sources show no card."""
+    shown = ask(page, UNDERWATER)
+    assert "Related posters (not an answer to this):" in shown and "[#" not in shown
+    answer = page.locator("#chatbot [data-testid='bot']").last
+    assert answer.locator("abbr.cite").count() == 0  # no citation mark
+    chips = answer.locator("abbr.rel-board")
+    assert chips.count() >= 3
+    chip = answer.locator("abbr.rel-board", has_text=re.compile(r"^board 114$"))
+    assert chip.inner_text().strip() == "board 114"
+    # the item reads "<title> (board 114)" as text; the chip is the board words
+    item = chip.evaluate("e => e.parentElement.innerText").strip()
+    title = item.rsplit(" (board 114)", 1)[0]
+    assert len(title) > 10
+    # a chip, not an orange citation mark
+    colour = chip.evaluate("e => getComputedStyle(e).color")
+    assert colour != "rgb(194, 65, 12)" and chip.evaluate(
+        "e => getComputedStyle(e).borderTopStyle") == "solid"
+    chip.scroll_into_view_if_needed()
+    chip.tap() if page.viewport_size == PHONE else chip.click()
+    card = page.locator("#cite-pop")
+    card.wait_for(state="visible", timeout=5_000)
+    assert title in card.inner_text() and "#114" in card.inner_text()
+    assert "Similar posters" in card.inner_text() and "Ask about this" in card.inner_text()
+    where = card.bounding_box()
+    size = page.viewport_size
+    assert where["x"] >= 0 and where["x"] + where["width"] <= size["width"]
+    assert where["y"] >= 0 and where["y"] + where["height"] <= size["height"]
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / shot))
+    close = page.locator("#cite-pop .pop-close")
+    close.tap() if page.viewport_size == PHONE else close.click()
+    assert not card.is_visible()
+    assert answer.locator("abbr.cite").count() == 0
+    tab(page, "Sources")
+    assert page.locator("#sources-box .poster-card").count() == 0
+    assert "No poster cited." in page.locator("#sources-box").inner_text()
+
+
+def test_a_related_poster_opens_its_card_but_is_no_citation(browser, app_url):
+    with opened(browser, app_url) as page:
+        tap_a_related_poster(page, "related_desktop.png")
+
+
 def test_no_request_leaves_the_machine(page):
     assert page.outside == []
 

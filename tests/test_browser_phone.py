@@ -64,6 +64,11 @@ def test_the_sources_are_compact_cards_and_the_map_has_its_own_tab(phone):
     tab(phone, "Sources")
 
 
+def test_tapping_a_related_poster_shows_its_card_and_cites_nothing(browser, app_url):
+    with opened(browser, app_url, viewport=PHONE) as page:
+        desktop.tap_a_related_poster(page, "related_phone.png")
+
+
 def test_the_app_is_installable(phone, app_url):
     manifest = phone.evaluate("document.querySelector('link[rel=manifest]')?.href")
     assert manifest and manifest.startswith(app_url)
