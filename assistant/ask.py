@@ -292,9 +292,7 @@ class Assistant:
             if cards:
                 return compose.named_answer(cards)
             name = named_paper(question)
-            terms = term_set(name)
-            titled = [c for c in self.cards if terms and terms <= self._opened.title_terms(c.ref)]
-            if len(titled) >= 2:
+            if self._opened.titles_saying(frozenset(term_set(name))) >= 2:
                 # "where is the nerf poster?": a subject several titles name, not one paper's
                 # name: the posters about it
                 return self.search_answer(replace(plan, intent="search", topic=name), where,

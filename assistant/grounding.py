@@ -311,8 +311,8 @@ class Grounding:
         "explain" or "biggest" name none."""
         if word.lower().endswith(("er", "ed", "ly")):  # "better", "improved": how, not what
             return False
-        terms = term_set(word)
-        said = sum(terms <= self.opened.title_terms(c.ref) for c in self.opened.cards)
+        terms = frozenset(term_set(word))
+        said = self.opened.titles_saying(terms)
         bars = relevance.SUPPORT_BARS
         return len(terms) == 1 and bars.titles <= said <= bars.specific * len(self.opened.cards)
 
@@ -464,8 +464,7 @@ class Grounding:
         terms = term_set(topic)
         if not terms:
             return 1.0
-        keys = self.opened.index.cards
-        return sum(terms <= self.opened.terms(key) for key in keys) / (len(keys) or 1)
+        return len(self.opened.carrying(terms)) / (len(self.opened.index.cards) or 1)
 
     def closeness_to(self, posters: list[Candidate], candidates: list[Candidate]
                      ) -> list[float]:
@@ -480,14 +479,20 @@ class Grounding:
 
     def closeness(self, parts: list[str], candidates: list[Candidate]) -> list[float]:
         """Each candidate's poster vector's cosine to the closest of `parts`."""
+        if not candidates:
+            return []
+        return self._part_cosines(parts, candidates).max(axis=0).tolist()
+
+    def _part_cosines(self, parts: list[str], candidates: list[Candidate]) -> Any:
+        """Each part's cosine to each candidate's poster vector: (parts x candidates)."""
         import numpy as np
 
         vectors = np.asarray(self.opened.index.vectors([c.key for c in candidates]), dtype=float)
-        best = np.full(len(candidates), -1.0)
+        rows = []
         for part in parts:
             q = np.asarray(self.embedder.get_query_embedding(part), dtype=float)
-            best = np.maximum(best, vectors @ (q / (np.linalg.norm(q) or 1.0)))
-        return best.tolist()
+            rows.append(vectors @ (q / (np.linalg.norm(q) or 1.0)))
+        return np.asarray(rows)
 
     def aspect_support(self, parts: list[str],
                        candidates: list[Candidate]) -> list[AspectSupport]:
@@ -496,11 +501,7 @@ class Grounding:
         import numpy as np
 
         weights = [self._idf_weights(part) for part in parts]
-        vectors = np.asarray(self.opened.index.vectors([c.key for c in candidates]), dtype=float)
-        per_part = []  # each part's cosine to each candidate
-        for part in parts:
-            q = np.asarray(self.embedder.get_query_embedding(part), dtype=float)
-            per_part.append(vectors @ (q / (np.linalg.norm(q) or 1.0)))
+        per_part = self._part_cosines(parts, candidates)  # each part's cosine to each candidate
         dense = np.min(per_part, axis=0)
         # An aspect of several terms must have them together; its words as Snowball stems, so
         # "generating" meets a poster's "generation".

@@ -49,6 +49,7 @@ class OpenedStore:
     _vocabulary: Vocabulary | None = None
     _acronyms: dict[str, str] | None = None
     _names: dict[str, str] | None = None
+    _titles_saying: dict[frozenset[str], int] = field(default_factory=dict)
     _terms: dict[PosterKey, frozenset[str]] = field(default_factory=dict)
     _words: dict[PosterKey, tuple[str, ...]] = field(default_factory=dict)
     _title_terms: dict[Ref, frozenset[str]] = field(default_factory=dict)
@@ -157,6 +158,20 @@ class OpenedStore:
         if found is None:
             title = self.index.by_board[ref].title
             found = self._title_terms[ref] = frozenset(term_set(title))
+        return found
+
+    def carrying(self, terms: set[str] | frozenset[str]) -> set[PosterKey]:
+        """The posters whose title and abstract carry every one of `terms` (none for no
+        terms)."""
+        return {key for key in self.index.cards if terms and terms <= self.terms(key)}
+
+    def titles_saying(self, terms: frozenset[str]) -> int:
+        """How many posters' titles carry every one of `terms` (once per set of terms: the
+        grounding asks it of each qualifier of each question)."""
+        found = self._titles_saying.get(terms)
+        if found is None:
+            found = self._titles_saying[terms] = sum(
+                terms <= self.title_terms(c.ref) for c in self.cards) if terms else 0
         return found
 
     def titles(self) -> TitleIndex:

@@ -96,7 +96,8 @@ class Search:
             if not parts:
                 return one
         found = [self._relevant_one(part, where, retriever) for part in parts]
-        if names_examples(query):
+        examples = names_examples(query)
+        if examples:
             found = self._of_the_topic(query, parts, found)
         best: dict[PosterKey, Candidate] = {}
         for one in found:
@@ -106,8 +107,8 @@ class Search:
         votes = Counter(c.key for one in found if not one.abstains for c in one.kept)
         # A topic with examples: the posters found for more of its parts come first (the
         # topic and an example, before an example alone).
-        merged = sorted(best.values(), key=lambda c: (
-            -votes[c.key] if names_examples(query) else 0, -c.fused))
+        merged = sorted(best.values(), key=lambda c: (-votes[c.key] if examples else 0,
+                                                      -c.fused))
         kept = set(votes)
         return Relevance(merged, [c for c in merged if c.key in kept],
                          all(one.abstains for one in found),
@@ -124,17 +125,18 @@ class Search:
         if len(head) >= len(parts) - 1:
             return found
         judged = list(found)
-        # as close as the topic's own posters nearly are (`SupportBars.far` of the best)
         own = [c for one in found[:len(head)] for c in one.kept]
-        floor = max([SUPPORT_BARS.example, *(SUPPORT_BARS.far * x
-                                              for x in self.grounding.closeness(head, own))])
+        # each poster's closeness to the topic itself, its parts embedded once
+        seen = list({c.key: c for one in found for c in one.kept}.values())
+        near = dict(zip((c.key for c in seen), self.grounding.closeness(head, seen),
+                        strict=True))
+        # as close as the topic's own posters nearly are (`SupportBars.far` of the best)
+        floor = max([SUPPORT_BARS.example, *(SUPPORT_BARS.far * near[c.key] for c in own)])
         for i in range(len(head), len(parts) - 1):  # the examples: after the head, before the whole
             kept = found[i].kept
             if not kept or self.grounding.carried_share(parts[i]) <= SUPPORT_BARS.rare:
                 continue  # a specific example ("sharpness", "MILP") is a subject of its own
-            near = self.grounding.closeness(head, kept)
-            judged[i] = found[i]._replace(kept=[c for c, x in zip(kept, near, strict=True)
-                                                if x >= floor])
+            judged[i] = found[i]._replace(kept=[c for c in kept if near[c.key] >= floor])
         return judged
 
     def leaving_out(self, excluding: str, found: Relevance) -> Relevance:

@@ -868,10 +868,8 @@ def gather_area(assistant, area: str, where: PosterFilter = ANY_POSTER,
     if len(area.split()) == 1 and is_name(area) and area.strip(" ,") == area:
         # A name ("RLHF", "MuJoCo"), whose embedding means little: its posters are those
         # that write it (an example "RLHF" gathered NeRF posters by its letters).
-        terms = term_set(area)
-        opened = assistant.search.opened
-        return [(index.cards[corpus.keys[i]], 1.0) for i in rows
-                if terms and terms <= opened.terms(corpus.keys[i])]
+        theirs = assistant.search.opened.carrying(term_set(area))
+        return [(index.cards[corpus.keys[i]], 1.0) for i in rows if corpus.keys[i] in theirs]
     query = np.asarray(assistant.embedder.get_query_embedding(area), dtype=np.float64)
     said = area_evidence(corpus, rows, area, query)
     members = area_members(corpus.vectors[rows], query, said, bars)

@@ -2476,8 +2476,8 @@ def _referent(question: str, previous: Previous, catalog: CardIndex,
         if author is None and by:
             # "the one by Zhang": a surname many authors share names one of these posters
             surname = " ".join(folded_words(by.group(1)))
-            theirs = {ref for key, refs in catalog.by_name.items()
-                      if key.split()[-1:] == [surname] for ref in refs}
+            theirs = {ref for key in catalog.by_surname.get(surname, [])
+                      for ref in catalog.by_name[key]}
             if theirs & set(candidates):
                 candidates = [b for b in candidates if b in theirs]
                 named = {surname}
