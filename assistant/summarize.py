@@ -1106,9 +1106,9 @@ def session_themes(index) -> list[tuple[str, list[int]]]:
         order = np.argsort(-(vectors @ _unit(vectors.mean(axis=0))), kind="stable") \
             if members else []
         central.append((theme, [members[i] for i in order]))
-    # Named with each theme's most central posters first (they weigh most in its name; a
-    # theme that shares no phrase takes the first one's); the boards in no theme count as
-    # others.
+    # Named with each theme's most central posters first (their spelling of a phrase is the
+    # one taken; a theme that shares no phrase takes the first one's); the boards in no
+    # theme count as others.
     placed = [b for _, members in central for b in members]
     seen = set(placed)
     boards = placed + [b for b in theme_map.boards if b in by_board and b not in seen]
@@ -1116,8 +1116,7 @@ def session_themes(index) -> list[tuple[str, list[int]]]:
     def text(board) -> str:
         return f"{by_board[board].title}. {by_board[board].abstract}"
 
-    names = phrase_names([text(b) for b in boards], np.array([labels[b] for b in boards]),
-                         typical=True)
+    names = phrase_names([text(b) for b in boards], np.array([labels[b] for b in boards]))
     themes = []
     for theme, members in central:
         if not members:

@@ -507,7 +507,7 @@ def theme_names(vectors: np.ndarray, texts: list[str], labels: np.ndarray,
     if not texts:
         return []
     order = typical_first(vectors, labels)
-    names = phrase_names([texts[i] for i in order], np.asarray(labels)[order], typical=True)
+    names = phrase_names([texts[i] for i in order], np.asarray(labels)[order])
     return [name or (terms[t][0] if t < len(terms) and terms[t] else "")
             for t, name in enumerate(names)]
 
@@ -883,22 +883,21 @@ def _choices(reader: _Reader, inside: list[int], avoid: frozenset[str]) -> list[
     return held + rest + own
 
 
-def phrase_names(texts: list[str], labels: np.ndarray, avoid: frozenset[str] = frozenset(),
-                 typical: bool = False) -> list[str]:
+def phrase_names(texts: list[str], labels: np.ndarray, avoid: frozenset[str] = frozenset()
+                 ) -> list[str]:
     """Per cluster, a name that holds for it: a phrase (1-3 words from its posters' titles
     or abstracts) that at least NAME_SHARE of its posters say and the other posters seldom
     do, or, when no phrase covers so much of it, two (or three) phrases that do together,
     its biggest sub-groups ("federated learning and continual learning"); failing that, the
     name that holds for most of it. Each cluster a different name (`_choices`). `texts`
     come most typical first within each cluster: its most typical posters' spelling of a
-    phrase, and their phrase among equals, is the one taken (`typical` is kept for callers:
-    every poster counts alike, so that a name holds for the theme, not for its centre).
+    phrase, and their phrase among equals, is the one taken; otherwise every poster counts
+    alike, so that a name holds for the theme, not for its centre.
     `avoid` holds stems (the area's own words) that a name needs more than.
 
     Two clusters that want one name (or names whose words hold one another: "graph neural"
     and "graph neural networks") leave it to the stronger claim, and the other takes its
     next choice. '' for a cluster with no name left."""
-    del typical  # names hold for every poster of a theme alike (see above)
     labels = np.asarray(labels, dtype=int)
     k = int(labels.max()) + 1 if len(labels) else 0
     reader = _Reader(texts)
