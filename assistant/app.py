@@ -273,6 +273,9 @@ HEAD = r"""
   document.addEventListener('mouseout', function (e) {
     if (!pinned && citeOf(e.target)) pop().style.display = 'none'; });
   document.addEventListener('click', function (e) {
+    // The script's own clicks on its hidden buttons (#act-go after a star) are no click
+    // outside the card: the card a reader starred from stays open.
+    if (!e.isTrusted) return;
     var t = e.target;
     if (t.closest && t.closest('.pop-close')) { hide(); return; }
     var a = t.closest ? t.closest('[data-act]') : null;

@@ -223,7 +223,11 @@ def test_no_image_form_or_link_from_data_or_model_is_loaded(hostile_app, recorde
         page.locator("#cite-pop button[data-act=star]").click()
         # The map's dots carry the titles as attributes; a tapped dot's card is built as text.
         page.get_by_role("tab", name="Map").click()
-        page.locator("#map circle[data-board='100']").click()
+        # The map is redrawn after each answer: tap the dot of the redrawn map (#100 marked),
+        # not one of the map being replaced, whose tap can land on nothing and close the card.
+        dot = page.locator("#map circle.hit[data-board='100']")
+        dot.wait_for(timeout=15_000)
+        dot.click()
         page.locator("#cite-pop").wait_for(state="visible", timeout=15_000)
         page.keyboard.press("Escape")
         page.get_by_role("tab", name="Reading list").click()

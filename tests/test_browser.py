@@ -134,6 +134,21 @@ def test_question_citation_and_poster_card(page, tmp_path):
     assert (tmp_path / "answer.png").stat().st_size > 10_000
 
 
+def test_starring_from_a_citations_card_keeps_the_card_open(browser, app_url):
+    """Star in a clicked citation's card: the card stays open and says "★ Starred" (the
+    script's own click on the hidden star button counted as a click outside and closed it),
+    and the poster joins the reading list."""
+    with opened(browser, app_url) as page:
+        ask(page, "What's at #813?")
+        page.locator("#chatbot [data-testid='bot'] abbr.cite", has_text="[#813]").last.click()
+        card = page.locator("#cite-pop")
+        card.wait_for(state="visible", timeout=5_000)
+        card.locator("button[data-act=star]").click()
+        page.wait_for_timeout(1_500)  # the star reaches the server; the card is still there
+        assert card.is_visible() and "★ Starred" in card.inner_text()
+        assert "#813" in reading_list(page)
+
+
 def test_the_greeting_carries_no_message_buttons_and_an_answer_does(browser, app_url):
     """Retry, Undo and thumbs on the greeting meant nothing; an answer keeps them. The chat,
     its box and the example chips stay in the left column, the tabs on the right."""
