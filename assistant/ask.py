@@ -46,6 +46,7 @@ from assistant.text import clip, content_words, fold
 from assistant.understand import (
     LLMReading,
     Plan,
+    asks_for_count,
     asks_for_many,
     correct_typos,
     expand_acronyms,
@@ -283,7 +284,9 @@ class Assistant:
             return compose.unknown_affiliation(plan.topic)
         if plan.intent == "chat":
             return compose.chat_answer(len(self.cards),
-                                       self.location if plan.asks == "place" else "")
+                                       self.location if plan.asks == "place" else "", plan.asks)
+        if plan.intent == "nearby" and cards:
+            return compose.nearby_answer(cards[0], self.nearby(cards[0], where))
         if plan.intent == "overview":
             return session_overview(self)
         if plan.intent == "summarize":
@@ -325,12 +328,21 @@ class Assistant:
             return compose.similar_answer(cards[0], self.similar(cards[0], where, k))
         if plan.intent == "poster":
             if plan.asks == "authors":
-                return compose.authors_answer(cards)
+                return compose.authors_answer(cards, counted=asks_for_count(question))
+            if plan.asks == "where":
+                return compose.where_answer(cards, self.location)
             if content_words(plan.asks):
                 return compose.answer_from_poster(plan.asks, cards)
             return compose.poster_cards(cards)
+        if plan.intent == "count" and plan.versus:  # two topics counted side by side
+            second = replace(plan, topic=plan.versus, versus="")
+            return compose.versus_answer(
+                (plan.topic, self.count_answer(replace(plan, versus=""), where, retriever,
+                                               k // 2 or 1)),
+                (plan.versus, self.count_answer(second, where, retriever, k // 2 or 1)))
         if plan.intent == "count":
-            return self.count_answer(plan, where, retriever, k)
+            return compose.ranked_anyway(self.count_answer(plan, where, retriever, k),
+                                         plan.asks)
         if plan.author_boards is not None and not plan.author_boards:  # nobody's posters
             return compose.none_admitted(f"posters by {' and '.join(plan.authors)}")
         if not plan.topic and (plan.has_filters() or plan.within is not None):
@@ -344,9 +356,9 @@ class Assistant:
             return compose.listing(f"The {scope(plan, len(admitted))}:", "", admitted, shown)
         # Posters are found by the topic; each one's sentence is chosen by the question as
         # asked ("what accuracy ...", "by what factor ..." want the sentence with the figure).
-        return self.search_answer(plan, where, retriever, k,
-                                  query=plan.topic or strip_frame(question),
-                                  asks=strip_frame(question), one=not asks_for_many(question))
+        return compose.ranked_anyway(self.search_answer(
+            plan, where, retriever, k, query=plan.topic or strip_frame(question),
+            asks=strip_frame(question), one=not asks_for_many(question)), plan.asks)
 
     def llm_plan(self, question: str, rules: Plan) -> Plan:
         """The model's reading of the intent and topic on top of the rules' plan; the rules'
@@ -483,6 +495,15 @@ class Assistant:
         if said:
             return compose.uncovered(topic, related, subject=said[0])
         return compose.uncovered(topic, related, unheard=grounding.unheard(topic))
+
+    def nearby(self, source: Poster, where: PosterFilter, each_side: int = 2) -> list[Poster]:
+        """The posters on the boards around one, in its session: up to `each_side` lower
+        and higher board numbers, nearest first, in board order."""
+        mates = sorted((c for c in self.cards if c.session == source.session
+                        and c.ref != source.ref and where.admits(c)), key=lambda c: c.board)
+        lower = [c for c in mates if c.board < source.board][-each_side:]
+        higher = [c for c in mates if c.board > source.board][:each_side]
+        return [*lower, *higher]
 
     def count_answer(self, plan: Plan, where: PosterFilter, retriever: str, k: int) -> Answer:
         """How many: exact from metadata without a topic; with one, every poster that clears

@@ -148,9 +148,11 @@ def poster_cards(cards: list[Poster]) -> Answer:
     return _answer("\n\n".join(card_summary(c) for c in cards), cards)
 
 
-def authors_answer(cards: list[Poster]) -> Answer:
-    lines = [f"**{quoted(c.title)}** {cite(c.ref)} is by {quoted(c.author_line)}."
-             for c in cards]
+def authors_answer(cards: list[Poster], counted: bool = False) -> Answer:
+    """Who wrote each poster; "how many authors": their number first."""
+    lines = [f"**{quoted(c.title)}** {cite(c.ref)} "
+             + (f"has {len(c.authors)} author{'s' * (len(c.authors) != 1)}: " if counted
+                else "is by ") + f"{quoted(c.author_line)}." for c in cards]
     return _answer("\n".join(lines), cards)
 
 
@@ -301,11 +303,22 @@ def unknown_affiliation(organisation: str) -> Answer:
                   sources=[], abstained=True)
 
 
-def chat_answer(posters: int, place: str = "") -> Answer:
+def chat_answer(posters: int, place: str = "", asks: str = "") -> Answer:
     """A message that is not about the posters (thanks, "who are you?", "when is lunch?"):
     what the assistant can do, citing nothing (no board number either: an example board
     would read as a citation). `place`: where the session is, when that was asked and the
-    session page says it."""
+    session page says it. `asks`: "language" for a question in another language,
+    "rating:<words>" for a ranking the page cannot give ("the most cited")."""
+    if asks == "language":
+        return Answer(answer="I read questions in English only: the posters and their search "
+                      "are in English. Ask me in English, for instance *which posters are "
+                      "about reinforcement learning?*, a board number or an author.",
+                      citations=[], sources=[], abstained=True)
+    if asks.startswith("rating:"):
+        return Answer(answer=f"{no_ranking(asks)} Ask me about a topic and I list the posters "
+                      "about it; the session page marks its orals, spotlights and awards "
+                      "(*which posters won an award?*).", citations=[], sources=[],
+                      abstained=True)
     if place:
         return Answer(answer=f"The session is in {place}, as its page says (the page gives "
                       "no time). Ask me about its posters: a topic, a board number or an "
@@ -315,6 +328,64 @@ def chat_answer(posters: int, place: str = "") -> Answer:
                   "federated learning?*), a board number, an author, or *what's in this "
                   "session?*. Anything else, the venue or the programme, is not in the "
                   "posters.", citations=[], sources=[], abstained=True)
+
+
+def versus_answer(first: tuple[str, Answer], second: tuple[str, Answer]) -> Answer:
+    """Two topics counted side by side ("more on RL or on diffusion?"): both numbers first,
+    which is larger, then each count's own answer. A poster about both is in both counts."""
+    (a, one), (b, two) = first, second
+    n, m = len(one.results), len(two.results)
+    verdict = (f"more on “{quoted(a)}”" if n > m else f"more on “{quoted(b)}”" if m > n
+               else "as many on each")
+    both = len(set(one.results) & set(two.results))
+    shared = f" ({both} about both)" if both else ""
+    head = (f"**{n}** about “{quoted(a)}” and **{m}** about “{quoted(b)}”{shared}: "
+            f"{verdict}.")
+    answer = Answer(answer="\n\n".join([head, one.answer, two.answer]),
+                    citations=list(dict.fromkeys([*one.citations, *two.citations])),
+                    sources=[*one.sources, *(s for s in two.sources
+                                            if (s.ref or s.board) not in one.citations)],
+                    abstained=one.abstained and two.abstained)
+    answer.results = list(dict.fromkeys([*one.results, *two.results]))
+    answer.decided_by = "; ".join(x for x in (one.decided_by, two.decided_by) if x)
+    return answer
+
+
+def no_ranking(asks: str) -> str:
+    """What the page cannot rank by, said: asks is "rating:most cited"."""
+    return (f"The session page gives no citation counts, ratings or attendance, so I cannot "
+            f"say which poster is “{asks.removeprefix('rating:')}”.")
+
+
+def ranked_anyway(answer: Answer, asks: str) -> Answer:
+    """An answer to "the most practical poster on X": the posters about X, said to be no
+    ranking."""
+    if not asks.startswith("rating:") or not answer.citations:
+        return answer
+    return replace(answer, answer=f"{no_ranking(asks)} These are the posters about it, not "
+                   f"ranked by that:\n\n{answer.answer}")
+
+
+def where_answer(cards: list[Poster], place: str = "") -> Answer:
+    """ "Where is it?": each poster's board, which is where it hangs."""
+    hall = f" in {place}" if place else ""
+    kind = {"oral": "an oral", "spotlight": "a spotlight"}
+    lines = [f"**{quoted(c.title)}** {cite(c.ref)} is {kind.get(c.kind, 'a poster')}{hall}: "
+             "its board has the number cited." for c in cards]
+    return _answer("\n".join(lines), cards)
+
+
+def nearby_answer(source: Poster, neighbours: list[Poster]) -> Answer:
+    """The posters on the boards around one: board numbers are the floor's order (the page
+    gives no floor plan)."""
+    if not neighbours:
+        return _answer(f"No other poster of this session is near {cite(source.ref)}.",
+                       [source])
+    lines = [poster_line(c, contribution_sentence("", c.abstract)) for c in neighbours]
+    intro = (f"The boards next to **{quoted(source.title)}** {cite(source.ref)}, by board "
+             "number (the page gives no floor plan; neighbouring numbers usually stand side "
+             "by side):")
+    return _answer("\n".join([intro, *lines]), [source, *neighbours])
 
 
 def compare_answer(cards: list[Poster]) -> Answer:
@@ -472,7 +543,9 @@ def shown_anyway(answer: Answer, hidden: list[Ref], where: PosterFilter) -> Answ
 
 def scope(plan: Plan, count: int = 2) -> str:
     """The posters a plan's filters admit, in words: "oral posters on boards #300-#350"."""
-    kinds = " and ".join(sorted(plan.kinds)) if plan.kinds else ""
+    # the kind that is neither oral nor spotlight is a "regular" poster
+    kinds = " and ".join(sorted("regular" if k == "poster" else k for k in plan.kinds)
+                         ) if plan.kinds else ""
     noun = f"{kinds} posters".strip() if count != 1 else f"{kinds} poster".strip()
     parts = [noun]
     # Board numbers in words a reader (and the citation guard) does not take for a citation.

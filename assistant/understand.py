@@ -324,6 +324,7 @@ class Plan:
     by: str = "rules"  # who read the intent: "rules", or "llm" (POSTERS_LLM_PLANNER)
     in_title: bool = False  # the topic must be in the title ("with 'distillation' in the title")
     excluding: str = ""  # posters saying this are left out ("diffusion, but not for images")
+    versus: str = ""  # a second topic counted beside the first ("more on RL or on diffusion?")
     # The conversation before this turn, for follow-ups that reach past the last answer
     # ("what's at 1126?", "and 1220?", "compare the two"): the poster each earlier turn led
     # with, latest first, and the topic it was on. Context, not what is asked: two plans that
@@ -1525,15 +1526,104 @@ def asked_organisation(question: str) -> str:
     return found.group("org") if found else ""
 
 
+# "what time does poster session 2 start and end?", "which day is the session?": words of
+# when and where about the session, and no other (a topic would make it a question).
+_WHEN_WHERE = re.compile(r"\b(?:what\s+time|when|what\s+day|which\s+day|how\s+long|where|"
+                         r"what\s+hours?|start|end|begin|open|close)\b", re.IGNORECASE)
+_SESSION_WORDS = frozenset(
+    "time times when what which day date where how long hour hours does do is are was the this "
+    "that poster posters session sessions 2 two ii start starts end ends begin begins finish "
+    "finishes open opens close closes and held located take takes place run runs last lasts be "
+    "will it taking happening today tomorrow exactly again please can you tell me i".split())
+
+
+def _asks_session_time(question: str) -> bool:
+    words = re.findall(r"[\w']+", question.lower())
+    return ("session" in words and bool(_WHEN_WHERE.search(question))
+            and all(w in _SESSION_WORDS for w in words))
+
+
 def asks_place(question: str) -> bool:
     """Whether a (normalized) message asks where or when the session is, or the way to its
     hall ("how do I get to Hall B1?")."""
-    return bool(_SESSION_PLACE.match(question.strip()) or (
+    return bool(_SESSION_PLACE.match(question.strip()) or _asks_session_time(question) or (
         (_VENUE_ASK.search(question) or re.match(
             r"\s*(?:which|what)\s+(?:room|hall|floor|level)\s+(?:is|are|'s|do|does|should|"
             r"will)\b", question, re.IGNORECASE))
         and re.search(r"\b(?:halls?|rooms?|venue|floor|level)\b", question, re.IGNORECASE)
         and not re.search(r"#\s*\d|\b\d{3,4}\b|\bposters?\s+(?:on|about)\b", question)))
+
+
+# Words that say a question is written in another language than English: common function
+# words of Spanish, French, German, Italian and Portuguese that English text does not use.
+_FOREIGN_WORDS = frozenset(
+    "hay sobre los las del por para qué que cuáles cuál cuales algún alguna algunos pósters "
+    "artículos trabajos modelos aprendizaje está están quels quelles quel y a-t-il il sur des "
+    "les une est sont apprentissage modèles affiches articles gibt über welche sind und der "
+    "das ein eine es gibt zum zur mit ci sono gli della dello delle sull sulla quali anche "
+    "existe existem há sobre você são".split()) - {"a", "i", "die", "is"}
+_ENGLISH_WORDS = frozenset(
+    "the is are any about which what who on of for with posters poster papers paper there "
+    "how many do does me show find".split())
+
+
+def foreign_language(question: str) -> bool:
+    """Whether a message is written in another language than English: mostly letters of
+    another script (Chinese, Cyrillic, Arabic ...), or the function words of a European
+    language and not English's. The posters and their search are English."""
+    letters = [ch for ch in question if ch.isalpha()]
+    if not letters:
+        return False
+    other = sum(1 for ch in letters if not ("a" <= fold(ch).lower()[:1] <= "z"))
+    if other >= 0.3 * len(letters):
+        return True
+    words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", question.lower())
+    foreign = sum(w in _FOREIGN_WORDS for w in words)
+    return foreign >= 2 and foreign > 2 * sum(w in _ENGLISH_WORDS for w in words)
+
+
+# A ranking the page cannot give: "the most cited", "the best poster on X", "most practical".
+# The page has no citation counts, ratings or attendance; the posters about the rest of the
+# question are found as usual and the answer says it is no ranking. "best paper" is an award.
+_RATING = re.compile(
+    r"\b(?:the\s+)?(?:most|least|highest|best)[\s-]+(?:cited|popular|influential|impactful|"
+    r"important|practical|interesting|promising|useful|rated|famous|hyped|exciting|significant|"
+    r"liked|read|downloaded|attended|visited|novel|original|relevant|worth\s+(?:seeing|"
+    r"visiting|a\s+visit))\b|\b(?:the\s+)?(?:coolest|best|greatest|most\s+worthwhile)\s+"
+    r"(?=(?:posters?|ones?|works?|oral|orals|spotlights?)\b)|\bmust[\s-]+see\b",
+    re.IGNORECASE)
+
+
+def asks_rating(question: str) -> str:
+    """The ranking a question asks that the page cannot give ("most cited"), "" if none."""
+    found = _RATING.search(question)
+    return " ".join(found.group(0).split()).removeprefix("the ") if found else ""
+
+
+# "where is it?", "where are they?" after an answer: the board of the poster(s) it named.
+_WHERE_IS_IT = re.compile(
+    r"^(?:(?:and|so|ok(?:ay)?|thanks!?)[\s,]+)*where(?:'s|\s+is|\s+are|\s+can\s+i\s+find)\s+"
+    r"(?P<which>it|this(?:\s+one)?|that(?:\s+one)?|this\s+poster|that\s+poster|the\s+poster|"
+    r"they|those|these|them|the\s+(?:first|second|third|last)\s+one)\s*[?.!]*$", re.IGNORECASE)
+# Posters near a board on the floor: "what's next to #1210?", "neighbours of 811", "anything
+# nearby?" (after one poster's answer). Board numbers are the floor's order.
+_NEAR_BOARD = re.compile(
+    r"\b(?:near(?:by)?|nearest(?:\s+to)?|next\s+to|neighbou?r(?:s|ing)?(?:\s+(?:of|to))?|"
+    r"adjacent(?:\s+to)?|beside|around|close\s+to|right\s+by)\s+(?:the\s+)?(?:board\s+|"
+    r"poster\s+(?:at\s+)?|booth\s+)?#?\s*(?P<board>\d{1,5})\b", re.IGNORECASE)
+_NEARBY_ALONE = re.compile(
+    r"^(?:(?:and|so|ok(?:ay)?|thanks!?|cool|great)[\s,]+)*(?:what(?:'s|\s+is|\s+else\s+is)?|"
+    r"anything(?:\s+else)?|any(?:\s+other)?\s+posters?|which\s+posters?\s+are|who(?:'s|\s+is))?"
+    r"\s*(?:else\s+)?(?:nearby|near\s+(?:it|this|that|there|here|by)|next\s+to\s+(?:it|this|"
+    r"that)|around\s+(?:it|this|that|there|here)|close\s+by|in\s+the\s+neighbou?rhood|"
+    r"beside\s+(?:it|this|that)|neighbou?ring(?:\s+(?:boards?|posters?))?|its\s+neighbou?rs)"
+    r"(?:\s+on\s+the\s+floor)?\s*[?.!]*$", re.IGNORECASE)
+
+
+def near_board(question: str) -> int | None:
+    """The board a question asks the floor around ("next to #1210"), None when none."""
+    found = _NEAR_BOARD.search(question)
+    return int(found.group("board")) if found else None
 
 
 def is_chat(question: str) -> bool:
@@ -1566,10 +1656,14 @@ _EXCLUDED_WORDS = 5  # longer, it is a sentence going on ("- not label space or 
 # A follow-up that only leaves something out of the previous answer: "not the ones about
 # optimization", "but none on images", "excluding those using transformers".
 _LEAVE_OUT = re.compile(
-    r"^(?:(?:and|but|ok(?:ay)?|so|now)[\s,]+)*(?:only\s+)?(?:not|none|excluding|except(?:\s+for)?|"
-    r"minus|leave out|drop|without)\s+(?:(?:the\s+)?(?:ones?|posters?|papers?)|those|these|them|"
-    r"any)?\s*(?:that\s+(?:are|use|do)\s+)?(?:about|on|using|with|in|for|related\s+to|"
-    r"involving)?\s+(?P<x>[^?!.]+?)\s*[?!.]*$", re.IGNORECASE)
+    r"^(?:(?:and|but|ok(?:ay)?|so|now|please|can\s+you|could\s+you)[\s,]+)*(?:only\s+)?"
+    r"(?:not|none|excluding|exclude|except(?:\s+for)?|minus|leave out|drop|without|skip|"
+    r"remove|ignore|omit|filter out|take out|get rid of|hide)\s+(?:(?:the\s+)?(?:ones?|"
+    r"posters?|papers?)\s+|those\s+|these\s+|them\s+|any\s+)?(?:that\s+(?:are|use|do)\s+)?"
+    r"(?:(?:about|on|using|with|in|for|related\s+to|involving)\s+)?(?P<x>[^?!.]+?)\s*[?!.]*$",
+    re.IGNORECASE)
+# "the graph ones": what is left out is "graph"
+_ONES = re.compile(r"^(?:the\s+)|\s+(?:ones?|posters?|papers?|works?|stuff)$", re.IGNORECASE)
 
 
 def exclusion(question: str) -> tuple[str, str]:
@@ -1603,6 +1697,12 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
     """The plan of one question; `previous` is the last turn, for follow-ups."""
     question = normalize(question)
     asked, excluding = exclusion(question)
+    if excluding and (kind := _KIND_ALONE.match(excluding)):
+        # "not spotlights", "excluding the orals": a kind left out is a filter, not words
+        plan = understand(asked, catalog, titles, previous)
+        left = {"oral", "spotlight", "poster"} - {kind.group(1).lower()}
+        if plan.intent in ("search", "count", "summarize"):
+            return replace(plan, kinds=plan.kinds & left if plan.kinds else frozenset(left))
     if excluding:
         if previous is not None and previous.results and _AMONG.search(asked) and not (
                 content_words(_topic(asked))):
@@ -1618,7 +1718,32 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
         # answer's posters, less what is named
         return _carried(replace(previous.plan, intent="search", within=frozenset(
             previous.results), boards=(), missing=(), asks="",
-            excluding=left.group("x").strip(" ,'\"")), previous)
+            excluding=_ONES.sub("", left.group("x").strip(" ,'\""))), previous)
+    if previous is not None and (shown := _shown(previous)) and (
+            where := _WHERE_IS_IT.match(question)):
+        # "where is it?": the board of the poster the last answer led with; "where are
+        # they?": of the posters it showed
+        several = where.group("which").lower() in ("they", "those", "these", "them")
+        return _carried(Plan(intent="poster", boards=tuple(shown if several else shown[:1]),
+                             asks="where"), previous)
+    if previous is not None and previous.results and _NEARBY_ALONE.match(question):
+        # "what else is nearby?": the floor around the poster the last answer led with
+        return _carried(Plan(intent="nearby", boards=tuple(previous.results[:1])), previous)
+    if (board := near_board(question)) is not None and board in catalog.boards:
+        plan = Plan(intent="nearby", boards=(board,))
+        return plan if previous is None else _carried(plan, previous)
+    if foreign_language(question):  # the posters and the search are English
+        plan = Plan(intent="chat", asks="language")
+        return plan if previous is None else _carried(plan, previous)
+    if rating := asks_rating(question):
+        # "the most cited poster on X": the posters about X, said to be no ranking; with no
+        # X, a plain reply that the page ranks nothing
+        rest = normalize(_RATING.sub(" ", question))
+        plan = understand(rest, catalog, titles, previous) if content_words(_topic(rest)) or (
+            _BOARD.search(rest)) else Plan(intent="chat")
+        if plan.intent in ("search", "count", "chat"):
+            plan = replace(plan, asks=f"rating:{rating}")
+        return plan
     if organisation := asked_organisation(question):  # no poster lists an affiliation
         plan = Plan(intent="chat", asks="affiliation", topic=organisation)
         return plan if previous is None else _carried(plan, previous)
@@ -1628,6 +1753,15 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
     follow = _follow_up(question, catalog, titles, previous)
     plan = follow if follow is not None else fresh_plan(question, catalog, titles)
     return plan if previous is None else _carried(plan, previous)
+
+
+_KIND_ALONE = re.compile(r"^(?:the\s+|any\s+)?(oral|spotlight)s?(?:\s+(?:ones|posters?))?$",
+                         re.IGNORECASE)
+
+
+def _shown(previous: Previous) -> list[int]:
+    """The posters the previous answer showed, in its order."""
+    return previous.results[:previous.shown] if previous.shown else previous.results
 
 
 def _carried(plan: Plan, previous: Previous) -> Plan:
@@ -1669,10 +1803,42 @@ _MOST_POSTERS = re.compile(
     r"most\s+(?:posters?|papers?)\b", re.IGNORECASE)
 
 
+# Two topics counted against each other: "are there more posters on RL or on diffusion?",
+# "how many are about GNNs and how many about transformers?", "which has more posters, X or
+# Y?". The preposition said again (or "than") tells a comparison from one topic with an "or"
+# in it ("more posters on speech or audio?").
+_ON = r"(?:on|about|in|for|regarding)"
+_VERSUS = (
+    re.compile(rf"^(?:(?:are|is)\s+there|do\s+(?:we|you)\s+have|does\s+(?:the|this)\s+session\s+"
+               rf"have)?\s*more\s+(?:posters?|papers?|works?|orals?|spotlights?)?\s*{_ON}?\s+"
+               rf"(?P<a>(?!than\b)[^\d].*?)\s+(?:or\s+{_ON}|than(?:\s+{_ON})?)\s+(?P<b>.+?)\s*"
+               r"[?.!]*$", re.IGNORECASE),
+    re.compile(rf"^how\s+many\s+(?:posters?\s+|papers?\s+)?(?:are\s+(?:there\s+)?)?{_ON}\s+"
+               rf"(?P<a>.+?)\s*,?\s+(?:and|vs\.?|versus)\s+how\s+many\s+(?:posters?\s+|papers?\s+)?"
+               rf"(?:are\s+)?(?:{_ON}\s+)?(?P<b>.+?)\s*[?.!]*$", re.IGNORECASE),
+    re.compile(r"^(?:which|what)\s+(?:one\s+)?(?:has|have|gets?|is|are)\s+more\s+(?:posters?|"
+               rf"papers?|work|represented|common)?\s*(?:here\s+)?[:,]?\s*(?:{_ON}\s+)?(?P<a>.+?)"
+               rf"\s+or\s+(?:{_ON}\s+)?(?P<b>.+?)\s*[?.!]*$", re.IGNORECASE),
+)
+
+
+def _versus(question: str) -> tuple[str, str] | None:
+    for pattern in _VERSUS:
+        found = pattern.match(question.strip())
+        if found and content_words(found.group("a")) and content_words(found.group("b")):
+            return found.group("a"), found.group("b")
+    return None
+
+
 def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
     question = normalize(question)
     if _OVERVIEW.search(question):
         return Plan(intent="overview")
+    if (versus := _versus(question)) is not None:
+        first = fresh_plan(f"how many posters are about {versus[0]}?", catalog, titles)
+        second = _topic(versus[1]) or strip_frame(versus[1])
+        if first.intent == "count" and first.topic and second:
+            return replace(first, versus=second)
     if _MOST_POSTERS.search(question) and catalog.by_name:
         # the author with the most posters, and their posters (the first such on a tie)
         top = max((k for k in catalog.by_name if k), key=lambda k: len(catalog.by_name[k]))
@@ -1719,6 +1885,8 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
     if absent:  # no poster is theirs: the filter admits none, and the answer says so
         author = AuthorMatch(absent, [])
     kinds = frozenset(k for k, pattern in _KINDS.items() if pattern.search(rest)) or None
+    if kinds is None and _PLAIN_KIND.search(rest):  # "only the regular posters": that kind
+        kinds = frozenset({"poster"})
     award = bool(_AWARD.search(rest))
     drop: list[str] = [*(f"{k}s" for k in (kinds or ())), *(kinds or ())]
     if author is not None:
@@ -1739,6 +1907,8 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
         cleaned = _AWARD.sub(" ", cleaned)
     if kinds:  # "a spotlight or a regular poster?": the other kind, no topic
         cleaned = _PLAIN_KIND.sub(" ", cleaned)
+        if kinds == {"poster"}:  # "the regular posters instead": no topic either
+            cleaned = re.sub(r"\b(?:instead|rather)\b", " ", cleaned, flags=re.IGNORECASE)
     if author is not None:  # "with X as a co-author", "anything X worked on": the role, no topic
         cleaned = _AUTHOR_ROLE.sub(" ", _without_author_verbs(cleaned, author.label))
     if _COUNT.search(question):
@@ -2572,6 +2742,11 @@ def _described(question: str, titles: TitleIndex, catalog: CardIndex) -> list[in
 # describes, not its neighbours.
 _MANY = re.compile(r"\b(?:posters|papers|works|studies|projects|talks|ones|anything|list|all|"
                    r"every|show|any\s+(?:work|research|poster|paper))\b", re.IGNORECASE)
+
+
+def asks_for_count(question: str) -> bool:
+    """Whether the question asks how many ("how many authors does it have?")."""
+    return bool(_COUNT.search(question))
 
 
 def asks_for_many(question: str) -> bool:

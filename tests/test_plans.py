@@ -567,3 +567,46 @@ def test_an_inflected_english_word_is_no_name_carried_in_any_sense(real_assistan
     answer = real_assistant.ask("spiking")
     assert 524 not in answer.citations and {401, 412, 418} <= set(answer.citations)
     assert real_assistant.ask("MuJoCo").citations  # a name is still its posters
+
+
+def test_the_floor_around_a_board_and_where_a_poster_is(real_assistant):
+    """Board numbers are where posters hang: "what's next to #1210?" cites the boards on
+    either side; "where is it?" after a list cites the poster it led with, by its board."""
+    near = real_assistant.ask("which is nearest to #1210 on the floor?")
+    assert near.citations[0] == 1210 and {1209, 1211} <= set(near.citations)
+    assert all(abs(b - 1210) <= 3 for b in near.citations)
+    asked = "federated learning"
+    first = real_assistant.ask(asked)
+    where = real_assistant.ask("where is it?", previous=turn_of(asked, first))
+    assert where.citations == first.citations[:1] and "Hall" in where.answer
+    around = real_assistant.ask("what else is nearby?", previous=turn_of("where is it?", where))
+    lead = first.citations[0]
+    assert around.citations[0] == lead and lead - 1 in around.citations
+
+
+def test_two_topics_are_counted_side_by_side(real_assistant):
+    both = real_assistant.ask("are there more posters on reinforcement learning or on "
+                              "diffusion models?")
+    rl = real_assistant.ask("how many posters are about reinforcement learning?")
+    diffusion = real_assistant.ask("how many posters are about diffusion models?")
+    n, m = (int(re.match(r"\*\*(\d+)\*\*", a.answer).group(1)) for a in (rl, diffusion))
+    assert both.answer.startswith(f"**{n}** about “reinforcement learning” and **{m}** about "
+                                  "“diffusion models”")
+    assert ("more on “diffusion models”" if m > n else "more on “reinforcement") in both.answer
+    assert set(rl.citations) | set(diffusion.citations) == set(both.citations)
+
+
+def test_what_the_page_cannot_tell_is_said_plainly(real_assistant):
+    """A ranking (citations, "most practical"), another language, the session's time, an
+    author count: each gets what the page can say, never a flat "not covered"."""
+    cited = real_assistant.ask("which poster is the most cited")
+    assert "no citation counts" in cited.answer and not cited.citations
+    practical = real_assistant.ask("what's the most practical poster for someone deploying "
+                                   "LLMs on a single GPU")
+    assert "no citation counts" in practical.answer and 524 in practical.citations
+    spanish = real_assistant.ask("¿hay pósters sobre aprendizaje por refuerzo?")
+    assert "English" in spanish.answer and not spanish.citations
+    when = real_assistant.ask("what time does poster session 2 start and end")
+    assert "Hall" in when.answer and "no time" in when.answer
+    authors = real_assistant.ask("how many authors does the CAMEL poster have")
+    assert authors.citations == [318] and "has 5 authors" in authors.answer

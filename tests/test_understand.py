@@ -322,6 +322,43 @@ TABLE = [
     ("posters on training so the model doesn't latch onto shortcuts",
      {"excluding": ""}),
     ("learning without labels", {"topic": "learning without labels", "excluding": ""}),
+    # When the session is, in the words people ask it; a topic makes it a question
+    ("what time does poster session 2 start and end", {"intent": "chat", "asks": "place"}),
+    ("what time is the poster session?", {"intent": "chat", "asks": "place"}),
+    ("which day is the session", {"intent": "chat", "asks": "place"}),
+    ("what time series posters are in the session?", {"intent": "search"}),
+    # Another language than English is said to be one
+    ("¿hay pósters sobre aprendizaje por refuerzo?", {"intent": "chat", "asks": "language"}),
+    ("有关于扩散模型的海报吗？", {"intent": "chat", "asks": "language"}),
+    ("y a-t-il des affiches sur les modèles de diffusion ?",
+     {"intent": "chat", "asks": "language"}),
+    ("posters on the Schrödinger bridge à la De Bortoli", {"intent": "search"}),
+    # A ranking the page cannot give: the rest of the question, said to be no ranking
+    ("which poster is the most cited", {"intent": "chat", "asks": "rating:most cited"}),
+    ("what's the most practical poster for deploying LLMs on a single GPU",
+     {"intent": "search", "asks": "rating:most practical"}),
+    ("the best posters on prompt tuning", {"asks": "rating:best", "topic": "prompt tuning"}),
+    ("best arm identification", {"asks": "", "intent": "search"}),
+    ("which posters won the best paper award?", {"asks": "", "award": True}),
+    # The floor around a board
+    ("what's next to #1210?", {"intent": "nearby", "boards": (1210,)}),
+    ("which posters are near board 811", {"intent": "nearby", "boards": (811,)}),
+    ("posters close to #813 on the floor", {"intent": "nearby", "boards": (813,)}),
+    # A kind alone, kept or left out, is a filter
+    ("only the regular posters on diffusion models",
+     {"kinds": frozenset({"poster"}), "topic": "diffusion models"}),
+    ("diffusion models but not orals",
+     {"kinds": frozenset({"poster", "spotlight"}), "topic": "diffusion models",
+      "excluding": ""}),
+    # Two topics counted against each other; one topic with an "or" stays one
+    ("are there more posters on reinforcement learning or on diffusion models?",
+     {"intent": "count", "topic": "reinforcement learning", "versus": "diffusion models"}),
+    ("how many are about GNNs and how many about transformers?",
+     {"intent": "count", "topic": "GNNs", "versus": "transformers"}),
+    ("which has more posters, federated learning or continual learning?",
+     {"intent": "count", "topic": "federated learning", "versus": "continual learning"}),
+    ("are there more posters on speech or audio?", {"versus": ""}),
+    ("are there more than 5 posters on federated learning?", {"versus": ""}),
 ]
 
 
@@ -565,6 +602,20 @@ FOLLOW_UPS = [
      "which of those are not about images?",
      {"topic": "diffusion models", "within": frozenset({310, 530, 601}),
       "excluding": "images"}),
+    ("equivariance", [811, 303, 620, 628], "exclude the graph ones",
+     {"within": frozenset({811, 303, 620, 628}), "excluding": "graph"}),
+    ("equivariance", [811, 303, 620, 628], "drop molecules",
+     {"within": frozenset({811, 303, 620, 628}), "excluding": "molecules"}),
+    # Where a poster of the last answer is, and what is around it
+    ("federated learning", [1115, 305, 903], "where is it?",
+     {"intent": "poster", "boards": (1115,), "asks": "where"}),
+    ("federated learning", [1115, 305, 903], "and where are they?",
+     {"intent": "poster", "boards": (1115, 305, 903), "asks": "where"}),
+    ("what's at #811?", [811], "thanks! what else is nearby?",
+     {"intent": "nearby", "boards": (811,)}),
+    # A kind instead of another keeps the topic
+    ("neuroscience posters", [404, 403, 416], "now the regular posters instead, not spotlights",
+     {"topic": "neuroscience", "kinds": frozenset({"poster"}), "excluding": ""}),
 ]
 
 
