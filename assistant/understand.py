@@ -289,6 +289,9 @@ _WHO = re.compile(r"\b(who (?:wrote|authored|made|presents|presented|is presenti
                   r"written by)\b", re.IGNORECASE)
 _CARD = re.compile(r"^(?:what(?:'s| is)|tell me about|show me|more about|details (?:of|on)|"
                    r"describe|explain)\b", re.IGNORECASE)
+# What a poster's card shows, asked of posters a filter names ("the abstract of the runner-up")
+_CARD_WORDS = frozenset("abstract abstracts summary summaries details description descriptions "
+                        "card cards info information title titles overview".split())
 _LIST_WORDS = frozenset("""which what who are is the a an all list show me give of in this
 session posters poster papers paper there any were was kind kinds type types how many please
 presented presenting selected here at did do does get got have has with about on for to and or
@@ -1620,6 +1623,15 @@ _NEARBY_ALONE = re.compile(
     r"(?:\s+on\s+the\s+floor)?\s*[?.!]*$", re.IGNORECASE)
 
 
+# "sort them by board number", "in walking order please", "order those by location"
+_SORTED = re.compile(
+    r"^(?:(?:and|so|ok(?:ay)?|now|please|can\s+you|could\s+you)[\s,]+)*(?:(?:sort|order|"
+    r"arrange|list|show|put|give)\s+(?:me\s+)?(?:them|those|these|the\s+list|it|the\s+posters?|"
+    r"all)?\s*(?:by|in)\s+(?:the\s+)?(?:board(?:\s+numbers?)?|numbers?|numerical|location|"
+    r"position|walking|floor)(?:\s+order)?|in\s+(?:board|walking|numerical)\s+order)"
+    r"(?:\s+please)?\s*[?.!]*$", re.IGNORECASE)
+
+
 def near_board(question: str) -> int | None:
     """The board a question asks the floor around ("next to #1210"), None when none."""
     found = _NEAR_BOARD.search(question)
@@ -1726,6 +1738,10 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
         several = where.group("which").lower() in ("they", "those", "these", "them")
         return _carried(Plan(intent="poster", boards=tuple(shown if several else shown[:1]),
                              asks="where"), previous)
+    if previous is not None and previous.results and _SORTED.match(question):
+        # "sort them by board number": the last answer's posters, listed in board order
+        return _carried(replace(previous.plan, intent="search", topic="", within=frozenset(
+            previous.results), boards=(), missing=(), asks="", excluding=""), previous)
     if previous is not None and previous.results and _NEARBY_ALONE.match(question):
         # "what else is nearby?": the floor around the poster the last answer led with
         return _carried(Plan(intent="nearby", boards=tuple(previous.results[:1])), previous)
@@ -1923,6 +1939,9 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
         if all(fold(w) in STOP or fold(w) in _NOISE or fold(w) in _FILLER
                or fold(w) in _AUTHOR_WORDS for w in topic.split()):
             topic = ""  # "is he an author of", "who else worked with X? show his posters"
+    if (kinds or award or lo is not None or hi is not None or author is not None) and all(
+            fold(w) in _CARD_WORDS for w in content_words(topic)):
+        topic = ""  # "the abstract of the award-winning paper": those posters, no topic
     plan = Plan(topic=topic, kinds=kinds, board_min=lo, board_max=hi, award=award,
                 in_title=in_title and bool(topic),
                 authors=(author.label,) if author else (),
@@ -1953,6 +1972,10 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
     return replace(plan, asks=_asks(question, plan))
 
 
+# "what baselines does AlpacaFarm compare against?": what the poster compares itself with is
+# asked of it (the question ends where the other side would be), not a second poster.
+_COMPARED_WITH_WHAT = re.compile(r"^(?:what|which)\b.*\bcompar\w*\s+(?:against|to|with)\s*"
+                                 r"[?.!]*$", re.IGNORECASE)
 # Words that rank one poster above another ("more", "better", "faster", "cheapest").
 _COMPARATIVE = (r"\b(?:more|less|better|worse|best|worst|(?:fast|slow|cheap|bigg?|small|larg|"
                 r"high|low|strong|weak|simpl|new|old|long|short|eas|hard|quick|safe)(?:i?er|i?est))\b")
@@ -1969,7 +1992,8 @@ def _intent(question: str, plan: Plan, titles: TitleIndex) -> str:
     if len(plan.boards) >= 2 and (_CHOICE.search(question) or re.search(r"\bor\b", question)):
         return "compare"  # "which is more efficient, Monarch Mixer or #418?"
     if _COMPARE.search(question) and (len(plan.boards) >= 2 or (
-            plan.boards and plan.topic and not _QUANTITY_ASK.search(question))):
+            plan.boards and plan.topic and not _QUANTITY_ASK.search(question)
+            and not _COMPARED_WITH_WHAT.search(question))):
         # "QLoRA vs PEQA": the side not named is found by its words; but "how much faster
         # than BERT is Monarch Mixer?" asks one poster for a figure
         return "compare"

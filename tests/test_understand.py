@@ -359,6 +359,13 @@ TABLE = [
      {"intent": "count", "topic": "federated learning", "versus": "continual learning"}),
     ("are there more posters on speech or audio?", {"versus": ""}),
     ("are there more than 5 posters on federated learning?", {"versus": ""}),
+    # What a poster compares itself with is asked of it; a second poster named is compared
+    ("what benchmark does AlpacaFarm compare against", {"intent": "poster", "boards": (508,)}),
+    ("which baselines does QLoRA compare with?", {"intent": "poster", "boards": (524,)}),
+    ("how does QLoRA compare with Monarch Mixer?", {"intent": "compare"}),
+    # The card of posters a filter names is no topic
+    ("what is the abstract of the outstanding paper runner-up", {"award": True, "topic": ""}),
+    ("titles of the orals please", {"kinds": frozenset({"oral"}), "topic": ""}),
 ]
 
 
@@ -613,6 +620,10 @@ FOLLOW_UPS = [
      {"intent": "poster", "boards": (1115, 305, 903), "asks": "where"}),
     ("what's at #811?", [811], "thanks! what else is nearby?",
      {"intent": "nearby", "boards": (811,)}),
+    ("gaussian processes", [1515, 1210, 1209], "sort them by board number",
+     {"intent": "search", "topic": "", "within": frozenset({1515, 1210, 1209})}),
+    ("gaussian processes", [1515, 1210, 1209], "in walking order please",
+     {"intent": "search", "topic": "", "within": frozenset({1515, 1210, 1209})}),
     # A kind instead of another keeps the topic
     ("neuroscience posters", [404, 403, 416], "now the regular posters instead, not spotlights",
      {"topic": "neuroscience", "kinds": frozenset({"poster"}), "excluding": ""}),
