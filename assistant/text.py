@@ -69,6 +69,12 @@ def split_sentences(text: str) -> list[str]:
 def stem(word: str) -> str:
     """A light stem that stays readable (sub-theme names are built from it): "simulate",
     "simulator" and "simulations" are one term, as are "estimate" and "estimation"."""
+    # "expressive", "expressivity" and "expressiveness" are one term ("expressiv"), as are
+    # "robust" and "robustness"
+    for suffix, kept in (("iveness", "iv"), ("ivities", "iv"), ("ivity", "iv"), ("ive", "iv"),
+                         ("ness", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)] + kept
     for suffix in ("ations", "ators", "ation", "ator", "ates", "ings", "ing", "ies", "ate", "es",
                    "s", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:

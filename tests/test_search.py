@@ -195,3 +195,18 @@ def test_things_joined_by_and_under_one_field_are_each_asked_when_the_whole_abst
     answer = real_assistant.ask("ML for physics simulation and PDEs")
     assert not answer.abstained
     assert {421, 423, 425} <= set(answer.citations), answer.citations
+
+
+def test_one_word_family_is_one_term():
+    from assistant.text import stem
+
+    assert stem("expressivity") == stem("expressiveness") == stem("expressive")
+    assert stem("robustness") == stem("robust") and stem("sensitivity") == stem("sensitive")
+    assert stem("express") != stem("expressive")  # "gene expression" is no expressivity
+
+
+@pytest.mark.slow
+def test_a_word_of_the_family_the_posters_write_finds_them(real_assistant):
+    # "expressivity" is written once in the session; GNN posters write "expressiveness"
+    answer = real_assistant.ask("gnn expressivity")
+    assert not answer.abstained and 624 in answer.citations
