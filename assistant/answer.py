@@ -124,15 +124,48 @@ def best_sentence(question: str, abstract: str, title: str = "") -> str:
     Words of the poster's `title` count less: they name the poster, which most of its
     sentences do, while the rest of the question says what is asked of it ("on which dataset
     does the diffusion-based pose estimation poster claim state of the art?"). Ties (and
-    questions that share nothing) go to the sentence that states the contribution.
+    questions that share nothing) go to the sentence that states the contribution. A role
+    asked of the poster (its main result, its main idea or approach, what it is evaluated
+    on) goes to the sentence playing it.
     """
     naming = _stems(title)
     wanted = {stem(w) for w in content_words(question)}
     names = _names_in(frozenset(wanted))
     wants_figure = bool(_QUANTITY.search(question))
     sentences = _weighed_sentences(abstract)
-    # "what's the main claim / key finding?": the sentence that states its result
-    claim = _result_of(abstract) if _CLAIM.search(question) else ""
+    # A role asked of the poster ("what's the main result?", "the main idea?") is answered by
+    # the sentence playing it (`compose.aspects`), not by one that says "result" or "idea";
+    # the words that asked for the role are no topic. A result the abstract does not state
+    # is best stood in for by what the paper contributes, never by its opening context.
+    # The method and the evaluation are asked only by a question that asks nothing more
+    # (but the poster's name): "kernel methods", "the WL test on point clouds" or "dataset
+    # pruning" are topics.
+    beyond = wanted - naming
+    role = ""
+    if _CLAIM.search(question):
+        role = _role_of(abstract, "result") or (
+            "" if beyond - _CLAIM_WORDS else _role_of(abstract, "method"))
+        wanted -= _CLAIM_WORDS
+    elif _METHOD_ASKED.search(question) and not beyond - _METHOD_WORDS:
+        role = _role_of(abstract, "method")
+        wanted -= _METHOD_WORDS
+    # "what approach does it use for editing": of the sentences saying "editing", one that
+    # says what the paper does (the method on), not the problem ("they fall short in editing")
+    doing: set[str] = set()
+    if not role and _METHOD_OF.search(question) and len(beyond - _METHOD_WORDS) <= 2:
+        method = _role_of(abstract, "method")
+        start = next((i for i, s in enumerate(sentences) if s.text == method), len(sentences))
+        doing = {s.text for s in sentences[start:]}
+        wanted -= _METHOD_WORDS
+    # "what is it evaluated on": a sentence saying where it is evaluated, after the method
+    evaluated: dict[str, float] = {}
+    if _EVALUATION_ASKED.search(question) and not beyond - _EVALUATION_WORDS:
+        method, problem = _role_of(abstract, "method"), _role_of(abstract, "problem")
+        after = next((i for i, s in enumerate(sentences) if s.text == method), 1)
+        evaluated = {s.text: 1.5 * bool(_EVALUATES.search(s.text))
+                     + 1.5 * bool(_EVALUATED_ON.search(s.text))
+                     for s in sentences[after:] if s.text != problem
+                     and not _POINTS_TO_CODE.search(s.text)}  # "code and experiments at ..."
     # A word most sentences say (the method's own name, "STAR") tells them apart less than
     # one a single sentence says ("ADE20K"): each weighs by how few sentences say it.
     said_in = {w: sum(w in s.words for s in sentences) for w in wanted}
@@ -160,26 +193,57 @@ def best_sentence(question: str, abstract: str, title: str = "") -> str:
                      if any(w in word for word in sentence.words))
         if wants_figure and sentence.figure:
             score += 2.0
-        if claim and sentence.text == claim:
+        if role and sentence.text == role:
             score += 2.0
+        score += min(evaluated.get(sentence.text, 0.0), 2.5)
+        if sentence.text in doing:
+            score += 1.0
         score -= sentence.penalty
         if score > best_score:
             best, best_score = sentence.text, score
     return quoted(best)
 
 
+# A sentence that says where the code is.
+_POINTS_TO_CODE = re.compile(r"https?://|\bgithub\b|\b(?:code|implementation)s?\b[^.]{0,60}\b"
+                             r"(?:available|released?|public)|\b(?:released?|available) at\b|"
+                             r"\bopen[- ]?sourced?\b", re.IGNORECASE)
 # What a question asks that a kind of sentence answers, and that kind.
 _ASKED_KINDS = (
     (re.compile(r"\b(?:code|github|repo(?:sitory)?|implementation|open[- ]?source[d]?|"
-                r"released?|available)\b", re.IGNORECASE),
-     re.compile(r"https?://|\bgithub\b|\b(?:code|implementation)s?\b[^.]{0,60}\b(?:available|"
-                r"released?|public)|\b(?:released?|available) at\b|\bopen[- ]?sourced?\b",
-                re.IGNORECASE)),
+                r"released?|available)\b", re.IGNORECASE), _POINTS_TO_CODE),
     (re.compile(r"\b(?:speed-?ups?|faster|throughput|latency|how fast|wall-?clock)\b",
                 re.IGNORECASE),
      re.compile(r"\b(?:speed-?ups?|faster|throughput|latency|wall-?clock)\b|\d\s*(?:×|x\b|"
                 r"\$\\times\$|times faster)", re.IGNORECASE)),
 )
+
+
+# What it is evaluated or tested on: the sentence that says where it is evaluated ("...
+# across 5 medical image tasks and 10 datasets"), not one that only says "datasets" ("the
+# combination of datasets from ..."); when the abstract names no dataset, its evaluation
+# sentence still says the most ("experiments show ..."). Context before the method ("X has
+# achieved strong accuracy on the standard benchmarks") is never it.
+_EVALUATION_WORDS = frozenset(stem(w) for w in (
+    "dataset datasets benchmark benchmarks benchmarked evaluate evaluated evaluates evaluating "
+    "evaluation evaluations test tests tested experiment experiments corpus corpora testbed "
+    "testbeds use uses used").split())
+_EVALUATION_ASKED = re.compile(r"\b(?:datasets?|benchmark(?:s|ed)?|evaluat\w*|tested|"
+                               r"test(?:s|ed)? on|experiments?|corpora|corpus|test[- ]?beds?)\b",
+                               re.IGNORECASE)
+# A sentence that evaluates ("experiments show", "we evaluate", "tested on") or says on
+# what ("on four benchmarks", "across 10 datasets"); one that does both says the most.
+_EVALUATES = re.compile(r"\b(?:experiments|experimentally|experimental (?:results?|evaluations?|"
+                        r"stud(?:y|ies)|analys[ie]s|comparisons?|validation)|evaluat\w*|"
+                        r"benchmark(?:ed|ing)|tested|validat\w*)\b|\bempirical\w*\b[^.;]{0,100}?\b(?:on|across|"
+                        r"over|using|with|in)\s", re.IGNORECASE)
+_EVALUATED_ON = re.compile(
+    r"\b(?:on|across|over|using|in)\s+(?:[\w$\\{}-]+[\s,]+){0,6}?(?:datasets?|benchmarks?|"
+    r"tasks|corpora|environments|games|suites?)\b|\b(?:\d+|two|three|four|five|six|seven|eight|"
+    r"nine|ten|several|multiple|various|diverse|standard|public|popular|widely[- ]used)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:datasets|benchmarks)\b"
+    # a benchmark's name: "on LaSOT", "on ImageNet-1K", "across CIFAR-10 and COCO"
+    r"|\b(?:on|across|over)\s+(?:the\s+)?(?-i:[A-Z][\w-]*(?:[A-Z]|\d))", re.IGNORECASE)
 
 
 # A question asking for what a poster found or claims, not for a detail of it.
@@ -189,11 +253,36 @@ _CLAIM = re.compile(r"\b(?:main|key|central|core|principal|major)\s+(?:claims?|f
                     r"conclude)\b", re.IGNORECASE)
 
 
-def _result_of(abstract: str) -> str:
-    """The sentence stating the abstract's result (`compose.aspects`), "" when none does."""
+# The words that ask for the claim: they name the role, not a topic of the poster.
+_CLAIM_WORDS = frozenset(stem(w) for w in (
+    "main key central core principal major claim claims finding findings result results "
+    "takeaway takeaways conclusion conclusions contribution contributions find show discover "
+    "conclude").split())
+# A question asking for the method: "the main idea?", "what's their approach / method /
+# technique?", "what do they propose?", "how does it work?", or only "main" / "key" once the
+# noun ("idea", "point") is gone from what was asked.
+_METHOD_ASKED = re.compile(r"\b(?:ideas?|gist|approach(?:es)?|method(?:s|ology)?|techniques?|"
+                           r"propos(?:e|es|ed|al)|how (?:does|do|did) (?:it|they|this) work)\b|"
+                           r"^\W*(?:(?:the|its|their|main|key|core|central|basic|big|overall)\s*)+"
+                           r"\W*$", re.IGNORECASE)
+# The method asked of a poster, with what for ("what approach does it use for editing?",
+# "their method for X"), unlike a topic that is a kind of method ("kernel methods").
+_METHOD_OF = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:approach|method|technique|idea)s?\b|"
+                        r"\b(?:approach|method|technique)s?\s+(?:do|does|did|is|are|was|were)\b|"
+                        r"\b(?:their|its)\s+(?:\w+\s+)?(?:approach|method|technique|idea)s?\b",
+                        re.IGNORECASE)
+_METHOD_WORDS = frozenset(stem(w) for w in (
+    "main key core central basic big overall idea ideas gist approach approaches method methods "
+    "methodology technique techniques propose proposes proposed proposal work").split())
+
+
+@lru_cache(maxsize=8192)
+def _role_of(abstract: str, role: str) -> str:
+    """The sentence playing `role` ("problem", "method", "result") in the abstract
+    (`compose.aspects`), "" when none does."""
     from assistant.compose import aspects  # compose builds on this module
 
-    return aspects(abstract)["result"]
+    return aspects(abstract)[role]
 
 
 @lru_cache(maxsize=4096)

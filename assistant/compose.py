@@ -283,6 +283,16 @@ def aspects(abstract: str) -> dict[str, str]:
     scored = [(_result_weight(sentences[i], i < start), i) for i in usable if i != method]
     weight, result = max(scored, default=(0.0, 0))
     result = result if weight >= 2 else None
+    if result is None and method is not None:
+        # No sentence states a finding plainly; the last one after the method that reports
+        # its evidence in two ways does ("superior fidelity ... through comprehensive
+        # experiments", "competitive ... in numerical experiments"), unless it only plans it
+        # ("test ... on benchmark datasets to evaluate its effectiveness").
+        reported = [i for i in usable if i > method and _result_weight(sentences[i], False) >= 1
+                    and len({w.lower()[:5] for w in _SUPPORT.findall(sentences[i])}) >= 2
+                    and not re.search(r"\bto (?:evaluate|validate|verify|test|assess|"
+                                      r"demonstrate)\b", sentences[i], re.IGNORECASE)]
+        result = reported[-1] if reported else None
     # The problem: the first challenge, gap or question ("How could we ...?") stated before
     # the method (just after it when the abstract opens with the method); else the opening
     # sentence, when it is context.
