@@ -2099,12 +2099,48 @@ def _title_like(question: str) -> bool:
     return len(words) >= 4 and capitalised >= 0.75 * len(words)
 
 
+# A part of a poster asked for by its role: its method ("how does HeadSculpt work?", "what
+# method does #613 use?", "what do the authors propose?"), its evaluation ("what is #418
+# evaluated on?"), its main result. The answer is the sentence playing the role
+# (`answer.best_sentence`), never the whole card.
+_ROLE_ASKED = re.compile(
+    r"\b(?P<how>how\s+(?:does|do|did)\s+(?:[\w-]+\s+){0,3}?(?:work|function|operate))\b|"
+    r"\b(?:main|key|core|central|big|basic)\s+(?:ideas?|points?|insights?|results?|findings?|"
+    r"contributions?|claims?|takeaways?)\b|\b(?:what|which)\s+(?:\w+\s+)?(?:methods?|approach(?:es)?|"
+    r"techniques?|datasets?|benchmarks?)\b|\b(?:their|its)\s+(?:methods?|approach|technique|"
+    r"idea)\b|\bpropos(?:e|es|ed)\b|\bevaluat\w*(?:\s+on)?\b|\btested\s+on\b|"
+    r"\b(?:what|which)\s+(?:did|do|does)\s+(?:it|they|the\s+authors)\s+(?:find|show)\b",
+    re.IGNORECASE)
+# "what do the HeadSculpt authors propose?": the authors are the subject, not what is asked
+_AUTHORS_DO = re.compile(r"\bauthors?\s+(?:propose|find|found|show|claim|use|introduce|present|"
+                         r"argue|evaluate|do|did|test|achieve|study)\b", re.IGNORECASE)
+
+
+def _role_asked(question: str) -> str:
+    """The role a question asks of a poster, in words `answer.best_sentence` reads ("how does
+    the method work", "what method", "evaluated on"), "" when it asks none."""
+    found = _ROLE_ASKED.search(question)
+    if not found:
+        return ""
+    return "how does the method work" if found.group("how") else found.group(0).lower()
+
+
 def _asks(question: str, plan: Plan) -> str:
     """For a question about named posters, what is asked of them ("" = show the card)."""
-    if plan.intent == "poster" and _WHO.search(question):
+    if plan.intent == "poster" and _WHO.search(question) and not _AUTHORS_DO.search(question):
         return "authors"  # "who wrote the spike-driven transformer?", named or described
     if plan.intent not in ("poster", "compare") and not plan.boards:
         return ""
+    quoted = _QUOTED.search(question)
+    if not plan.topic and quoted and plan.boards:
+        # "what does 'Birth of a Transformer' find about induction heads?": the quote named
+        # the poster; the rest of the question is what is asked of it
+        rest = _topic(f"{question[:quoted.start()]} {question[quoted.end():]}")
+        if content_words(rest):
+            return with_quantity(question, rest)
+    role = _role_asked(question) if plan.intent == "poster" else ""
+    if role and not (set(content_words(plan.topic)) - set(content_words(role))):
+        return role  # "what method does #613 use?": the role is all that is asked
     if _CARD.search(question) and not plan.topic:
         return ""
     return with_quantity(question, plan.topic)

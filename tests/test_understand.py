@@ -363,6 +363,16 @@ TABLE = [
     ("what benchmark does AlpacaFarm compare against", {"intent": "poster", "boards": (508,)}),
     ("which baselines does QLoRA compare with?", {"intent": "poster", "boards": (524,)}),
     ("how does QLoRA compare with Monarch Mixer?", {"intent": "compare"}),
+    # A role asked of one poster is asked, not its card: its method, evaluation, finding
+    ("how does HeadSculpt work", {"intent": "poster", "boards": (613,),
+                                  "asks": "how does the method work"}),
+    ("what method does #613 use", {"boards": (613,), "asks": "what method"}),
+    ("what is #418 evaluated on", {"boards": (418,), "asks": "evaluated on"}),
+    ("what do the HeadSculpt authors propose", {"boards": (613,), "asks": "propose"}),
+    ("who are the authors of #613", {"boards": (613,), "asks": "authors"}),
+    ("what does 'Birth of a Transformer' find about induction heads",
+     {"boards": (322,), "asks": "induction heads"}),
+    ("what's #613?", {"boards": (613,), "asks": ""}),
     # The card of posters a filter names is no topic
     ("what is the abstract of the outstanding paper runner-up", {"award": True, "topic": ""}),
     ("titles of the orals please", {"kinds": frozenset({"oral"}), "topic": ""}),
