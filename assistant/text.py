@@ -24,7 +24,11 @@ def folded_words(text: str) -> list[str]:
 
 
 _WORD = re.compile(r"[a-z0-9]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])|(?<=[a-z][.!?])(?=[A-Z][a-z])")
+# A sentence ends at a stop and a space before a capital, or at a stop with no space where
+# the page lost it ("tasks.Our method", "DoubleFPN.Extensive", "community.\\textbf{Med-UniC}",
+# "feature.CAAFE"); "e.g.", "et al." and "U.S." are no ends (letters before the stop < 3).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])|(?<=[a-z][.!?])(?=[A-Z][a-z])|"
+                           r"(?<=[A-Za-z]{3}[.!?])(?=[A-Z][a-z]{2}|[A-Z]{3,}\b|\\textbf\{)")
 STOPWORDS = frozenset("""
 a about above after again all also am an and any are as at be because been before being between
 both but by can could did do does doing down during each few for from further had has have having

@@ -241,3 +241,20 @@ def test_a_detail_asked_of_a_named_poster_is_answered_by_the_sentence_that_state
         answer = real_assistant.ask(question)
         assert answer.citations == [board], question
         assert expected in answer.answer, (question, answer.answer)
+
+
+def test_a_stop_the_page_lost_its_space_after_still_ends_a_sentence(bundled):
+    """"... called DoubleFPN.Extensive experiments ...", "community.\\textbf{Med-UniC}
+    reaches ...": the answer to what a poster is evaluated on is its own sentence, not glued
+    to the one before it."""
+    from assistant.answer import best_sentence
+    from assistant.text import split_sentences
+
+    assert split_sentences("We call it DoubleFPN.Extensive experiments show gains.") == [
+        "We call it DoubleFPN.", "Extensive experiments show gains."]
+    assert split_sentences("It adds a feature.CAAFE paves the way.")[1] == "CAAFE paves the way."
+    assert split_sentences("Smith et al. show it, e.g. for GPT.") == [
+        "Smith et al. show it, e.g. for GPT."]
+    med = next(p for p in bundled.posters if p.board == 311)
+    evaluated = best_sentence("what datasets does it evaluate on", med.abstract, med.title)
+    assert "10 datasets" in evaluated and not evaluated.startswith("Furthermore")
