@@ -188,10 +188,10 @@ class Grounding:
         if re.search(r"\bor\b|[/,(]", topic) or len(aspects(topic)) > 1:
             return None  # alternatives (a poster about one answers), or qualifiers
         words = [w for w in qualifier_words(topic) if fold(w) not in STOPWORDS]
-        # An acronym beside its long form ("neural radiance fields NeRF") is either one.
-        initials = "".join(w[0] for w in words).lower()
+        # An acronym beside its long form ("neural radiance fields NeRF") is either one; the
+        # long form is the other words ("OoD detection" has no long form of "OoD" beside it).
         short = [w for w in words if len(caps := [ch for ch in w if ch.isupper()]) > 1
-                 and "".join(caps).lower() in initials]
+                 and "".join(caps).lower() in "".join(o[0] for o in words if o != w).lower()]
         if short:
             words = [w for w in words if w not in short]
 
@@ -343,8 +343,15 @@ class Grounding:
             return kept
         top = max(c.cosine for c in kept)
         lacks = lacking(wanted, [self.opened.plain(c.key) for c in kept])
+        # Closeness stands in for a rare word the posters about it write otherwise ("label
+        # noise" for "noisy labels"), but not for a name (an acronym) several kept posters
+        # write: "OoD detection" (five say OoD or its long form) is not a "3D detector" poster
+        # close for the rest.
+        names = {w for w in rare if sum(ch.isupper() for ch in w) >= 2}
+        written = bool(names) and sum(not names & set(lack) for lack in lacks) >= 2
         return [c for c, lack in zip(kept, lacks, strict=True)
-                if not rare & set(lack) or c.cosine >= bars.close * top] or kept
+                if not rare & set(lack) or (c.cosine >= bars.close * top
+                                            and not (written and names & set(lack)))] or kept
 
     def supported(self, topic: str, kept: list[Candidate]) -> list[Candidate]:
         """The kept posters that carry enough of a short topic's terms, or are nearly as

@@ -210,3 +210,13 @@ def test_a_word_of_the_family_the_posters_write_finds_them(real_assistant):
     # "expressivity" is written once in the session; GNN posters write "expressiveness"
     answer = real_assistant.ask("gnn expressivity")
     assert not answer.abstained and 624 in answer.citations
+
+
+@pytest.mark.slow
+def test_an_acronym_several_posters_write_is_not_stood_in_for_by_closeness(real_assistant):
+    # "OoD detection": five posters write OoD (or out-of-distribution); a 3D object detector,
+    # closest in meaning for "detection" alone, is no answer. An acronym beside no long form
+    # of it is no acronym of the other words ("OoD" is not "o"+"detection").
+    answer = real_assistant.ask("ood detection")
+    assert answer.citations and 225 not in answer.citations
+    assert 1201 in answer.citations
