@@ -72,14 +72,17 @@ abbr.cite{cursor:pointer;text-decoration:underline dotted;color:var(--primary-70
   font-weight:700}
 .dark abbr.cite{color:var(--primary-400,#fb923c)}
 /* A related poster (a refusal's closest ones) is a grey chip, not an orange citation mark:
-   it opens its card all the same. */
-abbr.rel-board{cursor:pointer;text-decoration:none;white-space:nowrap;display:inline-block;
+   it opens its card all the same. Inline, not inline-block: the no-break space before it
+   then keeps it on the line of its title's last word (an inline-block may always wrap). */
+abbr.rel-board{cursor:pointer;text-decoration:none;white-space:nowrap;display:inline;
   padding:1px 8px;border:1px solid var(--border-color-primary);border-radius:12px;
   background:var(--background-fill-primary);color:var(--body-text-color);font-size:.9em}
 #cite-pop{position:fixed;z-index:2147483000;max-width:440px;display:none;overflow:auto;
   max-height:70vh;box-shadow:0 4px 18px rgba(0,0,0,.3);border-radius:10px;
   background:var(--background-fill-primary)}
 #cite-pop .pc-abstract{max-height:14em}
+/* scrolling to the end of the card does not go on to scroll the page (which closes it) */
+#cite-pop,#cite-pop .pc-abstract{overscroll-behavior:contain}
 #cite-pop .pc-head{padding-right:24px}  /* clear of the close button */
 #cite-pop .pop-close{position:absolute;right:6px;top:4px;border:0;background:none;
   font-size:1.3em;cursor:pointer;color:var(--body-text-color)}
@@ -120,7 +123,12 @@ abbr.rel-board{cursor:pointer;text-decoration:none;white-space:nowrap;display:in
 .main.fillable.app{padding-left:clamp(6px,2.5vw,32px) !important;
   padding-right:clamp(6px,2.5vw,32px) !important}
 @media (max-width: 760px){
-  #chatbot{height:58vh !important;max-height:58vh}
+  /* The chat takes the phone's height less the title above it and the message box below
+     (about 170 px): on opening, the title, the chat and the box all show, and a list
+     answer shows a screenful (58vh, 490 px, showed its first lines). svh: the height with
+     the browser's bars shown, so the box is not pushed under them. */
+  #chatbot{height:max(320px,calc(100vh - 170px)) !important;
+    height:max(320px,calc(100svh - 170px)) !important;max-height:none !important}
   #sources-box{max-height:none}
   #sources-box .pc-abstract,#sources-box .pc-authors{display:none}
   /* The chat's column gives its parts to the page's row, so they can be put in the order a
@@ -156,7 +164,7 @@ HEAD = r"""
       (document.querySelector('.gradio-container') || document.body).appendChild(el); }
     return el;
   }
-  function hide() { pop().style.display = 'none'; pinned = false; }
+  function hide() { pop().style.display = 'none'; pinned = false; anchorAt = null; }
   function starred() {
     var r = document.querySelector('#reading-list [data-boards]');
     return r ? r.getAttribute('data-boards').split(',').filter(Boolean) : [];
@@ -205,7 +213,7 @@ HEAD = r"""
     close.setAttribute('aria-label', 'Close');
     Object.assign(close.style, {position: 'absolute', right: '6px', top: '2px', zIndex: 2});
     node.removeAttribute('id'); p.replaceChildren(node, close); p.style.display = 'block';
-    place(p, anchor.getBoundingClientRect()); pinned = !!pin;
+    place(p, anchor.getBoundingClientRect()); pinned = !!pin; opened(anchor);
   }
   // "#812", or "S3 #812" for a poster whose board other sessions reuse
   function named(board) { return board.indexOf('#') >= 0 ? board : '#' + board; }
@@ -299,6 +307,41 @@ HEAD = r"""
     if (!(t.closest && t.closest('#cite-pop'))) hide();
   });
   document.addEventListener('keydown', function (e) { if (e.key === 'Escape') hide(); });
+  // A card opened from a citation or a dot goes when the reader scrolls it away: the page,
+  // or the chat under a citation, moved by a quarter of the screen (on a phone the sheet
+  // stayed over the Sources one had scrolled down to). Only the reader's own scrolling
+  // counts (a finger, a wheel or a scrolling key outside the card, just before): not a
+  // scroll inside the card, not one the page or this script makes (a star's update, the
+  // question brought to the top of the chat).
+  var anchorAt = null, anchorTop = 0, openedAt = 0, readerScrolled = 0;
+  function opened(anchor) {
+    anchorAt = anchor; anchorTop = anchor.getBoundingClientRect().top;
+    openedAt = window.scrollY;
+  }
+  function drift() {  // how far the card's citation (or dot) moved since it opened
+    if (anchorAt && anchorAt.isConnected)
+      return Math.abs(anchorAt.getBoundingClientRect().top - anchorTop);
+    return Math.abs(window.scrollY - openedAt);  // redrawn (a map after a turn): the page
+  }
+  function outsideCard(e) { return !(e.target.closest && e.target.closest('#cite-pop')); }
+  ['touchmove', 'wheel'].forEach(function (kind) {
+    document.addEventListener(kind, function (e) {
+      if (outsideCard(e)) readerScrolled = Date.now(); }, {capture: true, passive: true});
+  });
+  document.addEventListener('keydown', function (e) {
+    if (/^(PageUp|PageDown|ArrowUp|ArrowDown|Home|End| )$/.test(e.key) && outsideCard(e) &&
+        !(e.target.closest && e.target.closest('textarea, input'))) readerScrolled = Date.now();
+  }, true);
+  document.addEventListener('scroll', function (e) {
+    var p = document.getElementById('cite-pop');
+    if (!p || p.style.display !== 'block' || !outsideCard(e) || !anchorAt) return;
+    // The reader's: just after their finger or wheel moved, or in the glide that follows
+    // (one scroll every frame); anything else moves the card's starting point along.
+    var now = Date.now();
+    if (now - readerScrolled > 500) { opened(anchorAt); return; }
+    readerScrolled = now;
+    if (drift() > window.innerHeight / 4) hide();
+  }, {capture: true, passive: true});
   // A chip asks its question: on a phone (the chips under the box, or under the tabs after an
   // answer) the page goes up to the chat, where the answer comes.
   document.addEventListener('click', function (e) {
@@ -509,18 +552,48 @@ def render_citations(text: str, by_board: dict[Ref, Poster]) -> str:
     return "".join(parts)
 
 
-def answer_markdown(answer: Answer, by_board: dict[Ref, Poster], filters: str = "") -> str:
+def answer_markdown(answer: Answer, by_board: dict[Ref, Poster], filters: str = "",
+                    with_llm: bool = False) -> str:
     """The answer as shown: the active filters above it, a notice, the text with its
-    citations, related posters apart, and which backend answered."""
+    citations, related posters apart, and who wrote it (`answered_by`; `with_llm`: the app
+    has a model)."""
     body = render_citations(answer.answer, by_board)
     related = [by_board[b] for b in answer.related if b in by_board]
     if related:  # offered apart from the answer: not citations, not what was asked
+        # The chip follows its title without brackets: "(" and ")" around it broke onto
+        # lines of their own on a phone. A no-break space keeps the title's last word with
+        # the chip, so a chip never stands alone on a line.
         body += "\n\nRelated posters (not an answer to this):\n" + "\n".join(
-            f"- {inert(readable_tex(c.title))} ({related_html(c)})" for c in related)
-    footer = f"answered by: {inert(answer.backend)}"
+            f"- {inert(readable_tex(c.title))}&nbsp;{related_html(c)}" for c in related)
     if answer.notice:
         body = f"> {inert(answer.notice)}\n\n{body}"
-    return f"{filters_markdown(filters)}{body}\n\n<sub>{footer}</sub>"
+    footer = answered_by(answer.backend, with_llm)
+    return f"{filters_markdown(filters)}{body}" + (f"\n\n<sub>{footer}</sub>" if footer else "")
+
+
+EXTRACTIVE = "extractive"
+
+
+def model_name(backend: str) -> str:
+    """The model of a backend's label: "gpt-4o-mini" of "gpt-4o-mini (openai-compatible)"."""
+    return re.sub(r"\s*\([^()]*\)$", "", backend) or backend
+
+
+def answered_by(backend: str, with_llm: bool) -> str:
+    """Who wrote an answer, in a reader's words, where it tells them something: the model's
+    name when one wrote it; when the app has a model but this answer is put together from
+    the posters' own text (a board, an author, a fallback), that; nothing in an app with no
+    model, where every answer is (the page's footer says so once)."""
+    if backend != EXTRACTIVE:
+        return f"answered by: {inert(model_name(backend))} (AI model)"
+    return "answered from the posters' own text, without the AI model" if with_llm else ""
+
+
+def backend_words(backend: str) -> str:
+    """The footer's "Answers ...": from the posters' own text, or by a named model."""
+    if backend == EXTRACTIVE:
+        return "Answers from the posters' own text (no AI model)"
+    return f"Answers by {model_name(backend)} (AI model)"
 
 
 def _board_words(card: Poster) -> str:
@@ -795,8 +868,8 @@ def run_turn(assistant: Assistant, message: str, history: list[dict], where: Pos
         for event in assistant.ask_stream(message, where=where, previous=turn):
             if isinstance(event, Answer):
                 by_board = assistant.index.by_board
-                history[-1] = {"role": "assistant",
-                               "content": answer_markdown(event, by_board, filters)}
+                history[-1] = {"role": "assistant", "content": answer_markdown(
+                    event, by_board, filters, assistant.backend_label != EXTRACTIVE)}
                 yield Step(history, event)
                 return
             shown += event
@@ -1358,8 +1431,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                               precision=0, elem_id="board-max")
                     gr.Markdown("Answers say which filters were active, above the answer.")
         # What the store holds, not where it lives (a long absolute path meant nothing).
-        gr.Markdown(f"<sub>Answers: {escape(assistant.backend_label)} · {escape(session)} · "
-                    f"{counted(len(assistant.cards), 'poster')}</sub>", elem_id="footer")
+        gr.Markdown(f"<sub>{escape(backend_words(assistant.backend_label))} · "
+                    f"{escape(session)} · {counted(len(assistant.cards), 'poster')}</sub>",
+                    elem_id="footer")
         # The page's own bridge: card and map buttons put `star:812` here and press go.
         action = gr.Textbox(visible="hidden", elem_id="act")
         action_go = gr.Button("go", visible="hidden", elem_id="act-go")

@@ -236,8 +236,13 @@ def test_the_reading_list_downloads_in_one_click_and_shows_no_empty_file_box(bro
 
 
 def test_the_footer_names_the_session_not_a_path(page, real_assistant):
-    footer = page.locator("sub", has_text="Answers:").inner_text()
-    assert footer == "Answers: extractive · Poster Session 2 · 391 posters"
+    """The footer says in words who writes the answers ("extractive" meant nothing), and
+    the answers themselves carry no "answered by: extractive"."""
+    footer = page.locator("#footer sub").inner_text()
+    assert footer == "Answers from the posters' own text (no AI model) · Poster Session 2 · " \
+                     "391 posters"
+    text = ask(page, "What's at #813?")
+    assert "[#813]" in text and "extractive" not in text and "answered by" not in text
     assert str(real_assistant.settings.store) not in page.locator("body").inner_text()
 
 
@@ -524,12 +529,45 @@ def test_the_conversation_download_reads_as_the_page_does(browser, app_url):
     assert "$" not in text and "\\" not in text and "mathcal" not in text
     answer, related = text.split("underwater scenes?")[-1].split("Related posters")
     assert "Posters cited:" not in answer and "[#" not in answer + related
-    listed = [line.strip("- ").rsplit(" (", 1) for line in shown.splitlines() if "(board " in line]
+    listed = [RELATED_ITEM.match(line).groups() for line in shown.splitlines()
+              if RELATED_ITEM.match(line)]
     assert listed and all(f"- {title} — " in related and f"({board}" in related
                           for title, board in listed)  # each, by title and board words
 
 
 UNDERWATER = "Are there posters on neural radiance fields for underwater scenes?"
+# A related poster as the page reads: its title, then its chip's board words.
+RELATED_ITEM = re.compile(r"^-?\s*(.+?)\s+((?:\S+ )?board \d+)$")
+# Whether anything is cut from a related poster's chip by the end of a line: for each chip
+# and each width its item may have (a phone's to a narrow column's), the character just
+# before the chip and the one just after it (brackets, the title's last word) sit on the
+# chip's line. Returns the ones that do not.
+CHIP_ALONE = """() => { const out = [];
+  const chips = [...document.querySelectorAll('#chatbot [data-testid=bot] abbr.rel-board')];
+  const side = (item, chip, after) => { const w = document.createTreeWalker(item,
+      NodeFilter.SHOW_TEXT); let found = null, past = false;
+    for (let n = w.nextNode(); n; n = w.nextNode()) {
+      if (chip.contains(n)) { past = true; continue; }
+      if (past !== after) continue;
+      const i = after ? n.textContent.search(/\\S/) : n.textContent.search(/\\S\\s*$/);
+      if (i < 0) continue;
+      if (after) { if (!found) found = [n, i]; } else found = [n, i]; }
+    return found; };
+  for (const chip of chips) {
+    const item = chip.closest('li') || chip.parentElement;
+    for (let width = 140; width <= 370; width += 6) {
+      item.style.width = width + 'px';
+      const c = chip.getBoundingClientRect();
+      for (const after of [false, true]) {
+        const at = side(item, chip, after); if (!at) continue;
+        const r = document.createRange(); r.setStart(at[0], at[1]); r.setEnd(at[0], at[1] + 1);
+        const b = r.getBoundingClientRect();
+        if (!(b.top < c.bottom && c.top < b.bottom))
+          out.push(chip.textContent + (after ? ' then ' : ' after ') +
+                   at[0].textContent[at[1]] + ' at ' + width + 'px'); }
+    }
+    item.style.width = ''; }
+  return out; }"""
 SHOTS = Path("/tmp/app11")
 
 
@@ -544,10 +582,13 @@ def tap_a_related_poster(page, shot: str) -> None:
     assert chips.count() >= 3
     chip = answer.locator("abbr.rel-board", has_text=re.compile(r"^board 114$"))
     assert chip.inner_text().strip() == "board 114"
-    # the item reads "<title> (board 114)" as text; the chip is the board words
+    # the item reads "<title> board 114" as text; the chip is the board words
     item = chip.evaluate("e => e.parentElement.innerText").strip()
-    title = item.rsplit(" (board 114)", 1)[0]
-    assert len(title) > 10
+    title, board = RELATED_ITEM.match(item).groups()
+    assert len(title) > 10 and board == "board 114"
+    # no bracket or word left behind on another line by the chip ("(" and ")" broke apart
+    # from it on a phone), at any width the item may have
+    assert page.evaluate(CHIP_ALONE) == []
     # a chip, not an orange citation mark
     colour = chip.evaluate("e => getComputedStyle(e).color")
     assert colour != "rgb(194, 65, 12)" and chip.evaluate(
@@ -628,4 +669,9 @@ def test_waiting_for_an_llm_shows_the_question_and_can_be_stopped(browser, slow_
         assert page.locator("#chatbot [data-testid='bot']").last.inner_text() == "(stopped)"
         assert page.locator("#send").is_visible() and not page.locator("#stop").is_visible()
         ask(page, question)  # the app still answers after a stop
-        assert "[#" in page.locator("#chatbot [data-testid='bot']").last.inner_text()
+        answer = page.locator("#chatbot [data-testid='bot']").last.inner_text()
+        # the model that wrote it, by name; the footer names it too
+        assert "[#" in answer and "answered by: gpt-4o-mini (AI model)" in answer
+        assert "openai-compatible" not in answer
+        assert page.locator("#footer sub").inner_text().startswith(
+            "Answers by gpt-4o-mini (AI model) · ")

@@ -29,6 +29,69 @@ def test_the_chat_comes_first_and_full_width(phone):
     assert phone.locator("#map svg").count() == 0 or not phone.locator("#map svg").is_visible()
 
 
+def test_the_chat_takes_most_of_the_screen_with_the_box_under_it(browser, app_url):
+    """The chat was a 490 px box (58vh): a list answer showed its first lines. It takes the
+    phone's height less the title and the message box, and the box still shows under it."""
+    with opened(browser, app_url, viewport=PHONE) as page:
+        chat, asked = box(page, "#chatbot"), box(page, "#msg")
+        assert chat["height"] >= 0.75 * PHONE["height"], chat
+        assert chat["y"] + chat["height"] <= asked["y"]
+        assert asked["y"] + asked["height"] <= PHONE["height"]  # on the screen as it opens
+        ask(page, "Which posters are about federated learning?")
+        answer = page.evaluate(IN_VIEW)
+        assert answer["view"][1] - answer["view"][0] >= 0.7 * PHONE["height"], answer
+
+
+def swipe(page, x: float, y: float, dy: float, steps: int = 10) -> None:
+    """A finger's swipe from (x, y) by dy (negative: up, the page goes down), as touch
+    events, then its glide."""
+    cdp = page.context.new_cdp_session(page)
+    touch = [{"x": x, "y": y}]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": touch})
+    for i in range(1, steps + 1):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
+                                              "touchPoints": [{"x": x, "y": y + dy * i / steps}]})
+        page.wait_for_timeout(16)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+    page.wait_for_timeout(800)
+
+
+def test_a_cards_sheet_goes_when_the_reader_scrolls_away_from_it(browser, app_url):
+    """A citation's card (a sheet over the bottom half) stayed open after one scrolled down
+    to the Sources, over half of them. It goes when the reader scrolls the chat or the page
+    away from it; not on a small scroll, not when scrolling inside the card, not on a star."""
+    with opened(browser, app_url, viewport=PHONE) as page:
+        ask(page, "Which posters are about federated learning?")
+        citation = page.locator("#chatbot [data-testid='bot'] abbr.cite").nth(2)
+        citation.scroll_into_view_if_needed()
+        citation.tap()
+        card = page.locator("#cite-pop")
+        card.wait_for(state="visible", timeout=5_000)
+        sheet = card.bounding_box()
+        swipe(page, 200, sheet["y"] + sheet["height"] - 60, -300)  # reading the abstract
+        assert card.is_visible()
+        above = sheet["y"] / 2  # the chat, above the sheet
+        swipe(page, 200, above, -40, steps=4)
+        assert card.is_visible()  # a small scroll
+        card.locator("button[data-act=star]").tap()
+        page.wait_for_timeout(1_500)
+        assert card.is_visible() and "★ Starred" in card.inner_text()
+        swipe(page, 200, above + 150, -300)
+        assert not card.is_visible()
+        # On the Map, under the chat: a dot's card goes as the page scrolls on.
+        tab(page, "Map")
+        page.locator("#map circle.hit").first.wait_for(timeout=10_000)
+        page.evaluate("document.querySelector('#map').scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        dot = page.locator("#map circle.hit").first
+        dot.tap()
+        card.wait_for(state="visible", timeout=5_000)
+        top = page.evaluate("scrollY")
+        swipe(page, 200, card.bounding_box()["y"] - 10, -300)
+        assert page.evaluate("scrollY") > top + 100 and not card.is_visible()
+
+
 def test_tapping_a_citation_keeps_the_chat_and_shows_the_card_on_screen(phone):
     ask(phone, "Which posters are about federated learning?")
     citation = phone.locator("#chatbot [data-testid='bot'] abbr.cite").nth(2)
