@@ -563,7 +563,7 @@ class Assistant:
 
     def fallback(self, question: str, scored: list[tuple[dict, float]], why: str) -> Answer:
         answer = extractive_answer(question, scored)
-        answer.notice = f"{why} Showing the extractive answer instead."
+        answer.notice = f"{why} Showing the answer from the posters' own text instead."
         return answer
 
     def condense(self, question: str, previous: Turn) -> str:

@@ -168,7 +168,7 @@ def test_a_dripping_server_falls_back_to_the_extractive_answer_in_time(server, a
     assert server.requests == 1, "the LLM was not asked: pick a question it answers"
     assert answer.backend == "extractive" and 100 in answer.citations
     assert "within 2 s" in answer.notice and "POSTERS_LLM_TIMEOUT" in answer.notice
-    assert "extractive answer" in answer.notice
+    assert "posters' own text" in answer.notice
 
 
 @pytest.mark.slow

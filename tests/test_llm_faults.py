@@ -61,7 +61,7 @@ def test_rate_limit_is_retried_with_backoff(server, real_store):
 def test_failures_fall_back_to_the_extractive_answer(server, real_store, mode, says):
     answer, _ = ask(server, real_store, mode)
     assert answer["backend"] == "extractive" and answer["citations"][0] == 100
-    assert says in answer["notice"] and "extractive answer" in answer["notice"]
+    assert says in answer["notice"] and "posters' own text" in answer["notice"]
 
 
 def test_the_terminal_shows_the_failure_without_the_key(server, real_store):
