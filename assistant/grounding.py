@@ -349,8 +349,13 @@ class Grounding:
         # close for the rest.
         names = {w for w in rare if sum(ch.isupper() for ch in w) >= 2}
         written = bool(names) and sum(not names & set(lack) for lack in lacks) >= 2
-        return [c for c, lack in zip(kept, lacks, strict=True)
-                if not rare & set(lack) or (c.cosine >= bars.close * top
+        # Nor, for a rare word several kept posters write, for a poster far in meaning from
+        # them: "neural radiance fields" is not a V1-neuroscience poster close for "neural".
+        writers = [c for c, lack in zip(kept, lacks, strict=True) if not rare & set(lack)]
+        near = (self.closeness_to(writers, kept) if len(writers) >= 2
+                else [1.0] * len(kept))
+        return [c for c, lack, x in zip(kept, lacks, near, strict=True)
+                if not rare & set(lack) or (c.cosine >= bars.close * top and x >= bars.core
                                             and not (written and names & set(lack)))] or kept
 
     def supported(self, topic: str, kept: list[Candidate]) -> list[Candidate]:

@@ -220,3 +220,13 @@ def test_an_acronym_several_posters_write_is_not_stood_in_for_by_closeness(real_
     answer = real_assistant.ask("ood detection")
     assert answer.citations and 225 not in answer.citations
     assert 1201 in answer.citations
+
+
+@pytest.mark.slow
+def test_a_poster_close_for_one_word_and_far_from_the_subjects_posters_is_left_out(
+        real_assistant):
+    # "neural radiance fields": two V1-neuroscience posters were as close as the NeRF ones
+    # for "neural"; far in meaning from the posters writing "radiance", they are not cited.
+    answer = real_assistant.ask("neural radiance fields")
+    assert {114, 302} <= set(answer.citations)
+    assert not {404, 405} & set(answer.citations)
