@@ -327,8 +327,9 @@ class Assistant:
         if plan.intent == "similar":
             return compose.similar_answer(cards[0], self.similar(cards[0], where, k))
         if plan.intent == "poster":
-            if plan.asks == "authors":
-                return compose.authors_answer(cards, counted=asks_for_count(question))
+            if plan.asks.startswith("authors"):
+                return compose.authors_answer(cards, counted=asks_for_count(question),
+                                              place=plan.asks.partition(":")[2])
             if plan.asks == "where":
                 return compose.where_answer(cards, self.location)
             if content_words(plan.asks):

@@ -148,8 +148,14 @@ def poster_cards(cards: list[Poster]) -> Answer:
     return _answer("\n\n".join(card_summary(c) for c in cards), cards)
 
 
-def authors_answer(cards: list[Poster], counted: bool = False) -> Answer:
-    """Who wrote each poster; "how many authors": their number first."""
+def authors_answer(cards: list[Poster], counted: bool = False, place: str = "") -> Answer:
+    """Who wrote each poster; "how many authors": their number first; `place` "first" or
+    "last": that author, then all of them."""
+    if place in ("first", "last") and all(c.authors for c in cards):
+        lines = [f"The {place} author of **{quoted(c.title)}** {cite(c.ref)} is "
+                 f"{quoted(c.authors[0 if place == 'first' else -1])} (of {len(c.authors)}: "
+                 f"{quoted(c.author_line)})." for c in cards]
+        return _answer("\n".join(lines), cards)
     lines = [f"**{quoted(c.title)}** {cite(c.ref)} "
              + (f"has {len(c.authors)} author{'s' * (len(c.authors) != 1)}: " if counted
                 else "is by ") + f"{quoted(c.author_line)}." for c in cards]

@@ -280,7 +280,11 @@ _FIRST_N = re.compile(r"\b(?:the\s+)?(?:first|top)\s+(two|three|four|2|3|4)\b", 
 _SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4, "both": 2}
 # "summarize them", "an overview of those": the pronoun stands for the previous answer's area.
 _PRONOUN_ONLY = re.compile(r"^(?:all\s+)?(?:of\s+)?(?:them|those|these|it|this|that|"
-                           r"the(?:se|m)? (?:posters|papers|ones|results))$", re.IGNORECASE)
+                           r"the(?:se|m)? (?:posters|papers|ones|results)|(?:(?:the|this|that)\s+)?"
+                           r"(?:area|field|topic|subject|theme|direction))$", re.IGNORECASE)
+# "its first author", "the last author": a place among a poster's authors, not in a list
+_AUTHOR_PLACE = re.compile(r"\b(first|lead|leading|main|last|senior)[\s-]+authors?\b",
+                           re.IGNORECASE)
 _ONLY = re.compile(r"^(?:and\s+)?(?:only|just)\s+(?:the\s+)?|^(?:and\s+)?(?:what about|how "
                    r"about)\s+(?:the\s+|just the\s+|only the\s+)?(?=(?:orals?|spotlights?)\b)",
                    re.IGNORECASE)
@@ -1768,11 +1772,24 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
         return plan if previous is None else _carried(plan, previous)
     follow = _follow_up(question, catalog, titles, previous)
     plan = follow if follow is not None else fresh_plan(question, catalog, titles)
+    if plan.asks == "authors" and (place := _AUTHOR_PLACE.search(question)):
+        # "who is its first author?": that one of them
+        last = place.group(1).lower() in ("last", "senior")
+        plan = replace(plan, asks="authors:last" if last else "authors:first")
     return plan if previous is None else _carried(plan, previous)
 
 
 _KIND_ALONE = re.compile(r"^(?:the\s+|any\s+)?(oral|spotlight)s?(?:\s+(?:ones|posters?))?$",
                          re.IGNORECASE)
+
+
+def _area(previous: Previous) -> str:
+    """The area a conversation is on, for a summary of it: the topic before the last answer
+    narrowed it ("which of those address heterogeneity?" narrows federated learning)."""
+    plan = previous.plan
+    if plan.within is not None and plan.thread and plan.intent in ("search", "count"):
+        return plan.thread
+    return _thread(previous)
 
 
 def _shown(previous: Previous) -> list[int]:
@@ -2230,14 +2247,14 @@ def _follow_up(question: str, catalog: CardIndex, titles: TitleIndex,
         return None
     fresh = fresh_plan(question, catalog, titles)
     if fresh.intent == "summarize" and _PRONOUN_ONLY.match(fresh.topic.strip()):
-        if previous.plan.topic:  # "summarize them": the area asked about before
-            return replace(fresh, topic=previous.plan.topic)
+        if previous.plan.topic:  # "summarize them", "summarize the area": the area asked
+            return replace(fresh, topic=_area(previous))  # about before
         if previous.results:  # after one poster's card, or a list by filters: those posters
             return Plan(intent="poster", boards=tuple(previous.results[:previous.shown or 1]))
     if fresh.intent != "summarize" and _summary_alone(question) and (
             thread := _thread(previous)):
         # "what are the main themes?", "give me an overview": of what the conversation is on
-        return Plan(intent="summarize", topic=thread)
+        return Plan(intent="summarize", topic=_area(previous) or thread)
     if (previous.plan.authors and fresh.author_boards is None and _HE.search(question)
             and not _positions(question, len(previous.results))):
         # "any others by him?", "and her spotlights?": the author the last question named
@@ -2580,6 +2597,7 @@ def _listed(fresh: Plan, previous: Previous) -> list[int]:
 def _positions(question: str, count: int) -> list[int]:
     """The positions in the previous answer a question points at ("the first two" -> 0, 1;
     "the 2nd and the last" -> 1, -1 as an index), within its `count` results."""
+    question = _AUTHOR_PLACE.sub(" ", question)  # "its first author" points at no poster
     first_n = _FIRST_N.search(question)
     if first_n:
         return list(range(min(count, _SMALL_NUMBERS[first_n.group(1).lower()])))

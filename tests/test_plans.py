@@ -610,3 +610,9 @@ def test_what_the_page_cannot_tell_is_said_plainly(real_assistant):
     assert "Hall" in when.answer and "no time" in when.answer
     authors = real_assistant.ask("how many authors does the CAMEL poster have")
     assert authors.citations == [318] and "has 5 authors" in authors.answer
+
+
+def test_a_place_among_the_authors_names_that_author(real_assistant):
+    first = real_assistant.ask("who is the first author of the HyTrel paper")
+    assert first.citations == [315]
+    assert first.answer.startswith("The first author of") and "is Pei Chen" in first.answer

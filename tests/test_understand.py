@@ -373,6 +373,7 @@ TABLE = [
     ("what does 'Birth of a Transformer' find about induction heads",
      {"boards": (322,), "asks": "induction heads"}),
     ("what's #613?", {"boards": (613,), "asks": ""}),
+    ("who is the last author of the HyTrel paper", {"boards": (315,), "asks": "authors:last"}),
     # The card of posters a filter names is no topic
     ("what is the abstract of the outstanding paper runner-up", {"award": True, "topic": ""}),
     ("titles of the orals please", {"kinds": frozenset({"oral"}), "topic": ""}),
@@ -650,6 +651,14 @@ def test_follow_ups_build_on_the_previous_turn(catalog, first, results, question
 # Conversations of three turns: (question, the boards its answer showed) for the earlier
 # turns, then the question and what its plan must hold.
 CONVERSATIONS = [
+    # "its first author" is the first of the poster's authors, not the list's first poster
+    ([("time series", [434, 436, 800]), ("what is at #800", [800])],
+     "who is its first author?", {"intent": "poster", "boards": (800,),
+                                  "asks": "authors:first"}),
+    # "summarize the area" after a narrowing: the area before it was narrowed
+    ([("federated learning", [1115, 305, 903]),
+      ("which of those address data heterogeneity?", [903, 305])],
+     "summarize the area", {"intent": "summarize", "topic": "federated learning"}),
     # "compare the two" after two turns of one poster each: those two posters.
     ([("what's on board 1126", [1126]), ("and 1220?", [1220])],
      "compare the two", {"intent": "compare", "boards": (1126, 1220)}),
