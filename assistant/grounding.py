@@ -367,7 +367,7 @@ class Grounding:
         weights = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
         if len(weights) < 2 or len(kept) < 2:
             return kept
-        shares = [term_share(weights, self.opened.stem_set(c.key)) for c in kept]
+        shares = [term_share(weights, self.opened.said_stems(c.key)) for c in kept]
         keep = trimmed(shares, [c.cosine for c in kept])
         return [c for c, ok in zip(kept, keep, strict=True) if ok]
 

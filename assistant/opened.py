@@ -113,6 +113,14 @@ class OpenedStore:
             found = self._stem_sets[key] = frozenset(self.words(key))
         return found
 
+    def said_stems(self, key: PosterKey) -> frozenset[str]:
+        """`stem_set` and the acronyms whose long form the poster writes (`plain`): "LLM" is
+        said by a poster writing "large language model"."""
+        text, _ = self.plain(key)
+        card = self.index.cards[key]
+        added = text[len(f"{card.title} . {card.abstract}"):]
+        return self.stem_set(key) | frozenset(stems(added)) if added else self.stem_set(key)
+
     def stem_df(self) -> dict[str, int]:
         """How many posters carry each Snowball stem (once per generation)."""
         if self._stem_df is None:
@@ -129,8 +137,11 @@ class OpenedStore:
             # A poster writing an acronym's long form carries the acronym ("partial
             # differential equations": "PDEs"), as the question may say it either way.
             said = fold(text)
+            # (in the singular too: "a large language model society" says "LLMs")
             shorts = [short for short, spelt in self.acronyms().items()
-                      if fold(short) not in said and fold(spelt) in said]
+                      if fold(short) not in said and (fold(spelt) in said or (
+                          spelt.endswith("s") and re.search(
+                              rf"\b{re.escape(fold(spelt)[:-1])}\b", said)))]
             if shorts:
                 text = f"{text} . {' '.join(shorts)}"
             found = self._plain[key] = (text, frozenset(re.findall(r"[a-z]+", fold(text))))

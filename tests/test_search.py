@@ -230,3 +230,11 @@ def test_a_poster_close_for_one_word_and_far_from_the_subjects_posters_is_left_o
     answer = real_assistant.ask("neural radiance fields")
     assert {114, 302} <= set(answer.citations)
     assert not {404, 405} & set(answer.citations)
+
+
+@pytest.mark.slow
+def test_an_acronym_is_said_by_a_poster_writing_its_long_form_in_the_singular(real_assistant):
+    # "LLM agents": CAMEL writes "Large Language Model Society" and "agents", never "LLM"
+    # nor the plural long form the session defines; it is one of the answers.
+    answer = real_assistant.ask("LLM agents")
+    assert 318 in answer.citations
