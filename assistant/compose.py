@@ -325,6 +325,10 @@ def chat_answer(posters: int, place: str = "", asks: str = "") -> Answer:
     would read as a citation). `place`: where the session is, when that was asked and the
     session page says it. `asks`: "language" for a question in another language,
     "rating:<words>" for a ranking the page cannot give ("the most cited")."""
+    if asks == "thanks":
+        return Answer(answer="You're welcome. Ask me anything else about the posters of this "
+                      "session: a topic, a board number or an author.", citations=[],
+                      sources=[], abstained=True)
     if asks == "language":
         return Answer(answer="I read questions in English only: the posters and their search "
                       "are in English. Ask me in English, for instance *which posters are "

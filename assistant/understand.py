@@ -1486,6 +1486,10 @@ _CHAT_ALONE = re.compile(
     r"(?:thanks?|thank you|thx|ty|cheers|much appreciated)(?:\s+(?:a lot|so much|very much))?|"
     r"(?:ok(?:ay)?|cool|great|nice|awesome|perfect|got it)(?:,?\s+thanks?(?: you)?)?|"
     r"(?:bye|goodbye|see you|see ya)(?:\s+later)?)[\s!.,:)]*$", re.IGNORECASE)
+# Thanks or goodbye on its own: a short reply, not the help text again.
+_THANKS = re.compile(r"^(?:(?:ok(?:ay)?|cool|great|nice|awesome|perfect|got it)[\s,!.]*)?(?:thanks?|"
+                     r"thank you|thx|ty|cheers|much appreciated|bye|goodbye|see you|see ya)\b",
+                     re.IGNORECASE)
 _CHAT_SELF = re.compile(
     r"^(?:(?:and|so)\s+)?(?:who|what)\s+(?:are|r)\s+(?:you|u)\s*[?!.]*$|^what can (?:you|u) do\b|"
     r"^how (?:do(?:es)?|can) (?:you|u|this|this thing|this assistant) (?:work|help)\b|"
@@ -1768,7 +1772,8 @@ def understand(question: str, catalog: CardIndex, titles: TitleIndex,
         plan = Plan(intent="chat", asks="affiliation", topic=organisation)
         return plan if previous is None else _carried(plan, previous)
     if is_chat(question):
-        plan = Plan(intent="chat", asks="place" if asks_place(question) else "")
+        plan = Plan(intent="chat", asks="place" if asks_place(question) else (
+            "thanks" if _THANKS.match(question.strip()) else ""))
         return plan if previous is None else _carried(plan, previous)
     follow = _follow_up(question, catalog, titles, previous)
     plan = follow if follow is not None else fresh_plan(question, catalog, titles)

@@ -327,6 +327,10 @@ TABLE = [
     ("what time is the poster session?", {"intent": "chat", "asks": "place"}),
     ("which day is the session", {"intent": "chat", "asks": "place"}),
     ("what time series posters are in the session?", {"intent": "search"}),
+    # Thanks gets a short reply, a greeting the help
+    ("thanks!", {"intent": "chat", "asks": "thanks"}),
+    ("ok thank you so much", {"intent": "chat", "asks": "thanks"}),
+    ("hi", {"intent": "chat", "asks": ""}),
     # Another language than English is said to be one
     ("¿hay pósters sobre aprendizaje por refuerzo?", {"intent": "chat", "asks": "language"}),
     ("有关于扩散模型的海报吗？", {"intent": "chat", "asks": "language"}),
