@@ -1997,7 +1997,10 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
 # "what baselines does AlpacaFarm compare against?": what the poster compares itself with is
 # asked of it (the question ends where the other side would be), not a second poster.
 _COMPARED_WITH_WHAT = re.compile(r"^(?:what|which)\b.*\bcompar\w*\s+(?:against|to|with)\s*"
-                                 r"[?.!]*$", re.IGNORECASE)
+                                 r"[?.!]*$|\b(?:compar\w*|relative)\s+(?:to|with|against)\s+"
+                                 r"(?:the\s+)?(?:previous|prior|existing|other|earlier|older|"
+                                 r"standard|traditional|conventional|baseline|classic(?:al)?|"
+                                 r"state[- ]of[- ]the[- ]art|sota)\b", re.IGNORECASE)
 # Words that rank one poster above another ("more", "better", "faster", "cheapest").
 _COMPARATIVE = (r"\b(?:more|less|better|worse|best|worst|(?:fast|slow|cheap|bigg?|small|larg|"
                 r"high|low|strong|weak|simpl|new|old|long|short|eas|hard|quick|safe)(?:i?er|i?est))\b")

@@ -367,6 +367,8 @@ TABLE = [
     ("what benchmark does AlpacaFarm compare against", {"intent": "poster", "boards": (508,)}),
     ("which baselines does QLoRA compare with?", {"intent": "poster", "boards": (524,)}),
     ("how does QLoRA compare with Monarch Mixer?", {"intent": "compare"}),
+    ("what's new in Uni-UVPT compared to previous source-free segmentation methods?",
+     {"intent": "poster", "boards": (1003,)}),
     # A role asked of one poster is asked, not its card: its method, evaluation, finding
     ("how does HeadSculpt work", {"intent": "poster", "boards": (613,),
                                   "asks": "how does the method work"}),
