@@ -1911,6 +1911,8 @@ def fresh_plan(question: str, catalog: CardIndex, titles: TitleIndex) -> Plan:
                   and not (asks_for_many(question) and not quoted and _beyond_title(
                       rest, b, titles))]
     named += title_hits
+    if not named:  # "what benchmarks does Graph Segment Training use?": a title's own words
+        named += _capitalised_run(rest, titles, catalog)
     if not named and _QUANTITY_ASK.search(question) and not (
             _NAMED_FRAME.search(question) or _paper_asked(question)):
         # "how many hands are annotated in the richer 2D hands poster?": a figure asked of a
@@ -2797,6 +2799,27 @@ def _best_described(wanted: list[list[str]], candidates: list[int], previous: Pr
 # "the richer 2D hands poster", "that idempotent compression paper": a poster by its words.
 _DESCRIBED = re.compile(r"\b(?:the|that|this)\s+((?:[\w-]+\s+){0,4}?[\w-]+)\s+(?:poster|paper)\b",
                         re.IGNORECASE)
+
+
+def _capitalised_run(question: str, titles: TitleIndex, catalog: CardIndex) -> list[int]:
+    """The one poster whose title holds, word for word, a run of three or more capitalised
+    words the question writes ("Graph Segment Training", the end of "Learning Large Graph
+    Property Prediction via Graph Segment Training"); [] when no title or several do
+    ("Graph Neural Networks")."""
+    runs = re.findall(r"(?<![\w-])((?:[A-Z][\w'-]*\s+){2,}[A-Z][\w'-]*)", question)
+    found: set[int] = set()
+    for run in runs:
+        words = run.split()
+        while words and fold(words[0]) in STOP:  # "What Is ...": a sentence's first words
+            words = words[1:]
+        if len(words) < 3 or sum(fold(w) not in STOP for w in words) < 3:
+            continue
+        said = " ".join(_title_words(" ".join(words)))
+        boards = [b for b, title in titles.words.items()
+                  if f" {said} " in f" {' '.join(title)} " and b in catalog.boards]
+        if len(boards) == 1:
+            found.add(boards[0])
+    return sorted(found) if len(found) == 1 else []
 
 
 def _described(question: str, titles: TitleIndex, catalog: CardIndex) -> list[int]:

@@ -380,6 +380,10 @@ TABLE = [
      {"boards": (322,), "asks": "induction heads"}),
     ("what's #613?", {"boards": (613,), "asks": ""}),
     ("who is the last author of the HyTrel paper", {"boards": (315,), "asks": "authors:last"}),
+    # A run of a title's own capitalised words names its poster; a run many titles hold not
+    ("what benchmarks does Graph Segment Training use?", {"intent": "poster", "boards": (621,)}),
+    ("What Is Graph Segment Training?", {"intent": "poster", "boards": (621,)}),
+    ("posters on Graph Neural Networks", {"intent": "search", "boards": ()}),
     # The card of posters a filter names is no topic
     ("what is the abstract of the outstanding paper runner-up", {"award": True, "topic": ""}),
     ("titles of the orals please", {"kinds": frozenset({"oral"}), "topic": ""}),
