@@ -1487,9 +1487,9 @@ _CHAT_ALONE = re.compile(
     r"(?:ok(?:ay)?|cool|great|nice|awesome|perfect|got it)(?:,?\s+thanks?(?: you)?)?|"
     r"(?:bye|goodbye|see you|see ya)(?:\s+later)?)[\s!.,:)]*$", re.IGNORECASE)
 # Thanks or goodbye on its own: a short reply, not the help text again.
-_THANKS = re.compile(r"^(?:(?:ok(?:ay)?|cool|great|nice|awesome|perfect|got it)[\s,!.]*)?(?:thanks?|"
-                     r"thank you|thx|ty|cheers|much appreciated|bye|goodbye|see you|see ya)\b",
-                     re.IGNORECASE)
+_THANKS = re.compile(r"^(?:(?:ok(?:ay)?|cool|great|nice|awesome|perfect|got it)[\s,!.]*)?"
+                     r"(?:thanks?|thank you|thx|ty|cheers|much appreciated|bye|goodbye|see you|"
+                     r"see ya)\b", re.IGNORECASE)
 _CHAT_SELF = re.compile(
     r"^(?:(?:and|so)\s+)?(?:who|what)\s+(?:are|r)\s+(?:you|u)\s*[?!.]*$|^what can (?:you|u) do\b|"
     r"^how (?:do(?:es)?|can) (?:you|u|this|this thing|this assistant) (?:work|help)\b|"
